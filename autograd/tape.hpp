@@ -140,6 +140,10 @@ class Tape {
 
   /// Names and layer numbers for graph dumps (`z^[1]`, layer 1). Names are copied.
   void set_name(Var<T> v, std::string_view name, int layer = -1);
+  /// Whether code that records (nn layers) should name what it records; on by
+  /// default, off for the fastest training loops (benchmarks).
+  bool naming() const { return naming_; }
+  void set_naming(bool on) { naming_ = on; }
   std::string_view name(std::uint32_t id) const;
   int layer(std::uint32_t id) const;
 
@@ -196,6 +200,7 @@ class Tape {
   std::vector<std::pair<std::uint32_t, CustomBackward>> custom_;
   std::uint32_t epoch_ = 0;
   bool recording_ = true;
+  bool naming_ = true;
 };
 
 extern template class Tape<float>;
