@@ -1,0 +1,230 @@
+// Tests for the tape: reverse walk, accumulation, no-grad, reuse, stale handles, threads.
+#include "autograd/tape.hpp"
+
+#include <thread>
+
+#include "autograd/autograd.hpp"
+#include "gradcheck_helpers.hpp"
+
+using namespace tapegrad;
+
+TEST_CASE("a value used twice receives both gradients: b = a + a; c = b * b") {
+  Tape<double> tape;
+  auto a = tape.variable(3.0);
+  auto b = a + a;
+  auto c = b * b;
+  tape.backward(c);
+  // dc/da = 2 b * 2 = 8 a
+  CHECK(c.item() == 36.0);
+  CHECK(a.grad()[0] == 24.0);
+  CHECK(b.grad()[0] == 12.0);
+}
+
+TEST_CASE("parameters get gradients and constants do not") {
+  Tape<double> tape;
+  Parameter<double> w(Tensor<double>{{2.0}}, "w");
+  auto x = tape.input(Tensor<double>{{5.0}});
+  auto k = tape.constant(3.0);
+  auto W = tape.parameter(w);
+  auto y = W * x + k;
+  CHECK(y.requires_grad());
+  CHECK_FALSE(x.requires_grad());
+  tape.backward(y);
+  CHECK(w.grad.item() == 5.0);
+  CHECK(Tensor<double>(W.grad()) == Tensor<double>{{5.0}});
+  CHECK_THROWS_AS(x.grad(), std::logic_error);
+  CHECK(tape.name(W.id()) == "w");
+  CHECK(tape.node(W.id()).role == Role::parameter);
+  CHECK(tape.node(x.id()).role == Role::input);
+}
+
+TEST_CASE("backward of a non-scalar needs a seed of the same shape") {
+  Tape<double> tape;
+  auto x = tape.variable(Tensor<double>{{1, 2, 3}});
+  auto y = x * x;
+  CHECK_THROWS_WITH_AS(tape.backward(y),
+                       "backward: output is (1, 3), not a scalar; pass a seed gradient of the same shape",
+                       std::logic_error);
+  CHECK_THROWS_WITH_AS(tape.backward(y, Tensor<double>{{1, 1}}),
+                       "backward: seed shape differs from output shape; output is (1, 3), seed is (1, 2)",
+                       ShapeError);
+  tape.backward(y, Tensor<double>{{1, 0, 2}});
+  CHECK(Tensor<double>(x.grad()) == Tensor<double>{{2, 0, 12}});
+}
+
+TEST_CASE("backward of a value that depends on nothing trainable is an error") {
+  Tape<double> tape;
+  auto x = tape.constant(2.0);
+  CHECK_THROWS_WITH_AS(tape.backward(x * x),
+                       "backward: output depends on no variable or parameter, so there is nothing to differentiate",
+                       std::logic_error);
+}
+
+TEST_CASE("leaf gradients accumulate across backward calls until zeroed") {
+  Tape<double> tape;
+  Parameter<double> p(Tensor<double>{{1.0}});
+  auto v = tape.variable(2.0);
+  auto y = tape.parameter(p) * v;
+  tape.backward(y);
+  tape.backward(y);
+  CHECK(v.grad()[0] == 2.0);
+  CHECK(p.grad.item() == 4.0);
+  tape.zero_grad();
+  p.zero_grad();
+  CHECK(v.grad()[0] == 0.0);
+  tape.backward(y);
+  CHECK(v.grad()[0] == 1.0);
+  CHECK(p.grad.item() == 2.0);
+}
+
+TEST_CASE("intermediate gradients restart on each backward") {
+  Tape<double> tape;
+  auto v = tape.variable(2.0);
+  auto h = v * v;
+  auto y = h * 3.0;
+  tape.backward(y);
+  tape.backward(y);
+  CHECK(h.grad()[0] == 3.0);
+  CHECK(v.grad()[0] == 24.0);
+}
+
+TEST_CASE("inside a no-grad scope nothing is recorded") {
+  Tape<double> tape;
+  auto v = tape.variable(2.0);
+  Var<double> y;
+  {
+    auto guard = tape.no_grad();
+    CHECK_FALSE(tape.recording());
+    y = exp(v * v);
+  }
+  CHECK(tape.recording());
+  CHECK(y.item() == doctest::Approx(std::exp(4.0)));
+  CHECK_FALSE(y.requires_grad());
+  CHECK(tape.node(y.id()).op == Op::leaf);
+  CHECK(tape.node(y.id()).inputs == 0);
+  CHECK_THROWS_AS(tape.backward(y), std::logic_error);
+  auto z = y * v;  // recording again: z depends on v only through the direct use
+  tape.backward(z);
+  CHECK(v.grad()[0] == doctest::Approx(std::exp(4.0)));
+}
+
+TEST_CASE("a cleared tape is reused step after step without growing") {
+  Tape<double> tape;
+  Generator g(1);
+  Parameter<double> W(Tensor<double>::normal({4, 3}, g)), b(Tensor<double>::zeros({1, 3}));
+  const Tensor<double> x = Tensor<double>::normal({8, 4}, g);
+  const Tensor<double> y = Tensor<double>::uniform({8, 3}, g);
+  std::size_t capacity = 0;
+  for (int step = 0; step < 50; ++step) {
+    tape.clear();
+    auto z = affine(tape.input(x), tape.parameter(W), tape.parameter(b));
+    auto L = binary_cross_entropy_with_logits(z, tape.constant(y));
+    tape.backward(L);
+    if (step == 1) capacity = tape.capacity_bytes();
+    if (step > 1) REQUIRE(tape.capacity_bytes() == capacity);
+  }
+  CHECK(tape.size() == 6);
+}
+
+TEST_CASE("a handle to a cleared record is detected, never undefined behaviour") {
+  Tape<double> tape;
+  auto v = tape.variable(1.0);
+  auto y = v * 2.0;
+  tape.clear();
+  auto fresh = tape.variable(5.0);  // reuses id 0
+  CHECK(fresh.id() == v.id());
+  CHECK_THROWS_WITH_AS(v.item(), "var: tape: stale handle to record 0: the tape was cleared or rewound since it was recorded", std::logic_error);
+  CHECK_THROWS_AS(y.value(), std::logic_error);
+  CHECK_THROWS_WITH_AS(y + fresh, "add: tape: stale handle to record 1: the tape was cleared or rewound since it was recorded", std::logic_error);
+  CHECK_THROWS_AS(tape.backward(y), std::logic_error);
+  CHECK(fresh.item() == 5.0);
+  CHECK_THROWS_WITH_AS(Var<double>().item(), "var: empty handle (default-constructed Var)", std::logic_error);
+}
+
+TEST_CASE("rewinding to a mark keeps what was recorded before it") {
+  Tape<double> tape;
+  auto w = tape.variable(3.0);
+  const auto mark = tape.mark();
+  for (int step = 0; step < 3; ++step) {
+    tape.rewind(mark);
+    auto y = w * w;
+    tape.backward(y);
+  }
+  CHECK(w.grad()[0] == 18.0);
+  CHECK(tape.size() == 2);
+}
+
+TEST_CASE("handles from another tape are rejected") {
+  Tape<double> t1, t2;
+  auto a = t1.variable(1.0);
+  auto b = t2.variable(2.0);
+  CHECK_THROWS_WITH_AS(a + b, "add: tape: handle belongs to another tape", std::logic_error);
+}
+
+TEST_CASE("a chain of 1,000,000 ops records, runs backward and is destroyed without recursion") {
+  auto tape = std::make_unique<Tape<double>>();
+  auto x = tape->variable(0.5);
+  auto y = x;
+  for (int i = 0; i < 1'000'000; ++i) y = y * 1.000001 + 0.0;
+  tape->backward(y);
+  CHECK(x.grad()[0] == doctest::Approx(std::pow(1.000001, 1'000'000)).epsilon(1e-9));
+  CHECK(tape->reverse_order().size() == 2'000'001);
+  tape.reset();
+}
+
+TEST_CASE("two threads training two models on their own tapes do not interfere") {
+  auto train = [](std::uint64_t seed, Tensor<double>& out) {
+    Generator g(seed);
+    Parameter<double> W(Tensor<double>::normal({3, 2}, g)), b(Tensor<double>::zeros({1, 2}));
+    const Tensor<double> x = Tensor<double>::normal({16, 3}, g);
+    const Tensor<double> y = Tensor<double>::uniform({16, 2}, g);
+    Tape<double> tape;
+    for (int step = 0; step < 2000; ++step) {
+      tape.clear();
+      W.zero_grad();
+      b.zero_grad();
+      auto L = binary_cross_entropy_with_logits(
+          affine(tape.input(x), tape.parameter(W), tape.parameter(b)), tape.constant(y));
+      tape.backward(L);
+      for (std::size_t k = 0; k < W.value.size(); ++k) W.value[k] -= 0.1 * W.grad[k];
+      for (std::size_t k = 0; k < b.value.size(); ++k) b.value[k] -= 0.1 * b.grad[k];
+    }
+    out = W.value;
+  };
+  Tensor<double> alone1, alone2, threaded1, threaded2;
+  train(1, alone1);
+  train(2, alone2);
+  std::thread t1(train, 1, std::ref(threaded1));
+  std::thread t2(train, 2, std::ref(threaded2));
+  t1.join();
+  t2.join();
+  CHECK(threaded1 == alone1);
+  CHECK(threaded2 == alone2);
+  CHECK_FALSE(alone1 == alone2);
+}
+
+TEST_CASE("a custom op supplies its own backward") {
+  Tape<double> tape;
+  auto x = tape.variable(Tensor<double>{{1, 2}});
+  // cube(x) with backward 3 x^2 g
+  auto y = tape.custom({1, 2}, {x}, [](Tape<double>& t, const Node<double>& n) {
+    const double* in = t.input_value(n, 0);
+    double* gx = t.input_grad(n, 0);
+    for (std::size_t k = 0; k < n.shape.size(); ++k) gx[k] += 3 * in[k] * in[k] * n.grad[k];
+  });
+  auto& node = tape.mutable_node(y.id());
+  for (std::size_t k = 0; k < 2; ++k) node.value[k] = std::pow(x.value()[k], 3);
+  tape.backward(sum(y));
+  CHECK(Tensor<double>(x.grad()) == Tensor<double>{{3, 12}});
+}
+
+TEST_CASE("the reverse walk visits records from the output back to the leaves") {
+  Tape<double> tape;
+  auto a = tape.variable(1.0);
+  auto b = tape.variable(2.0);
+  auto c = a * b;
+  auto d = c + a;
+  tape.backward(d);
+  const std::vector<std::uint32_t> order(tape.reverse_order().begin(), tape.reverse_order().end());
+  CHECK(order == std::vector<std::uint32_t>{d.id(), c.id(), b.id(), a.id()});
+}
