@@ -15,6 +15,7 @@
 #include "autograd/activation.hpp"
 #include "autograd/elementwise.hpp"
 #include "autograd/gradcheck.hpp"
+#include "autograd/graph_export.hpp"
 #include "autograd/kernels.hpp"
 #include "autograd/linalg.hpp"
 #include "autograd/loss.hpp"

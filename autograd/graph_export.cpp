@@ -1,0 +1,542 @@
+// Graph export: DOT and JSON dumps of a tape, and rendering them with Graphviz.
+#include "autograd/graph_export.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace tapegrad {
+namespace {
+
+constexpr std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::intermediate: return "intermediate";
+    case Role::parameter: return "parameter";
+    case Role::variable: return "variable";
+    case Role::input: return "input";
+    case Role::constant: return "constant";
+  }
+  return "unknown";
+}
+
+// Fill colours by role, as ggml and torchviz colour theirs.
+constexpr std::string_view role_colour(Role role) {
+  switch (role) {
+    case Role::intermediate: return "#ffffff";
+    case Role::parameter: return "#a5d8ff";
+    case Role::variable: return "#b2f2bb";
+    case Role::input: return "#ffec99";
+    case Role::constant: return "#dee2e6";
+  }
+  return "#ffffff";
+}
+constexpr std::string_view output_colour = "#ffa8a8";
+constexpr std::string_view op_colour = "#e5dbff";
+constexpr std::string_view grad_colour = "#c92a2a";
+
+// Text for an HTML-like Graphviz label: markup characters become entities,
+// non-ASCII UTF-8 becomes numeric entities (invalid bytes become '?'), and
+// newlines become line breaks, so any name yields valid DOT.
+std::string escape_label(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t k = 0; k < text.size();) {
+    const auto c = static_cast<unsigned char>(text[k]);
+    if (c < 0x80) {
+      switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        case '\n': out += "<BR/>"; break;
+        default: out += c < 0x20 || c == 0x7f ? ' ' : static_cast<char>(c);
+      }
+      ++k;
+      continue;
+    }
+    // A UTF-8 sequence: its length from the lead byte, then continuation bytes.
+    const int length = c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    std::uint32_t code = length == 4 ? c & 0x07u : length == 3 ? c & 0x0fu : c & 0x1fu;
+    bool valid = length > 0 && k + static_cast<std::size_t>(length) <= text.size();
+    for (int i = 1; valid && i < length; ++i) {
+      const auto d = static_cast<unsigned char>(text[k + static_cast<std::size_t>(i)]);
+      valid = (d & 0xc0) == 0x80;
+      code = (code << 6) | (d & 0x3fu);
+    }
+    if (valid && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)) {
+      out += fmt::format("&#{};", code);
+      k += static_cast<std::size_t>(length);
+    } else {
+      out += '?';
+      ++k;
+    }
+  }
+  return out;
+}
+
+template <class T>
+std::string number(T v, int precision) {
+  return fmt::format("{:.{}g}", static_cast<double>(v), precision);
+}
+
+struct Summary {
+  double min, max, mean;
+};
+
+template <class T>
+Summary summarize(const T* data, std::size_t size) {
+  Summary s{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(), 0};
+  for (std::size_t k = 0; k < size; ++k) {
+    const auto v = static_cast<double>(data[k]);
+    s.min = std::min(s.min, v);
+    s.max = std::max(s.max, v);
+    s.mean += v;
+  }
+  if (size) s.mean /= static_cast<double>(size);
+  return s;
+}
+
+bool shows_all(Shape shape, const GraphOptions& options) {
+  return shape.rows <= options.full_rows && shape.cols <= options.full_cols;
+}
+
+// Lines of a tensor for a label: one per row, or one summary line.
+template <class T>
+std::vector<std::string> tensor_lines(const T* data, Shape shape, const GraphOptions& options) {
+  std::vector<std::string> lines;
+  if (shows_all(shape, options)) {
+    for (std::uint32_t i = 0; i < shape.rows; ++i) {
+      std::string line = "[";
+      for (std::uint32_t j = 0; j < shape.cols; ++j) {
+        if (j) line += "  ";
+        line += number(data[std::size_t{i} * shape.cols + j], options.precision);
+      }
+      lines.push_back(line + "]");
+    }
+  } else {
+    const Summary s = summarize(data, shape.size());
+    lines.push_back(fmt::format("min {}  max {}  mean {}", number(s.min, options.precision),
+                                number(s.max, options.precision),
+                                number(s.mean, options.precision)));
+  }
+  return lines;
+}
+
+template <class T>
+nlohmann::json tensor_json(const T* data, Shape shape, const GraphOptions& options) {
+  if (shows_all(shape, options)) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (std::uint32_t i = 0; i < shape.rows; ++i) {
+      nlohmann::json row = nlohmann::json::array();
+      for (std::uint32_t j = 0; j < shape.cols; ++j)
+        row.push_back(static_cast<double>(data[std::size_t{i} * shape.cols + j]));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+  const Summary s = summarize(data, shape.size());
+  return {{"min", s.min}, {"max", s.max}, {"mean", s.mean}};
+}
+
+// Short names of a recorded op's inputs, where their order matters.
+std::string_view input_label(Op op, int k) {
+  switch (op) {
+    case Op::affine: return k == 0 ? "a" : k == 1 ? "W" : "b";
+    case Op::matmul: case Op::sub: case Op::div: return k == 0 ? "a" : "b";
+    case Op::binary_cross_entropy: case Op::binary_cross_entropy_with_logits: case Op::mse:
+    case Op::half_sse: case Op::cross_entropy:
+      return k == 0 ? "prediction" : "target";
+    default: return "";
+  }
+}
+
+template <class T>
+std::string op_text(const Node<T>& n) {
+  const std::string_view name = op_name(n.op);
+  switch (n.op) {
+    case Op::add_scalar: return fmt::format("+ {:g}", n.attr);
+    case Op::mul_scalar: return fmt::format("&#215; {:g}", n.attr);
+    case Op::rsub_scalar: return fmt::format("{:g} &#8722; x", n.attr);
+    case Op::rdiv_scalar: return fmt::format("{:g} / x", n.attr);
+    case Op::pow: return fmt::format("pow {:g}", n.attr);
+    case Op::add: return "+";
+    case Op::sub: return "&#8722;";
+    case Op::mul: return "&#215;";
+    case Op::div: return "/";
+    case Op::affine: return "affine<BR/><FONT POINT-SIZE=\"9\">a W + b</FONT>";
+    case Op::binary_cross_entropy: case Op::binary_cross_entropy_with_logits: case Op::mse:
+    case Op::half_sse: case Op::cross_entropy:
+      return fmt::format("{} ({})", name, n.reduction == Reduction::mean ? "mean" : "sum");
+    default: return std::string(name);
+  }
+}
+
+// Everything both dumps need: which records, which is the output, the steps.
+template <class T>
+struct GraphView {
+  std::vector<std::uint32_t> ids;  // ascending
+  std::optional<std::uint32_t> output;
+  std::vector<std::int64_t> step;  // reverse-walk step per record, -1 if none
+  bool backward_done = false;
+};
+
+template <class T>
+GraphView<T> make_view(const Tape<T>& tape, std::optional<Var<T>> output) {
+  GraphView<T> view;
+  if (output) {
+    view.ids = dependencies(tape, *output);
+    view.output = output->id();
+  } else {
+    view.ids.resize(tape.size());
+    for (std::uint32_t id = 0; id < tape.size(); ++id) view.ids[id] = id;
+    if (!tape.reverse_order().empty()) view.output = tape.reverse_order().front();
+  }
+  view.step.assign(tape.size(), -1);
+  const auto order = tape.reverse_order();
+  for (std::size_t k = 0; k < order.size(); ++k)
+    if (order[k] < tape.size()) view.step[order[k]] = static_cast<std::int64_t>(k);
+  view.backward_done = !order.empty();
+  return view;
+}
+
+enum class GradState { none, computed, not_yet, not_reached };
+
+template <class T>
+GradState grad_state(const Tape<T>& tape, std::uint32_t id, bool backward_done) {
+  if (!tape.node(id).needs_grad()) return GradState::none;
+  if (tape.has_grad(id)) return GradState::computed;
+  return backward_done ? GradState::not_reached : GradState::not_yet;
+}
+
+template <class T>
+void write_value_node(std::ostream& out, const Tape<T>& tape, const GraphView<T>& view,
+                      std::uint32_t id, const GraphOptions& options) {
+  const Node<T>& n = tape.node(id);
+  const bool is_output = view.output && *view.output == id;
+  const std::string name = display_name(tape, id);
+  std::string rows;
+  auto row = [&rows](const std::string& cell) {
+    rows += "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">" + cell + "</TD></TR>";
+  };
+  row(fmt::format("<B>{}</B>  <FONT POINT-SIZE=\"10\">({}, {}) {}</FONT>", escape_label(name),
+                  n.shape.rows, n.shape.cols, role_name(n.role)));
+  if (options.values) {
+    std::string cell;
+    for (const std::string& line : tensor_lines(n.value, n.shape, options))
+      cell += (cell.empty() ? "" : "<BR/>") + escape_label(line);
+    row(cell);
+  }
+  if (options.gradients) {
+    const std::string g = escape_label(gradient_name(name, tape.layer(id)));
+    const auto colour = fmt::format("<FONT COLOR=\"{}\">", grad_colour);
+    switch (grad_state(tape, id, view.backward_done)) {
+      case GradState::none: break;
+      case GradState::not_yet: row(colour + g + ": not computed yet</FONT>"); break;
+      case GradState::not_reached: row(colour + g + ": not reached by backward</FONT>"); break;
+      case GradState::computed: {
+        const auto lines = tensor_lines(n.grad, n.shape, options);
+        std::string cell = colour + g + " = ";
+        for (std::size_t k = 0; k < lines.size(); ++k)
+          cell += (k ? "<BR/>" : "") + escape_label(lines[k]);
+        row(cell + "</FONT>");
+        break;
+      }
+    }
+    if (view.step[id] >= 0)
+      row(fmt::format("<FONT POINT-SIZE=\"10\" COLOR=\"{}\">backward step {}</FONT>", grad_colour,
+                      view.step[id]));
+  }
+  out << fmt::format(
+      "  v{} [shape=box, style=\"rounded,filled\", fillcolor=\"{}\", penwidth={}, label=<<TABLE "
+      "BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\">{}</TABLE>>];\n",
+      id, is_output ? output_colour : role_colour(n.role), is_output ? 2 : 1, rows);
+  if (n.op != Op::leaf)
+    out << fmt::format("  o{} [shape=ellipse, style=filled, fillcolor=\"{}\", label=<{}>];\n",
+                       id, op_colour, op_text(n));
+}
+
+void write_legend(std::ostream& out) {
+  std::string cells;
+  auto cell = [&cells](std::string_view colour, std::string_view text) {
+    cells += fmt::format("<TD BGCOLOR=\"{}\" BORDER=\"1\">{}</TD>", colour, text);
+  };
+  cell(role_colour(Role::parameter), "parameter");
+  cell(role_colour(Role::variable), "variable");
+  cell(role_colour(Role::input), "input");
+  cell(role_colour(Role::constant), "constant");
+  cell(role_colour(Role::intermediate), "intermediate");
+  cell(output_colour, "output");
+  cell(op_colour, "op");
+  out << fmt::format(
+      "  legend [shape=plaintext, label=<<TABLE BORDER=\"0\" CELLSPACING=\"2\" "
+      "CELLPADDING=\"4\"><TR><TD><B>legend</B></TD>{}</TR><TR><TD COLSPAN=\"8\" "
+      "ALIGN=\"LEFT\">solid arrows: forward; <FONT COLOR=\"{}\">g^[kx]</FONT>: gradient of the "
+      "loss; backward step: order of the reverse walk</TD></TR></TABLE>>];\n",
+      cells, grad_colour);
+}
+
+template <class T>
+void write_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& view,
+                    const GraphOptions& options) {
+  out << "digraph tape {\n"
+         "  rankdir=LR;\n"
+         "  newrank=true;\n"
+         "  node [fontname=\"Helvetica\", fontsize=11];\n"
+         "  edge [color=\"#495057\"];\n";
+  write_legend(out);
+  // Group records by layer; records without a layer stay at the top level.
+  std::map<int, std::vector<std::uint32_t>> layers;
+  for (std::uint32_t id : view.ids) layers[tape.layer(id)].push_back(id);
+  for (const auto& [layer, ids] : layers) {
+    const bool cluster = layer >= 0;
+    if (cluster)
+      out << fmt::format(
+          "  subgraph cluster_layer_{} {{\n  label=\"layer {}\"; style=\"rounded,dashed\"; "
+          "color=\"#868e96\"; fontname=\"Helvetica\";\n",
+          layer, layer);
+    for (std::uint32_t id : ids) write_value_node(out, tape, view, id, options);
+    if (cluster) out << "  }\n";
+  }
+  for (std::uint32_t id : view.ids) {
+    const Node<T>& n = tape.node(id);
+    if (n.op == Op::leaf) continue;
+    for (int k = 0; k < n.inputs; ++k) {
+      const std::string_view label = input_label(n.op, k);
+      out << fmt::format("  v{} -> o{}", n.in[k], id);
+      if (!label.empty()) out << fmt::format(" [label=\"{}\", fontsize=9]", label);
+      out << ";\n";
+    }
+    out << fmt::format("  o{} -> v{};\n", id, id);
+    if (options.backward_edges)
+      for (int k = 0; k < n.inputs; ++k)
+        if (tape.node(n.in[k]).needs_grad())
+          out << fmt::format(
+              "  v{} -> v{} [style=dashed, color=\"{}\", constraint=false, arrowsize=0.6];\n",
+              id, n.in[k], grad_colour);
+  }
+  out << "}\n";
+}
+
+template <class T>
+void write_json_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& view,
+                     const GraphOptions& options) {
+  const auto dump = [](const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  out << "{\"format\":\"tapegrad-graph\",\"version\":1,\"output\":"
+      << (view.output ? std::to_string(*view.output) : "null")
+      << ",\"backward_done\":" << (view.backward_done ? "true" : "false") << ",\"nodes\":[";
+  bool first = true;
+  for (std::uint32_t id : view.ids) {
+    const Node<T>& n = tape.node(id);
+    const std::string name = display_name(tape, id);
+    const int layer = tape.layer(id);
+    nlohmann::json j;
+    j["id"] = id;
+    j["name"] = name;
+    j["grad_name"] = gradient_name(name, layer);
+    j["op"] = op_name(n.op);
+    j["role"] = role_name(n.role);
+    j["output"] = view.output && *view.output == id;
+    j["shape"] = {n.shape.rows, n.shape.cols};
+    j["attr"] = n.attr;
+    j["value"] = options.values ? tensor_json(n.value, n.shape, options) : nlohmann::json();
+    j["needs_grad"] = n.needs_grad();
+    const GradState state = grad_state(tape, id, view.backward_done);
+    j["grad"] = state == GradState::computed && options.gradients
+                    ? tensor_json(n.grad, n.shape, options)
+                    : nlohmann::json();
+    j["reverse_step"] = view.step[id] >= 0 ? nlohmann::json(view.step[id]) : nlohmann::json();
+    j["layer"] = layer >= 0 ? nlohmann::json(layer) : nlohmann::json();
+    out << (first ? "" : ",") << "\n" << dump(j);
+    first = false;
+  }
+  out << "\n],\"edges\":[";
+  first = true;
+  for (std::uint32_t id : view.ids) {
+    const Node<T>& n = tape.node(id);
+    for (int k = 0; k < n.inputs; ++k) {
+      out << (first ? "" : ",") << "\n"
+          << fmt::format("{{\"from\":{},\"to\":{},\"input\":{}}}", n.in[k], id, k);
+      first = false;
+    }
+  }
+  out << "\n]}\n";
+}
+
+}  // namespace
+
+std::string gradient_name(std::string_view name, int layer) {
+  const auto fallback = [&] { return fmt::format("g({})", name); };
+  // `y_hat` is the last activation a^[k] of layer k.
+  if (layer >= 0 && (name == "y_hat" || name.starts_with("y_hat_")))
+    return fmt::format("g^[{}a]{}", layer, name.substr(5));
+  const std::size_t open = name.rfind("^[");
+  if (open == std::string_view::npos || open == 0 || !name.ends_with("]")) return fallback();
+  const std::string_view k = name.substr(open + 2, name.size() - open - 3);
+  const std::string_view base = name.substr(0, open);
+  const std::size_t underscore = base.find('_');
+  const std::string_view x = base.substr(0, underscore);
+  const std::string_view sub =
+      underscore == std::string_view::npos ? std::string_view() : base.substr(underscore);
+  if (k.empty() || x.empty() || k.find_first_of("[]") != std::string_view::npos)
+    return fallback();
+  return fmt::format("g^[{}{}]{}", k, x, sub);
+}
+
+template <class T>
+std::string display_name(const Tape<T>& tape, std::uint32_t id) {
+  const std::string_view name = tape.name(id);
+  return name.empty() ? fmt::format("t{}", id) : std::string(name);
+}
+
+template <class T>
+std::vector<std::uint32_t> dependencies(const Tape<T>& tape, Var<T> output) {
+  const Node<T>& root = tape.checked(output, "dependencies");
+  (void)root;
+  std::vector<bool> seen(output.id() + 1, false);
+  std::vector<std::uint32_t> stack{output.id()};
+  seen[output.id()] = true;
+  while (!stack.empty()) {
+    const std::uint32_t id = stack.back();
+    stack.pop_back();
+    const Node<T>& n = tape.node(id);
+    for (int k = 0; k < n.inputs; ++k)
+      if (!seen[n.in[k]]) {
+        seen[n.in[k]] = true;
+        stack.push_back(n.in[k]);
+      }
+  }
+  std::vector<std::uint32_t> ids;
+  for (std::uint32_t id = 0; id <= output.id(); ++id)
+    if (seen[id]) ids.push_back(id);
+  return ids;
+}
+
+template <class T>
+void write_dot(std::ostream& out, const Tape<T>& tape, const GraphOptions& options) {
+  write_dot_view(out, tape, make_view<T>(tape, std::nullopt), options);
+}
+template <class T>
+void write_dot(std::ostream& out, const Tape<T>& tape, Var<T> output,
+               const GraphOptions& options) {
+  write_dot_view(out, tape, make_view<T>(tape, output), options);
+}
+template <class T>
+std::string to_dot(const Tape<T>& tape, const GraphOptions& options) {
+  std::ostringstream out;
+  write_dot(out, tape, options);
+  return out.str();
+}
+template <class T>
+std::string to_dot(const Tape<T>& tape, Var<T> output, const GraphOptions& options) {
+  std::ostringstream out;
+  write_dot(out, tape, output, options);
+  return out.str();
+}
+
+template <class T>
+void write_json(std::ostream& out, const Tape<T>& tape, const GraphOptions& options) {
+  write_json_view(out, tape, make_view<T>(tape, std::nullopt), options);
+}
+template <class T>
+void write_json(std::ostream& out, const Tape<T>& tape, Var<T> output,
+                const GraphOptions& options) {
+  write_json_view(out, tape, make_view<T>(tape, output), options);
+}
+template <class T>
+std::string to_json(const Tape<T>& tape, const GraphOptions& options) {
+  std::ostringstream out;
+  write_json(out, tape, options);
+  return out.str();
+}
+template <class T>
+std::string to_json(const Tape<T>& tape, Var<T> output, const GraphOptions& options) {
+  std::ostringstream out;
+  write_json(out, tape, output, options);
+  return out.str();
+}
+
+bool have_graphviz() {
+  return std::system("dot -V >/dev/null 2>&1") == 0;
+}
+
+namespace {
+// Single-quoted for the shell, so any path is passed as one argument.
+std::string shell_quote(const std::filesystem::path& path) {
+  std::string out = "'";
+  for (char c : path.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+}  // namespace
+
+RenderResult render_dot(const std::filesystem::path& dot_file) {
+  RenderResult result;
+  std::filesystem::path svg = dot_file, png = dot_file;
+  svg.replace_extension(".svg");
+  png.replace_extension(".png");
+  if (!have_graphviz()) {
+    result.message = fmt::format(
+        "Graphviz 'dot' is not on the PATH; to render, install graphviz and run: dot -Tsvg {} -o "
+        "{}",
+        dot_file.string(), svg.string());
+    return result;
+  }
+  for (const auto& [format, file] : {std::pair{"svg", svg}, std::pair{"png", png}}) {
+    const std::string command = fmt::format("dot -T{} {} -o {}", format, shell_quote(dot_file),
+                                            shell_quote(file));
+    if (std::system(command.c_str()) != 0)
+      throw std::runtime_error(fmt::format("render: '{}' failed", command));
+  }
+  result.rendered = true;
+  result.svg = svg;
+  result.png = png;
+  result.message = fmt::format("wrote {} and {}", svg.string(), png.string());
+  return result;
+}
+
+template <class T>
+RenderResult write_graph_files(const Tape<T>& tape, Var<T> output,
+                               const std::filesystem::path& stem, const GraphOptions& options) {
+  std::filesystem::path dot_file = stem, json_file = stem;
+  dot_file += ".dot";
+  json_file += ".json";
+  for (const auto& [file, is_dot] : {std::pair{dot_file, true}, std::pair{json_file, false}}) {
+    std::ofstream out(file);
+    if (!out) throw std::runtime_error(fmt::format("graph: cannot write {}", file.string()));
+    if (is_dot)
+      write_dot(out, tape, output, options);
+    else
+      write_json(out, tape, output, options);
+    if (!out) throw std::runtime_error(fmt::format("graph: cannot write {}", file.string()));
+  }
+  return render_dot(dot_file);
+}
+
+#define TAPEGRAD_INSTANTIATE(T)                                                                \
+  template std::string display_name(const Tape<T>&, std::uint32_t);                           \
+  template std::vector<std::uint32_t> dependencies(const Tape<T>&, Var<T>);                   \
+  template void write_dot(std::ostream&, const Tape<T>&, const GraphOptions&);                \
+  template void write_dot(std::ostream&, const Tape<T>&, Var<T>, const GraphOptions&);        \
+  template std::string to_dot(const Tape<T>&, const GraphOptions&);                           \
+  template std::string to_dot(const Tape<T>&, Var<T>, const GraphOptions&);                   \
+  template void write_json(std::ostream&, const Tape<T>&, const GraphOptions&);               \
+  template void write_json(std::ostream&, const Tape<T>&, Var<T>, const GraphOptions&);       \
+  template std::string to_json(const Tape<T>&, const GraphOptions&);                          \
+  template std::string to_json(const Tape<T>&, Var<T>, const GraphOptions&);                  \
+  template RenderResult write_graph_files(const Tape<T>&, Var<T>, const std::filesystem::path&, \
+                                          const GraphOptions&);
+TAPEGRAD_INSTANTIATE(float)
+TAPEGRAD_INSTANTIATE(double)
+#undef TAPEGRAD_INSTANTIATE
+
+}  // namespace tapegrad
