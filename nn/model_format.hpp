@@ -1,6 +1,7 @@
 // Model format (version 1): the JSON file a model, its loss and a batch live in.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -34,23 +35,36 @@ struct LayerSpec {
   Activation activation = Activation::sigmoid;
 };
 
-/// A whole model file. `x`, `y` and `loss` are optional (a model without data).
+/// A whole model file. `x`, `y` and `loss` are optional (a model without data);
+/// `x` and `y` are either both present or both absent, and data needs a loss.
 struct ModelSpec {
   std::vector<LayerSpec> layers;
   std::optional<LossKind> loss;
   Reduction reduction = Reduction::mean;
   std::optional<Tensor<double>> x;  ///< (m, in of layer 1)
   std::optional<Tensor<double>> y;  ///< (m, out of the last layer)
-  std::string meta_json;            ///< the "meta" object as JSON text, kept as is ("" if none)
+  std::string meta_json;            ///< the "meta" value as compact JSON text ("" if none)
 };
 
+/// Deepest nesting of arrays and objects a model text may have; deeper text is
+/// rejected before parsing.
+inline constexpr int max_model_depth = 64;
+/// A softmax_ce target row must sum to 1 within this absolute tolerance.
+inline constexpr double softmax_target_tolerance = 1e-9;
+
 /// Parses and validates model text; `source` names it in error messages.
+/// Throws ModelFormatError (one line: `<source>: <what is wrong>`).
 ModelSpec parse_model(std::string_view text, std::string_view source);
-/// Reads and validates a model file.
+/// Reads and validates a model file; errors name the path as given.
 ModelSpec read_model(const std::filesystem::path& path);
-/// Model text: numbers in shortest round-trip form, so save-load-save is identical.
+/// Model text: numbers in shortest round-trip form, keys in a fixed order, so
+/// save-load-save is byte-identical. Throws ModelFormatError on a non-finite value.
 std::string format_model(const ModelSpec& spec);
 /// Writes atomically: a temporary file in the same folder, then a rename.
 void write_model(const ModelSpec& spec, const std::filesystem::path& path);
+
+/// A double as a JSON number in the shortest form that reads back exactly
+/// (`0.1`, `-3`, `1e-07`); `null` for infinities and NaN, which JSON lacks.
+std::string format_json_number(double x);
 
 }  // namespace tapegrad::nn
