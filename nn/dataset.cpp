@@ -1,0 +1,145 @@
+// Dataset: column statistics, shuffles and row copies on plain tensors.
+#include "nn/dataset.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace tapegrad::nn {
+
+template <class T>
+Dataset<T> split_features_labels(const Tensor<double>& table) {
+  if (table.cols() < 2 || table.rows() == 0)
+    throw ShapeError(fmt::format(
+        "split_features_labels: need at least one feature and a label column; table is {}",
+        table.shape()));
+  const std::uint32_t m = table.rows(), n = table.cols() - 1;
+  Dataset<T> d{Tensor<T>({m, n}, T(0)), Tensor<T>({m, 1}, T(0))};
+  for (std::uint32_t i = 0; i < m; ++i) {
+    for (std::uint32_t j = 0; j < n; ++j) d.x(i, j) = static_cast<T>(table(i, j));
+    d.y(i, 0) = static_cast<T>(table(i, n));
+  }
+  return d;
+}
+
+template <class T>
+Standardizer<T> Standardizer<T>::fit(const Tensor<T>& x) {
+  check_nonempty("standardize", x.shape());
+  Standardizer s;
+  const std::uint32_t m = x.rows(), n = x.cols();
+  s.mean_ = Tensor<T>({1, n}, T(0));
+  s.stddev_ = Tensor<T>({1, n}, T(0));
+  for (std::uint32_t j = 0; j < n; ++j) {
+    double sum = 0;
+    for (std::uint32_t i = 0; i < m; ++i) sum += x(i, j);
+    const double mean = sum / m;
+    double squares = 0;
+    for (std::uint32_t i = 0; i < m; ++i) squares += (x(i, j) - mean) * (x(i, j) - mean);
+    s.mean_[j] = static_cast<T>(mean);
+    s.stddev_[j] = static_cast<T>(std::sqrt(squares / m));
+  }
+  return s;
+}
+
+template <class T>
+Tensor<T> Standardizer<T>::apply(const Tensor<T>& x) const {
+  if (x.cols() != mean_.cols())
+    fail_shapes("standardize", "column counts differ", "x", x.shape(), "mean", mean_.shape());
+  Tensor<T> out = x;
+  for (std::uint32_t i = 0; i < x.rows(); ++i)
+    for (std::uint32_t j = 0; j < x.cols(); ++j) {
+      const T centred = x(i, j) - mean_[j];
+      out(i, j) = stddev_[j] > T(0) ? centred / stddev_[j] : centred;
+    }
+  return out;
+}
+
+void shuffle_indices(std::vector<std::uint32_t>& order, std::uint32_t n, Generator& generator) {
+  order.resize(n);
+  std::iota(order.begin(), order.end(), 0u);
+  for (std::uint32_t i = n; i > 1; --i) std::swap(order[i - 1], order[generator.below(i)]);
+}
+
+template <class T>
+void gather_rows(const Tensor<T>& source, std::span<const std::uint32_t> index, Tensor<T>& batch) {
+  const Shape shape{static_cast<std::uint32_t>(index.size()), source.cols()};
+  if (batch.shape() != shape) batch = Tensor<T>(shape, T(0));
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    if (index[i] >= source.rows())
+      throw std::out_of_range(fmt::format("gather_rows: row {} of a table with {} rows", index[i],
+                                          source.rows()));
+    const T* row = source.data() + std::size_t{index[i]} * source.cols();
+    std::copy(row, row + source.cols(), batch.data() + i * source.cols());
+  }
+}
+
+template <class T>
+TrainTest<T> train_test_split(const Dataset<T>& data, double test_fraction, std::uint64_t seed) {
+  const std::uint32_t m = data.size();
+  if (!(test_fraction > 0 && test_fraction < 1))
+    throw std::invalid_argument(
+        fmt::format("train_test_split: test fraction {} is not between 0 and 1", test_fraction));
+  const auto test_size = static_cast<std::uint32_t>(std::lround(test_fraction * m));
+  if (test_size == 0 || test_size >= m)
+    throw std::invalid_argument(fmt::format(
+        "train_test_split: {} samples cannot be split with test fraction {}", m, test_fraction));
+  Generator generator(seed);
+  std::vector<std::uint32_t> order;
+  shuffle_indices(order, m, generator);
+  const std::span<const std::uint32_t> all(order);
+  TrainTest<T> out;
+  gather_rows(data.x, all.subspan(test_size), out.train.x);
+  gather_rows(data.y, all.subspan(test_size), out.train.y);
+  gather_rows(data.x, all.first(test_size), out.test.x);
+  gather_rows(data.y, all.first(test_size), out.test.y);
+  return out;
+}
+
+template <class T>
+Tensor<T> one_hot(const Tensor<T>& labels, std::uint32_t classes) {
+  if (labels.cols() != 1)
+    throw ShapeError(fmt::format("one_hot: labels must be one column; labels is {}", labels.shape()));
+  Tensor<T> out({labels.rows(), classes}, T(0));
+  for (std::uint32_t i = 0; i < labels.rows(); ++i) {
+    const T label = labels(i, 0);
+    if (!(label >= T(0) && label < static_cast<T>(classes) && label == std::floor(label)))
+      throw std::invalid_argument(fmt::format(
+          "one_hot: label {} in row {} is not a class number 0..{}", label, i, classes - 1));
+    out(i, static_cast<std::uint32_t>(label)) = T(1);
+  }
+  return out;
+}
+
+template <class T>
+double accuracy(TensorView<T> y_hat, TensorView<T> y) {
+  if (y_hat.shape != y.shape)
+    fail_shapes("accuracy", "shapes differ", "y_hat", y_hat.shape, "y", y.shape);
+  check_nonempty("accuracy", y.shape);
+  std::size_t right = 0;
+  for (std::uint32_t i = 0; i < y.rows(); ++i) {
+    if (y.cols() == 1) {
+      right += (y_hat(i, 0) >= T(0.5)) == (y(i, 0) >= T(0.5));
+      continue;
+    }
+    const T* p = y_hat.data + std::size_t{i} * y.cols();
+    const T* t = y.data + std::size_t{i} * y.cols();
+    right += std::max_element(p, p + y.cols()) - p == std::max_element(t, t + y.cols()) - t;
+  }
+  return static_cast<double>(right) / y.rows();
+}
+
+#define TAPEGRAD_INSTANTIATE(T)                                                              \
+  template Dataset<T> split_features_labels<T>(const Tensor<double>&);                       \
+  template class Standardizer<T>;                                                            \
+  template TrainTest<T> train_test_split(const Dataset<T>&, double, std::uint64_t);          \
+  template Tensor<T> one_hot(const Tensor<T>&, std::uint32_t);                               \
+  template void gather_rows(const Tensor<T>&, std::span<const std::uint32_t>, Tensor<T>&);   \
+  template double accuracy(TensorView<T>, TensorView<T>);
+TAPEGRAD_INSTANTIATE(float)
+TAPEGRAD_INSTANTIATE(double)
+#undef TAPEGRAD_INSTANTIATE
+
+}  // namespace tapegrad::nn

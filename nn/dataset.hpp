@@ -1,0 +1,75 @@
+// Dataset: features and labels, standardisation, a seeded train/test split, one-hot labels, batches.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "autograd/random.hpp"
+#include "autograd/tensor.hpp"
+
+namespace tapegrad::nn {
+
+/// Samples as rows: x (m, features) and y (m, targets).
+template <class T>
+struct Dataset {
+  Tensor<T> x;
+  Tensor<T> y;
+  std::uint32_t size() const { return x.rows(); }
+};
+
+/// Splits a table (m, n + 1) into features (its first n columns) and labels (its
+/// last column, (m, 1)).
+template <class T>
+Dataset<T> split_features_labels(const Tensor<double>& table);
+
+/// Per-column mean and standard deviation, fitted on training features and
+/// applied to any features: x' = (x - mean) / stddev. A constant column
+/// (stddev 0) is only centred.
+template <class T>
+class Standardizer {
+ public:
+  /// Fits on x (m, n); throws ShapeError for an empty x.
+  static Standardizer fit(const Tensor<T>& x);
+  /// (x - mean) / stddev column by column; x must have the fitted column count.
+  Tensor<T> apply(const Tensor<T>& x) const;
+  const Tensor<T>& mean() const { return mean_; }
+  const Tensor<T>& stddev() const { return stddev_; }
+
+ private:
+  Tensor<T> mean_;    // (1, n)
+  Tensor<T> stddev_;  // (1, n), population standard deviation
+};
+
+template <class T>
+struct TrainTest {
+  Dataset<T> train;
+  Dataset<T> test;
+};
+
+/// Shuffles the samples with a Generator seeded by `seed` (Fisher-Yates) and puts
+/// round(test_fraction m) of them in `test`, the rest in `train`. Throws
+/// std::invalid_argument unless 0 < test_fraction < 1 and both parts are non-empty.
+template <class T>
+TrainTest<T> train_test_split(const Dataset<T>& data, double test_fraction, std::uint64_t seed);
+
+/// Labels (m, 1) holding class numbers 0..classes-1 -> (m, classes) one-hot rows.
+/// Throws std::invalid_argument for a label that is not such a whole number.
+template <class T>
+Tensor<T> one_hot(const Tensor<T>& labels, std::uint32_t classes);
+
+/// A random permutation of 0..n-1 (Fisher-Yates from `generator`), written into
+/// `order` (resized to n, so a reused vector does not allocate).
+void shuffle_indices(std::vector<std::uint32_t>& order, std::uint32_t n, Generator& generator);
+
+/// Copies rows `index` of `source` into `batch` (resized only if its shape
+/// differs, so a reused batch does not allocate).
+template <class T>
+void gather_rows(const Tensor<T>& source, std::span<const std::uint32_t> index, Tensor<T>& batch);
+
+/// Fraction of rows whose prediction is right: with one column, y_hat >= 0.5
+/// against a 0/1 label; with several, the argmax against the argmax of y.
+template <class T>
+double accuracy(TensorView<T> y_hat, TensorView<T> y);
+
+}  // namespace tapegrad::nn

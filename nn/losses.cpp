@@ -1,0 +1,77 @@
+// Losses: target checks, then one engine loss record on z^[L] or a^[L].
+#include "nn/losses.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "autograd/loss.hpp"
+
+namespace tapegrad::nn {
+template <class T>
+void check_targets(LossKind kind, TensorView<T> y) {
+  const std::string_view name = loss_name(kind);
+  check_nonempty(name, y.shape);
+  for (std::size_t k = 0; k < y.size(); ++k)
+    if (!std::isfinite(y[k]))
+      throw std::invalid_argument(fmt::format("{}: target {} at ({}, {}) is not finite", name,
+                                              y[k], k / y.cols(), k % y.cols()));
+  if (kind == LossKind::bce) {
+    for (std::size_t k = 0; k < y.size(); ++k)
+      if (!(y[k] >= T(0) && y[k] <= T(1)))
+        throw std::invalid_argument(fmt::format("bce: target {} at ({}, {}) is outside [0, 1]",
+                                                y[k], k / y.cols(), k % y.cols()));
+  }
+  if (kind == LossKind::softmax_ce) {
+    // Rows are class distributions; the tolerance allows rounding in the data.
+    const T tolerance = std::is_same_v<T, float> ? T(1e-5) : T(1e-9);
+    for (std::uint32_t i = 0; i < y.rows(); ++i) {
+      T total = 0;
+      for (std::uint32_t j = 0; j < y.cols(); ++j) {
+        if (y(i, j) < T(0))
+          throw std::invalid_argument(
+              fmt::format("softmax_ce: target {} at ({}, {}) is negative", y(i, j), i, j));
+        total += y(i, j);
+      }
+      if (std::abs(total - T(1)) > tolerance * static_cast<T>(y.cols()))
+        throw std::invalid_argument(fmt::format(
+            "softmax_ce: target row {} sums to {}, not 1 (rows are class probabilities, "
+            "one-hot for labels)",
+            i, total));
+    }
+  }
+}
+
+template <class T>
+Var<T> loss(LossKind kind, const Output<T>& output, Var<T> y, Reduction r) {
+  const std::string_view name = loss_name(kind);
+  Tape<T>& tape = output.a.tape();
+  const Shape s = output.a.shape();
+  if (y.shape() != s) fail_shapes(name, "targets differ in shape from the output", "y_hat", s, "y", y.shape());
+  check_targets(kind, y.value());
+  Var<T> L;
+  switch (kind) {
+    case LossKind::bce:
+      // The seed's loss; from the logits when y_hat = sigmoid(z^[L]), so that
+      // its gradient is exactly the seed's g^[Lz] = a^[L] - y.
+      L = output.activation == Activation::sigmoid
+              ? binary_cross_entropy_with_logits(output.z, y, r)
+              : binary_cross_entropy(output.a, y, r);
+      break;
+    case LossKind::half_sse: L = half_sse(output.a, y, r); break;
+    case LossKind::mse: L = mse(output.a, y, r); break;
+    case LossKind::softmax_ce: L = cross_entropy(output.a, y, r); break;
+  }
+  if (tape.naming()) tape.set_name(L, "L");
+  return L;
+}
+
+#define TAPEGRAD_INSTANTIATE(T)                                              \
+  template void check_targets(LossKind, TensorView<T>);                      \
+  template Var<T> loss(LossKind, const Output<T>&, Var<T>, Reduction);
+TAPEGRAD_INSTANTIATE(float)
+TAPEGRAD_INSTANTIATE(double)
+#undef TAPEGRAD_INSTANTIATE
+
+}  // namespace tapegrad::nn

@@ -1,0 +1,32 @@
+// Losses: the loss of a network's output, recorded on the tape in its numerically stable form.
+#pragma once
+
+#include "autograd/op.hpp"
+#include "autograd/tape.hpp"
+#include "nn/mlp.hpp"
+#include "nn/model_format.hpp"
+
+namespace tapegrad::nn {
+
+/// Records L for a network output and targets y (same shape as y_hat, (m, n)):
+///  - `bce`: -sum_j [y log y_hat + (1 - y) log(1 - y_hat)]. With a sigmoid
+///    output it is computed from the logits z^[L] (binary_cross_entropy_with_logits),
+///    exact even when the sigmoid saturates; otherwise from y_hat, which must
+///    lie in [0, 1]. Targets in [0, 1].
+///  - `half_sse`: the seed's 1/2 sum_j (y - y_hat)^2.
+///  - `mse`: (1/n) sum_j (y_hat - y)^2 per sample.
+///  - `softmax_ce`: -sum_j y_j log softmax(y_hat)_j; use it with an identity
+///    output so that y_hat is the logits z^[L]. Each target row is a
+///    distribution: non-negative, summing to 1 (one-hot for class labels).
+/// `Reduction::mean` averages the per-sample losses over the m rows,
+/// `Reduction::sum` adds them. Labels the result `L` when the tape names records.
+/// Throws ShapeError if y's shape differs from y_hat's and std::invalid_argument
+/// for invalid targets, naming the first bad one.
+template <class T>
+Var<T> loss(LossKind kind, const Output<T>& output, Var<T> y, Reduction r = Reduction::mean);
+
+/// Checks targets for a loss without recording anything (the same checks `loss` makes).
+template <class T>
+void check_targets(LossKind kind, TensorView<T> y);
+
+}  // namespace tapegrad::nn

@@ -1,0 +1,26 @@
+// tapegrad's nn layer in one include: layers, MLPs, losses, optimizers, the hand
+// derivation and the check, model files, CSV data.
+//
+//   using namespace tapegrad;
+//   nn::Mlp<double> net({4, 3, 2, 1}, nn::Activation::sigmoid, 42);  // the seed's network
+//   nn::Sgd<double> sgd(net.parameters(), 0.5);
+//   Tape<double> tape;
+//   tape.clear();                                       // every step: forget the last one
+//   auto L = nn::loss(nn::LossKind::bce, net.forward(tape.input(x)), tape.input(y));
+//   sgd.zero_grad();
+//   tape.backward(L);
+//   sgd.step();                                         // W <- W - alpha dL/dW
+#pragma once
+
+#include "autograd/autograd.hpp"
+#include "nn/activation.hpp"
+#include "nn/check.hpp"
+#include "nn/csv.hpp"
+#include "nn/dataset.hpp"
+#include "nn/hand_backprop.hpp"
+#include "nn/init.hpp"
+#include "nn/linear.hpp"
+#include "nn/losses.hpp"
+#include "nn/mlp.hpp"
+#include "nn/model_format.hpp"
+#include "nn/optimizer.hpp"
