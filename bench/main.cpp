@@ -1,0 +1,293 @@
+// tapegrad_bench: W1-W5 against LibTorch, ADOL-C, Sacado and hand-written code,
+// interleaved in one process, with the targets of issue 7 marked met or not.
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "autograd/kernels.hpp"
+#include "bench/blas.hpp"
+#include "bench/harness.hpp"
+#include "bench/workloads.hpp"
+
+namespace {
+
+using namespace bench;
+
+struct Options {
+  Settings settings;
+  std::vector<std::string> only;
+  bool quick = false;
+  bool wants(const std::string& w) const {
+    return only.empty() || std::find(only.begin(), only.end(), w) != only.end();
+  }
+};
+
+const char* kUsage =
+    "usage: tapegrad_bench [--quick] [--only W1,W2,...] [--reps N]\n"
+    "  Runs W1-W5 (and the gemm peak) for tapegrad and every reference built in,\n"
+    "  interleaved, and prints tables of medians, ratios and targets.\n"
+    "  --quick    few short repetitions (a smoke test; numbers are rough)\n"
+    "  --only     run only these workloads (GEMM, W1, W2, W3, W4, W5)\n"
+    "  --reps N   timed repetitions per contender (default 15)\n";
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--quick") {
+      o.quick = true;
+      o.settings = Settings{3, 0.005, 0.02};
+    } else if (arg == "--only") {
+      std::string list = value();
+      for (std::size_t start = 0; start <= list.size();) {
+        const std::size_t comma = std::min(list.find(',', start), list.size());
+        if (comma > start) o.only.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+      }
+    } else if (arg == "--reps") {
+      o.settings.reps = static_cast<std::size_t>(std::stoul(value()));
+      if (o.settings.reps == 0) throw std::invalid_argument("--reps must be at least 1");
+    } else if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else {
+      throw std::invalid_argument("unknown option " + arg);
+    }
+  }
+  return o;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five;
+  in >> one >> five;
+  return one + " " + five;
+}
+
+void single_thread() {
+  set_blas_threads(1);
+  torch_threads(1);
+}
+void two_blas_threads() {
+  set_blas_threads(2);
+  torch_threads(1);  // 1 torch thread + 2 BLAS threads: no oversubscription of 2 cores
+}
+
+// Adds a contender if its library was built in.
+void add(std::vector<Contender>& list, std::string name, std::unique_ptr<Runner> runner,
+         std::function<void()> setup = single_thread) {
+  if (runner) list.push_back({std::move(name), std::move(runner), std::move(setup), {}});
+}
+
+const Contender* find(const std::vector<Contender>& list, const std::string& name) {
+  for (const Contender& c : list)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+// t_other / t_tapegrad (how many times faster tapegrad is), or unmeasured.
+Target faster(const std::string& w, const std::vector<Contender>& list, const std::string& other,
+              double needed) {
+  Target t{w, fmt::format("tapegrad faster than {}", other), 0, needed, true, "x"};
+  const Contender* o = find(list, other);
+  t.measured = o != nullptr;
+  if (o) t.value = o->stats.median / list.front().stats.median;
+  return t;
+}
+// t_tapegrad / t_other (tapegrad's time as a multiple of the other's).
+Target time_ratio(const std::string& w, const std::vector<Contender>& list,
+                  const std::string& other, double needed) {
+  Target t{w, fmt::format("tapegrad time / {} time", other), 0, needed, false, "x"};
+  const Contender* o = find(list, other);
+  t.measured = o != nullptr;
+  if (o) t.value = list.front().stats.median / o->stats.median;
+  return t;
+}
+
+class Gemm final : public Runner {
+ public:
+  Gemm(bool single, std::size_t n) : single_(single), n_(n), fa_(n * n, 0.5f), fc_(n * n), da_(n * n, 0.5), dc_(n * n) {}
+  void step() override {
+    if (single_)
+      tapegrad::gemm<float>(false, false, n_, n_, n_, 1.0f, fa_.data(), n_, fa_.data(), n_, 0.0f,
+                            fc_.data(), n_);
+    else
+      tapegrad::gemm<double>(false, false, n_, n_, n_, 1.0, da_.data(), n_, da_.data(), n_, 0.0,
+                             dc_.data(), n_);
+  }
+  std::vector<double> gradient() override { return {}; }
+
+ private:
+  bool single_;
+  std::size_t n_;
+  std::vector<float> fa_, fc_;
+  std::vector<double> da_, dc_;
+};
+
+int run(const Options& o) {
+  const std::time_t now = std::time(nullptr);
+  char date[64];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  fmt::print("tapegrad_bench: {}\n", date);
+  fmt::print("machine: {}, {} hardware threads, load average {} at start\n", cpu_model(),
+             std::thread::hardware_concurrency(), load_average());
+  fmt::print("compiler: {}; {}\n", __VERSION__, blas_report());
+  const std::string torch = torch_version();
+  fmt::print("references: {}{}{}\n", torch.empty() ? "LibTorch not built in" : torch,
+             adolc_seed(w4_problem(1), true) ? ", ADOL-C" : ", ADOL-C not built in",
+             sacado_seed(w4_problem(1)) ? ", Sacado Rad" : ", Sacado not built in");
+  fmt::print("settings: {} repetitions of ~{} ms per contender, interleaved; {} ms warm-up; "
+             "1 thread unless stated\n",
+             o.settings.reps, o.settings.rep_seconds * 1e3, o.settings.warmup_seconds * 1e3);
+  single_thread();
+
+  std::vector<Target> targets;
+  bool ok = true;
+  double sgemm_peak = 0;
+
+  if (o.wants("GEMM") || o.wants("W2") || o.wants("W3")) {
+    const std::size_t n = o.quick ? 512 : 1024;
+    std::vector<Contender> list;
+    add(list, fmt::format("sgemm n={}, 1 thread", n), std::make_unique<Gemm>(true, n));
+    add(list, fmt::format("dgemm n={}, 1 thread", n), std::make_unique<Gemm>(false, n));
+    add(list, fmt::format("sgemm n={}, 2 threads", n), std::make_unique<Gemm>(true, n),
+        two_blas_threads);
+    measure(list, o.settings);
+    print_table(fmt::format("GEMM peak through tapegrad::gemm ({})", tapegrad::gemm_backend()),
+                list);
+    const double flops = 2.0 * static_cast<double>(n * n * n);
+    sgemm_peak = flops / list[0].stats.median;
+    fmt::print("\n  sgemm {:.1f} GFLOP/s, dgemm {:.1f} GFLOP/s (1 thread); sgemm {:.1f} GFLOP/s "
+               "(2 threads)\n",
+               sgemm_peak * 1e-9, flops / list[1].stats.median * 1e-9,
+               flops / list[2].stats.median * 1e-9);
+  }
+
+  if (o.wants("W1")) {
+    const MlpProblem p = w1_problem();
+    std::vector<Contender> list;
+    add(list, "tapegrad", tapegrad_mlp(p));
+    add(list, "LibTorch", torch_mlp(p));
+    add(list, "hand-written loops", hand_w1(p));
+    fmt::print("\nW1 seed 4-3-2-1 sigmoid, BCE with logits, batch 1, float64: one SGD step\n");
+    ok = check_gradients("W1", list, 1e-9) && ok;
+    if (ok) {
+      measure(list, o.settings);
+      print_table("W1 results", list);
+      targets.push_back(faster("W1", list, "LibTorch", 300));
+      targets.push_back(time_ratio("W1", list, "hand-written loops", 3));
+    }
+  }
+
+  auto mlp_workload = [&](const MlpProblem& p, const std::string& title, double torch_ratio,
+                          double peak_fraction, bool two_threads) {
+    std::vector<Contender> list;
+    add(list, "tapegrad", tapegrad_mlp(p));
+    add(list, "LibTorch", torch_mlp(p));
+    if (two_threads) {
+      add(list, "tapegrad, 2 BLAS threads", tapegrad_mlp(p), two_blas_threads);
+      add(list, "LibTorch, 1 + 2 BLAS threads", torch_mlp(p), two_blas_threads);
+    }
+    fmt::print("\n{} {}\n", p.name, title);
+    if (!check_gradients(p.name, list, 1e-4)) return false;
+    measure(list, o.settings);
+    print_table(p.name + " results", list);
+    const double rate = p.step_flops() / list.front().stats.median;
+    fmt::print("\n  tapegrad: {:.1f} MFLOP per step, {:.1f} GFLOP/s = {:.0f}% of the sgemm peak\n",
+               p.step_flops() * 1e-6, rate * 1e-9, 100 * rate / sgemm_peak);
+    targets.push_back(time_ratio(p.name, list, "LibTorch", torch_ratio));
+    targets.push_back(Target{p.name, "tapegrad GFLOP/s / measured sgemm peak", 100 * rate / sgemm_peak,
+                             100 * peak_fraction, true, "%"});
+    if (const Contender* two = find(list, "tapegrad, 2 BLAS threads"))
+      targets.push_back(Target{p.name, "tapegrad 1 thread time / 2 threads time",
+                               list[0].stats.median / two->stats.median, 1.7, true, "x"});
+    return true;
+  };
+  if (o.wants("W2"))
+    ok = mlp_workload(w2_problem(), "MLP 784-256-128-10 relu, softmax CE, batch 64, float32: one SGD step",
+                      0.8, 0.85, false) && ok;
+  if (o.wants("W3"))
+    ok = mlp_workload(w3_problem(),
+                      "MLP 1024-1024-1024-1 sigmoid, BCE with logits, batch 256, float32: one SGD step",
+                      0.95, 0.90, true) && ok;
+
+  if (o.wants("W4")) {
+    const SeedSamples s = w4_problem();
+    std::vector<Contender> list;
+    add(list, "tapegrad (scalar mode)", tapegrad_seed(s));
+    add(list, "plain double function", plain_seed(s));
+    add(list, "Sacado Rad", sacado_seed(s));
+    add(list, "ADOL-C, tape reused", adolc_seed(s, false));
+    add(list, "ADOL-C, retaped", adolc_seed(s, true));
+    fmt::print("\nW4 seed network loss gradient w.r.t. its 26 parameters, scalar mode, per sample\n");
+    if (check_gradients("W4", list, 1e-9)) {
+      measure(list, o.settings);
+      print_table("W4 results", list);
+      targets.push_back(time_ratio("W4", list, "plain double function", 3));
+      targets.push_back(faster("W4", list, "Sacado Rad", 2.5));
+      targets.push_back(faster("W4", list, "ADOL-C, tape reused", 20));
+      targets.push_back(faster("W4", list, "ADOL-C, retaped", 20));
+    } else {
+      ok = false;
+    }
+  }
+
+  if (o.wants("W5")) {
+    const Rosenbrock r = w5_problem();
+    std::vector<Contender> list;
+    add(list, "tapegrad (scalar mode)", tapegrad_rosenbrock(r));
+    add(list, "plain double function", plain_rosenbrock(r));
+    add(list, "ADOL-C, tape reused", adolc_rosenbrock(r, false));
+    add(list, "ADOL-C, retaped", adolc_rosenbrock(r, true));
+    add(list, "Sacado Rad", sacado_rosenbrock(r));
+    fmt::print("\nW5 extended Rosenbrock, n = {}, gradient, scalar mode\n", r.x.size());
+    if (check_gradients("W5", list, 1e-9)) {
+      measure(list, o.settings);
+      print_table("W5 results", list);
+      targets.push_back(faster("W5", list, "ADOL-C, retaped", 10));
+      targets.push_back(faster("W5", list, "ADOL-C, tape reused", 3));
+    } else {
+      ok = false;
+    }
+  }
+
+  if (!targets.empty()) {
+    std::size_t met = 0;
+    for (const Target& t : targets) met += t.met();
+    fmt::print("\nTargets (issue 7), medians of this run: {} of {} met\n\n", met, targets.size());
+    print_targets(targets);
+  }
+  fmt::print("\nload average {} at the end\n", load_average());
+  if (!ok) {
+    fmt::print(stderr, "tapegrad_bench: gradients disagree; timings of those workloads skipped\n");
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  }
+}

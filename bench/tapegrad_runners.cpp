@@ -1,0 +1,157 @@
+// tapegrad contenders: W1-W3 on the engine (parameters, affine, activations,
+// fused loss, hand SGD), W4 and W5 in scalar mode.
+#include <cmath>
+
+#include "autograd/autograd.hpp"
+#include "bench/functions.hpp"
+#include "bench/workloads.hpp"
+
+namespace bench {
+namespace {
+
+using tapegrad::Parameter;
+using tapegrad::Shape;
+using tapegrad::Tape;
+using tapegrad::Tensor;
+using tapegrad::Var;
+
+template <class T>
+Tensor<T> tensor(const std::vector<double>& v, std::size_t rows, std::size_t cols) {
+  Tensor<T> t = Tensor<T>::zeros(Shape{static_cast<std::uint32_t>(rows),
+                                       static_cast<std::uint32_t>(cols)});
+  for (std::size_t k = 0; k < v.size(); ++k) t[k] = static_cast<T>(v[k]);
+  return t;
+}
+
+template <class T>
+class TapegradMlp final : public Runner {
+ public:
+  explicit TapegradMlp(const MlpProblem& p)
+      : p_(p), x_(tensor<T>(p.x, p.batch, p.inputs())), y_(tensor<T>(p.y, p.batch, p.outputs())) {
+    params_.reserve(2 * p.layers());  // tapes point at parameter storage: no reallocation
+    for (std::size_t l = 0; l < p.layers(); ++l) {
+      params_.emplace_back(tensor<T>(p.W[l], p.sizes[l], p.sizes[l + 1]));
+      params_.emplace_back(tensor<T>(p.b[l], 1, p.sizes[l + 1]));
+    }
+    tape_.set_naming(false);
+  }
+
+  void step() override {
+    forward_backward();
+    const T lr = static_cast<T>(p_.lr);
+    for (Parameter<T>& q : params_) {
+      T* w = q.value.data();
+      T* g = q.grad.data();
+      for (std::size_t k = 0, n = q.value.size(); k < n; ++k) {
+        w[k] -= lr * g[k];
+        g[k] = T(0);
+      }
+    }
+  }
+
+  std::vector<double> gradient() override {
+    forward_backward();
+    std::vector<double> g;
+    for (Parameter<T>& q : params_) {
+      g.insert(g.end(), q.grad.begin(), q.grad.end());
+      q.zero_grad();
+    }
+    return g;
+  }
+
+ private:
+  void forward_backward() {
+    tape_.clear();
+    Var<T> a = tape_.input(x_);
+    for (std::size_t l = 0; l < p_.layers(); ++l) {
+      const Var<T> z = affine(a, tape_.parameter(params_[2 * l]), tape_.parameter(params_[2 * l + 1]));
+      if (l + 1 == p_.layers()) a = z;
+      else a = p_.hidden == Hidden::relu ? tapegrad::relu(z) : tapegrad::sigmoid(z);
+    }
+    const Var<T> y = tape_.input(y_);
+    const Var<T> loss = p_.loss == LossKind::cross_entropy
+                            ? tapegrad::cross_entropy(a, y)
+                            : tapegrad::binary_cross_entropy_with_logits(a, y);
+    tape_.backward(loss);
+  }
+
+  const MlpProblem& p_;
+  std::vector<Parameter<T>> params_;
+  Tensor<T> x_, y_;
+  Tape<T> tape_;
+};
+
+class TapegradSeed final : public Runner {
+ public:
+  explicit TapegradSeed(const SeedSamples& s) : s_(s), grad_(SeedSamples::kParams) {
+    tape_.set_naming(false);
+  }
+  void step() override {
+    gradient_at(next_);
+    next_ = (next_ + 1) % s_.count;
+  }
+  std::vector<double> gradient() override {
+    gradient_at(0);
+    return grad_;
+  }
+
+ private:
+  void gradient_at(std::size_t i) {
+    tape_.clear();
+    Var<double> w[SeedSamples::kParams];
+    for (std::size_t k = 0; k < SeedSamples::kParams; ++k) w[k] = tape_.variable(s_.params[k]);
+    const Var<double> L = seed_loss(
+        w, &s_.x[4 * i], s_.y[i], [](Var<double> z) { return tapegrad::sigmoid(z); },
+        [](Var<double> a) { return tapegrad::log(a); });
+    tape_.backward(L);
+    for (std::size_t k = 0; k < SeedSamples::kParams; ++k) grad_[k] = w[k].grad()[0];
+  }
+
+  const SeedSamples& s_;
+  Tape<double> tape_;
+  std::vector<double> grad_;
+  std::size_t next_ = 0;
+};
+
+class TapegradRosenbrock final : public Runner {
+ public:
+  explicit TapegradRosenbrock(const Rosenbrock& r)
+      : r_(r), vars_(r.x.size()), grad_(r.x.size()) {
+    tape_.set_naming(false);
+  }
+  void step() override { run(); }
+  std::vector<double> gradient() override {
+    run();
+    return grad_;
+  }
+
+ private:
+  void run() {
+    tape_.clear();
+    const std::size_t n = r_.x.size();
+    for (std::size_t i = 0; i < n; ++i) vars_[i] = tape_.variable(r_.x[i]);
+    const Var<double> f = rosenbrock(vars_.data(), n);
+    tape_.backward(f);
+    for (std::size_t i = 0; i < n; ++i) grad_[i] = vars_[i].grad()[0];
+  }
+
+  const Rosenbrock& r_;
+  Tape<double> tape_;
+  std::vector<Var<double>> vars_;
+  std::vector<double> grad_;
+};
+
+}  // namespace
+
+std::unique_ptr<Runner> tapegrad_mlp(const MlpProblem& p) {
+  if (p.float64) return std::make_unique<TapegradMlp<double>>(p);
+  return std::make_unique<TapegradMlp<float>>(p);
+}
+std::unique_ptr<Runner> tapegrad_seed(const SeedSamples& s) {
+  return std::make_unique<TapegradSeed>(s);
+}
+std::unique_ptr<Runner> tapegrad_rosenbrock(const Rosenbrock& r) {
+  return std::make_unique<TapegradRosenbrock>(r);
+}
+
+}  // namespace bench
