@@ -12,8 +12,9 @@ namespace {
 template <class T, class F>
 Var<T> apply(Op op, Var<T> a, F f) {
   Tape<T>& tape = a.tape();
-  const Node<T>& na = tape.checked(a, op_name(op));
+  const Node<T>& na = tape.checked(a, op);
   const T* x = na.value;
+  if (na.shape.is_scalar()) return tape.push_scalar(op, f(x[0]), a);
   auto [z, n] = tape.push(op, na.shape, {a});
   for (std::size_t k = 0; k < n.shape.size(); ++k) n.value[k] = f(x[k]);
   return z;

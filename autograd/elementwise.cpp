@@ -26,11 +26,11 @@ void for_broadcast(Shape out, Shape sa, Shape sb, F f) {
 }
 
 template <class T>
-Var<T> binary(Op op, std::string_view name, Var<T> a, Var<T> b) {
+[[gnu::noinline]] Var<T> binary_tensor(Op op, Var<T> a, Var<T> b) {
+  const std::string_view name = op_name(op);
   Tape<T>& tape = a.tape();
-  const Node<T>& na = tape.checked(a, name);
-  const Node<T>& nb = tape.checked(b, name);
-  if (&b.tape() != &tape) throw std::logic_error(fmt::format("{}: operands on different tapes", name));
+  const Node<T>& na = tape.node(a.id());
+  const Node<T>& nb = tape.node(b.id());
   const Shape sa = na.shape, sb = nb.shape;
   const Shape shape = check_broadcast(name, sa, sb);
   const T* x = na.value;
@@ -47,12 +47,29 @@ Var<T> binary(Op op, std::string_view name, Var<T> a, Var<T> b) {
   return z;
 }
 
+// Scalars, scalar mode's common case, take a short path straight to one record.
+template <Op op, class T>
+Var<T> binary(Var<T> a, Var<T> b) {
+  Tape<T>& tape = a.tape();
+  const Node<T>& na = tape.checked(a, op);
+  const Node<T>& nb = tape.checked(b, op);
+  if (na.shape.is_scalar() && nb.shape.is_scalar()) [[likely]] {
+    const T x = na.value[0], y = nb.value[0];
+    if constexpr (op == Op::add) return tape.push_scalar(op, x + y, a, b);
+    if constexpr (op == Op::sub) return tape.push_scalar(op, x - y, a, b);
+    if constexpr (op == Op::mul) return tape.push_scalar(op, x * y, a, b);
+    if constexpr (op == Op::div) return tape.push_scalar(op, x / y, a, b);
+  }
+  return binary_tensor(op, a, b);
+}
+
 // z = f(a) elementwise, with `attr` available to f.
 template <class T, class F>
 Var<T> unary(Op op, Var<T> a, double attr, F f) {
   Tape<T>& tape = a.tape();
-  const Node<T>& na = tape.checked(a, op_name(op));
+  const Node<T>& na = tape.checked(a, op);
   const T* x = na.value;
+  if (na.shape.is_scalar()) [[likely]] return tape.push_scalar(op, f(x[0]), a, attr);
   auto [z, n] = tape.push(op, na.shape, {a}, attr);
   for (std::size_t k = 0; k < n.shape.size(); ++k) n.value[k] = f(x[k]);
   return z;
@@ -60,10 +77,10 @@ Var<T> unary(Op op, Var<T> a, double attr, F f) {
 
 }  // namespace
 
-template <class T> Var<T> add(Var<T> a, Var<T> b) { return binary(Op::add, "add", a, b); }
-template <class T> Var<T> sub(Var<T> a, Var<T> b) { return binary(Op::sub, "sub", a, b); }
-template <class T> Var<T> mul(Var<T> a, Var<T> b) { return binary(Op::mul, "mul", a, b); }
-template <class T> Var<T> div(Var<T> a, Var<T> b) { return binary(Op::div, "div", a, b); }
+template <class T> Var<T> add(Var<T> a, Var<T> b) { return binary<Op::add>(a, b); }
+template <class T> Var<T> sub(Var<T> a, Var<T> b) { return binary<Op::sub>(a, b); }
+template <class T> Var<T> mul(Var<T> a, Var<T> b) { return binary<Op::mul>(a, b); }
+template <class T> Var<T> div(Var<T> a, Var<T> b) { return binary<Op::div>(a, b); }
 
 template <class T> Var<T> neg(Var<T> a) { return unary(Op::neg, a, 0, [](T x) { return -x; }); }
 template <class T> Var<T> add_scalar(Var<T> a, double c) {

@@ -10,9 +10,8 @@
 namespace tapegrad {
 
 template <class T>
-Tape<T>& Var<T>::tape() const {
-  if (!tape_) throw std::logic_error("var: empty handle (default-constructed Var)");
-  return *tape_;
+void Var<T>::empty_handle() {
+  throw std::logic_error("var: empty handle (default-constructed Var)");
 }
 
 template <class T>
@@ -54,79 +53,19 @@ bool Var<T>::requires_grad() const {
 }
 
 template <class T>
-void Tape<T>::check_alive(Var<T> v) const {
+void Tape<T>::reject(Var<T> v, std::string_view op) const {
   if (v.tape_ != this)
-    throw std::logic_error(v.tape_ ? "tape: handle belongs to another tape"
-                                   : "tape: empty handle (default-constructed Var)");
-  if (v.id_ >= nodes_.size() || nodes_[v.id_].epoch != v.epoch_)
-    throw std::logic_error(
-        fmt::format("tape: stale handle to record {}: the tape was cleared or rewound since it "
-                    "was recorded",
-                    v.id_));
-}
-
-template <class T>
-const Node<T>& Tape<T>::checked(Var<T> v, std::string_view op) const {
-  if (v.tape_ != this || v.id_ >= nodes_.size() || nodes_[v.id_].epoch != v.epoch_) {
-    try {
-      check_alive(v);
-    } catch (const std::logic_error& e) {
-      throw std::logic_error(fmt::format("{}: {}", op, e.what()));
-    }
-  }
-  return nodes_[v.id_];
-}
-
-template <class T>
-typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list<Var<T>> inputs,
-                                       double attr, std::size_t aux_size) {
-  assert(inputs.size() <= 3);
-  bool needs_grad = false;
-  for (const Var<T>& v : inputs) needs_grad = needs_grad || nodes_[v.id_].grad != nullptr;
-  Node<T> n;
-  n.shape = shape;
-  n.epoch = epoch_;
-  n.attr = attr;
-  n.value = arena_.allocate(shape.size());
-  if (aux_size) n.aux = arena_.allocate(aux_size);
-  if (recording_) {
-    n.op = op;
-    n.inputs = static_cast<std::uint8_t>(inputs.size());
-    int k = 0;
-    for (const Var<T>& v : inputs) n.in[k++] = v.id_;
-    if (needs_grad) n.grad = arena_.allocate(shape.size());
-  } else {
-    n.role = Role::constant;  // a no-grad result: a value with no history
-  }
-  const auto id = static_cast<std::uint32_t>(nodes_.size());
-  nodes_.push_back(n);
-  return {Var<T>(this, id, epoch_), nodes_.back()};
-}
-
-template <class T>
-Var<T> Tape<T>::leaf(TensorView<T> value, Role role, bool needs_grad) {
-  Node<T> n;
-  n.shape = value.shape;
-  n.epoch = epoch_;
-  n.role = role;
-  n.value = arena_.allocate(value.size());
-  std::copy(value.begin(), value.end(), n.value);
-  if (needs_grad) {
-    n.grad = arena_.allocate(value.size());
-    std::fill_n(n.grad, value.size(), T(0));
-  }
-  const auto id = static_cast<std::uint32_t>(nodes_.size());
-  nodes_.push_back(n);
-  return Var<T>(this, id, epoch_);
+    throw std::logic_error(fmt::format("{}: {}", op, v.tape_ ? "tape: handle belongs to another tape"
+                                                             : "empty handle (default-constructed Var)"));
+  throw std::logic_error(
+      fmt::format("{}: tape: stale handle to record {}: the tape was cleared or rewound since it "
+                  "was recorded",
+                  op, v.id_));
 }
 
 template <class T>
 Var<T> Tape<T>::variable(TensorView<T> value) {
   return leaf(value, Role::variable, true);
-}
-template <class T>
-Var<T> Tape<T>::variable(T value) {
-  return leaf(TensorView<T>{&value, {1, 1}}, Role::variable, true);
 }
 template <class T>
 Var<T> Tape<T>::input(TensorView<T> value) {
@@ -135,10 +74,6 @@ Var<T> Tape<T>::input(TensorView<T> value) {
 template <class T>
 Var<T> Tape<T>::constant(TensorView<T> value) {
   return leaf(value, Role::constant, false);
-}
-template <class T>
-Var<T> Tape<T>::constant(T value) {
-  return leaf(TensorView<T>{&value, {1, 1}}, Role::constant, false);
 }
 
 template <class T>
@@ -233,7 +168,10 @@ void Tape<T>::backward(Var<T> output, TensorView<T> seed) {
   for (std::uint32_t id = 0; id <= output.id_; ++id) {
     Node<T>& n = nodes_[id];
     n.reached = false;
-    if (n.grad && n.op != Op::leaf) std::fill_n(n.grad, n.shape.size(), T(0));
+    if (n.grad && n.op != Op::leaf) {
+      if (n.shape.is_scalar()) n.grad[0] = T(0);
+      else std::fill_n(n.grad, n.shape.size(), T(0));
+    }
   }
   Node<T>& root = nodes_[output.id_];
   for (std::size_t k = 0; k < seed.size(); ++k) root.grad[k] += seed[k];
@@ -241,15 +179,66 @@ void Tape<T>::backward(Var<T> output, TensorView<T> seed) {
   run_backward(output.id_);
 }
 
+namespace {
+
+// Scalar mode's hot path: (1, 1) records of elementwise ops and activations,
+// handled inline. Such a record's inputs are (1, 1) too (broadcasting never
+// shrinks a shape), so each rule is a line of scalar arithmetic.
+template <class T>
+bool scalar_backward(std::vector<Node<T>>& nodes, const Node<T>& n) {
+  const T g = n.grad[0];
+  const T z = n.value[0];
+  Node<T>& A = nodes[n.in[0]];
+  auto give = [](Node<T>& in, T d) {
+    if (in.grad) {
+      in.grad[0] += d;
+      in.reached = true;
+    }
+  };
+  const T a = A.value[0];
+  switch (n.op) {
+    case Op::add: give(A, g); give(nodes[n.in[1]], g); return true;
+    case Op::sub: give(A, g); give(nodes[n.in[1]], -g); return true;
+    case Op::mul: {
+      Node<T>& B = nodes[n.in[1]];
+      const T b = B.value[0];
+      give(A, g * b);
+      give(B, g * a);
+      return true;
+    }
+    case Op::div: {
+      Node<T>& B = nodes[n.in[1]];
+      const T b = B.value[0];
+      give(A, g / b);
+      give(B, -g * z / b);
+      return true;
+    }
+    case Op::neg: case Op::rsub_scalar: give(A, -g); return true;
+    case Op::add_scalar: give(A, g); return true;
+    case Op::mul_scalar: give(A, g * static_cast<T>(n.attr)); return true;
+    case Op::rdiv_scalar: give(A, -g * z / a); return true;
+    case Op::exp: give(A, g * z); return true;
+    case Op::log: give(A, g / a); return true;
+    case Op::sigmoid: give(A, g * z * (T(1) - z)); return true;
+    case Op::tanh: give(A, g * (T(1) - z * z)); return true;
+    case Op::relu: give(A, a > T(0) ? g : T(0)); return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
 template <class T>
 void Tape<T>::run_backward(std::uint32_t out) {
-  reverse_order_.clear();
+  reverse_order_.resize(std::size_t{out} + 1);
+  std::uint32_t visited = 0;
   // Creation order is a topological order, so a plain reverse loop suffices:
   // every consumer of a record comes after it on the tape.
   for (std::uint32_t id = out + 1; id-- > 0;) {
     const Node<T>& n = nodes_[id];
     if (!n.reached) continue;
-    reverse_order_.push_back(id);
+    reverse_order_[visited++] = id;
+    if (n.op != Op::leaf && n.shape.is_scalar() && scalar_backward(nodes_, n)) continue;
     switch (n.op) {
       case Op::leaf:
         break;
@@ -281,6 +270,7 @@ void Tape<T>::run_backward(std::uint32_t out) {
       }
     }
   }
+  reverse_order_.resize(visited);
 }
 
 template class Tape<float>;

@@ -1,6 +1,7 @@
 // Tape: the flat record of every operation, and backward as a reverse walk of it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -53,7 +54,10 @@ class Var {
  public:
   Var() = default;
 
-  Tape<T>& tape() const;
+  Tape<T>& tape() const {
+    if (!tape_) [[unlikely]] empty_handle();
+    return *tape_;
+  }
   std::uint32_t id() const { return id_; }
   Shape shape() const;
   std::uint32_t rows() const { return shape().rows; }
@@ -70,6 +74,7 @@ class Var {
  private:
   friend class Tape<T>;
   Var(Tape<T>* tape, std::uint32_t id, std::uint32_t epoch) : tape_(tape), id_(id), epoch_(epoch) {}
+  [[noreturn]] static void empty_handle();
   Tape<T>* tape_ = nullptr;
   std::uint32_t id_ = 0;
   std::uint32_t epoch_ = 0;
@@ -97,13 +102,13 @@ class Tape {
 
   /// A leaf that needs a gradient, stored on the tape (scalar mode's W11, gradcheck inputs).
   Var<T> variable(TensorView<T> value);
-  Var<T> variable(T value);
+  Var<T> variable(T value) { return leaf(TensorView<T>{&value, {1, 1}}, Role::variable, true); }
   /// A leaf on a Parameter's own storage; backward accumulates into `p.grad`.
   Var<T> parameter(Parameter<T>& p);
   /// Leaves that need no gradient: data fed in (`input`) or fixed numbers (`constant`).
   Var<T> input(TensorView<T> value);
   Var<T> constant(TensorView<T> value);
-  Var<T> constant(T value);
+  Var<T> constant(T value) { return leaf(TensorView<T>{&value, {1, 1}}, Role::constant, false); }
 
   /// Reverse walk from `output`, a (1, 1) value: its gradient is seeded with 1.
   void backward(Var<T> output);
@@ -161,15 +166,53 @@ class Tape {
   }
 
   // For op implementations: check a handle, append a record, reach a node.
-  const Node<T>& checked(Var<T> v, std::string_view op) const;
+  const Node<T>& checked(Var<T> v, std::string_view op) const {
+    if (v.tape_ != this || v.id_ >= nodes_.size() || nodes_[v.id_].epoch != v.epoch_) [[unlikely]]
+      reject(v, op);
+    return nodes_[v.id_];
+  }
+  const Node<T>& checked(Var<T> v, Op op) const {
+    if (v.tape_ != this || v.id_ >= nodes_.size() || nodes_[v.id_].epoch != v.epoch_) [[unlikely]]
+      reject(v, op_name(op));
+    return nodes_[v.id_];
+  }
   struct Pushed {
     Var<T> var;
     Node<T>& node;
   };
-  /// Appends a record of `op` on `inputs` with a value of `shape` (uninitialised)
-  /// and, if requested, `aux_size` saved values.
+  /// Appends a record of `op` on `inputs` (already checked) with a value of
+  /// `shape` (uninitialised) and, if requested, `aux_size` saved values.
   Pushed push(Op op, Shape shape, std::initializer_list<Var<T>> inputs, double attr = 0.0,
-              std::size_t aux_size = 0);
+              std::size_t aux_size = 0) {
+    bool needs_grad = false;
+    for (const Var<T>& v : inputs) needs_grad |= nodes_[v.id_].grad != nullptr;
+    const auto id = static_cast<std::uint32_t>(nodes_.size());
+    Node<T>& n = nodes_.emplace_back();
+    n.shape = shape;
+    n.epoch = epoch_;
+    n.attr = attr;
+    n.value = arena_.allocate(shape.size());
+    if (aux_size) n.aux = arena_.allocate(aux_size);
+    if (recording_) [[likely]] {
+      n.op = op;
+      n.inputs = static_cast<std::uint8_t>(inputs.size());
+      int k = 0;
+      for (const Var<T>& v : inputs) n.in[k++] = v.id_;
+      if (needs_grad) n.grad = arena_.allocate(shape.size());
+    } else {
+      n.role = Role::constant;  // a no-grad result: a value with no history
+    }
+    return {Var<T>(this, id, epoch_), n};
+  }
+  /// Scalar mode's fast path: a (1, 1) record of `op` on one or two (1, 1)
+  /// inputs (already checked), whose value the caller computed. Value and
+  /// gradient sit side by side in the arena.
+  Var<T> push_scalar(Op op, T value, Var<T> a, double attr = 0.0) {
+    return push_scalar(op, value, a.id_, a.id_, 1, attr);
+  }
+  Var<T> push_scalar(Op op, T value, Var<T> a, Var<T> b) {
+    return push_scalar(op, value, a.id_, b.id_, 2, 0.0);
+  }
   Node<T>& mutable_node(std::uint32_t id) { return nodes_[id]; }
   /// The gradient buffer of input `k` of `n`, or null if it needs none; marks it reached.
   T* input_grad(const Node<T>& n, int k) {
@@ -188,9 +231,43 @@ class Tape {
 
  private:
   friend class Var<T>;
-  Var<T> leaf(TensorView<T> value, Role role, bool needs_grad);
+  Var<T> leaf(TensorView<T> value, Role role, bool needs_grad) {
+    const auto id = static_cast<std::uint32_t>(nodes_.size());
+    Node<T>& n = nodes_.emplace_back();
+    n.shape = value.shape;
+    n.epoch = epoch_;
+    n.role = role;
+    const std::size_t size = value.size();
+    n.value = arena_.allocate(size);
+    std::copy_n(value.data, size, n.value);
+    if (needs_grad) {
+      n.grad = arena_.allocate(size);
+      std::fill_n(n.grad, size, T(0));
+    }
+    return Var<T>(this, id, epoch_);
+  }
+  [[gnu::always_inline]] Var<T> push_scalar(Op op, T value, std::uint32_t a, std::uint32_t b, std::uint8_t inputs,
+                     double attr) {
+    const bool needs_grad = recording_ && (nodes_[a].grad || nodes_[b].grad);
+    const auto id = static_cast<std::uint32_t>(nodes_.size());
+    Node<T>& n = nodes_.emplace_back();
+    n.epoch = epoch_;
+    n.attr = attr;
+    n.value = arena_.allocate(needs_grad ? 2 : 1);
+    n.value[0] = value;
+    if (recording_) [[likely]] {
+      n.op = op;
+      n.inputs = inputs;
+      n.in[0] = a;
+      n.in[1] = b;
+      if (needs_grad) n.grad = n.value + 1;
+    } else {
+      n.role = Role::constant;
+    }
+    return Var<T>(this, id, epoch_);
+  }
   void run_backward(std::uint32_t out);
-  void check_alive(Var<T> v) const;
+  [[noreturn]] void reject(Var<T> v, std::string_view op) const;
 
   std::vector<Node<T>> nodes_;
   Arena<T> arena_;
