@@ -53,12 +53,53 @@ void gemm_builtin(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k,
     }
 }
 
+// Tiny products (the seed network's 4x3, 3x2, 2x1 layers at batch 1): C is
+// scaled once, then each element gets one dot product read through strides,
+// and k = 1 (dW = a^T g for one sample) is an outer product. No blocking and no
+// vector prologue: for a few dozen multiply-adds their setup would dominate.
+template <class T>
+void gemm_tiny(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha,
+               const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
+               std::size_t ldc) {
+  for (std::size_t i = 0; i < m; ++i) {
+    T* crow = c + i * ldc;
+    if (beta == T(0)) std::fill_n(crow, n, T(0));
+    else if (beta != T(1)) for (std::size_t j = 0; j < n; ++j) crow[j] *= beta;
+  }
+  // A(i, p) = a[i * ai + p * ap], B(p, j) = b[p * bp + j * bj]
+  const std::size_t ai = ta ? 1 : lda, ap = ta ? lda : 1;
+  const std::size_t bp = tb ? 1 : ldb, bj = tb ? ldb : 1;
+  if (k == 1) {
+    for (std::size_t i = 0; i < m; ++i) {
+      const T x = alpha * a[i * ai];
+      T* crow = c + i * ldc;
+      for (std::size_t j = 0; j < n; ++j) crow[j] += x * b[j * bj];
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < m; ++i) {
+    T* crow = c + i * ldc;
+    for (std::size_t j = 0; j < n; ++j) {
+      T sum = 0;
+      for (std::size_t p = 0; p < k; ++p) sum += a[i * ai + p * ap] * b[p * bp + j * bj];
+      crow[j] += alpha * sum;
+    }
+  }
+}
+
+// At or below this many multiply-adds gemm_tiny wins over the blocked loop.
+constexpr std::size_t kTinyProduct = 64;
+
 }  // namespace
 
 template <class T>
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
           std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
   if (m == 0 || n == 0) return;
+  if (m * n * k <= kTinyProduct) {
+    gemm_tiny(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
 #ifdef TAPEGRAD_HAVE_OPENBLAS
   // Tiny products (scalar-sized layers like the seed's) lose more to BLAS call
   // overhead than they gain from its kernels.

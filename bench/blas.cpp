@@ -2,6 +2,10 @@
 #include "bench/blas.hpp"
 
 #include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -40,6 +44,24 @@ std::string blas_report() {
     config = get();
   return fmt::format("gemm backend {} ({}); sgemm_ from {}, cblas_sgemm from {}",
                      tapegrad::gemm_backend(), config, owner("sgemm_"), owner("cblas_sgemm"));
+}
+
+void exec_with_known_blas_core(char** argv) {
+  using Name = char* (*)();
+  const auto corename = reinterpret_cast<Name>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (!corename || std::getenv("OPENBLAS_CORETYPE")) return;
+  if (std::strcmp(corename(), "Prescott") != 0) return;
+  const char* core = nullptr;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+    core = "SkylakeX";
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    core = "Haswell";
+  if (!core) return;
+  setenv("OPENBLAS_CORETYPE", core, 1);
+  setenv("TAPEGRAD_BENCH_CORE_FIXED", "1", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: run on with Prescott
 }
 
 }  // namespace bench

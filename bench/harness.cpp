@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,12 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 double quantile(std::vector<double> v, double q) {
@@ -68,7 +75,7 @@ bool check_gradients(const std::string& workload, std::vector<Contender>& conten
 }
 
 void measure(std::vector<Contender>& contenders, const Settings& settings) {
-  std::vector<std::vector<double>> samples(contenders.size());
+  std::vector<std::vector<double>> wall(contenders.size()), cpu(contenders.size());
   for (Contender& c : contenders) {
     c.setup();
     // Warm-up with full steps (OpenBLAS, caches, tape capacity), then size a
@@ -87,17 +94,23 @@ void measure(std::vector<Contender>& contenders, const Settings& settings) {
       const std::size_t c = (r + k) % contenders.size();  // rotate who goes first
       Contender& e = contenders[c];
       e.setup();
+      const double cpu_start = cpu_seconds();
       const auto start = Clock::now();
       for (std::size_t i = 0; i < e.stats.iters; ++i) e.runner->step();
-      samples[c].push_back(seconds_since(start) / static_cast<double>(e.stats.iters));
+      const auto steps = static_cast<double>(e.stats.iters);
+      wall[c].push_back(seconds_since(start) / steps);
+      cpu[c].push_back((cpu_seconds() - cpu_start) / steps);
     }
   }
   for (std::size_t c = 0; c < contenders.size(); ++c) {
     Stats& s = contenders[c].stats;
-    s.reps = samples[c].size();
-    s.median = quantile(samples[c], 0.5);
-    s.q1 = quantile(samples[c], 0.25);
-    s.q3 = quantile(samples[c], 0.75);
+    const std::vector<double>& counted = contenders[c].wall ? wall[c] : cpu[c];
+    s.reps = counted.size();
+    s.median = quantile(counted, 0.5);
+    s.q1 = quantile(counted, 0.25);
+    s.q3 = quantile(counted, 0.75);
+    s.wall = quantile(wall[c], 0.5);
+    s.cpu = quantile(cpu[c], 0.5);
   }
 }
 
@@ -113,15 +126,18 @@ std::string format_time(double seconds) {
 
 void print_table(const std::string& title, const std::vector<Contender>& contenders) {
   fmt::print("\n{}\n\n", title);
-  fmt::print("| {:<34} | {:>10} | {:>21} | {:>12} |\n", "contender", "median", "q1 .. q3",
-             "reps x steps");
-  fmt::print("|{:-<36}|{:->11}:|{:->22}:|{:->13}:|\n", "", "", "", "");
+  fmt::print("| {:<34} | {:>10} | {:>21} | {:>10} | {:>10} | {:>11} |\n", "contender",
+             "time", "q1 .. q3", "CPU", "wall", "reps x steps");
+  fmt::print("|{:-<36}|{:->11}:|{:->22}:|{:->11}:|{:->11}:|{:->12}:|\n", "", "", "", "", "", "");
   for (const Contender& c : contenders) {
     const Stats& s = c.stats;
-    fmt::print("| {:<34} | {:>10} | {:>21} | {:>12} |\n", c.name, format_time(s.median),
-               format_time(s.q1) + " .. " + format_time(s.q3),
-               fmt::format("{} x {}", s.reps, s.iters));
+    fmt::print("| {:<34} | {:>10} | {:>21} | {:>10} | {:>10} | {:>11} |\n", c.name,
+               format_time(s.median) + (c.wall ? " w" : " c"),
+               format_time(s.q1) + " .. " + format_time(s.q3), format_time(s.cpu),
+               format_time(s.wall), fmt::format("{} x {}", s.reps, s.iters));
   }
+  fmt::print("\n  time: median per step of process CPU time (c), or of wall time (w) for "
+             "multi-threaded rows\n");
 }
 
 void print_targets(const std::vector<Target>& targets) {

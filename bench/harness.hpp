@@ -10,9 +10,12 @@
 
 namespace bench {
 
-/// Per-step times of one contender over the repetitions, in seconds.
+/// Per-step times of one contender over the repetitions, in seconds: wall
+/// clock, and CPU time of the whole process (immune to other programs taking
+/// the cores away, which wall time is not on a shared machine).
 struct Stats {
-  double median = 0, q1 = 0, q3 = 0;
+  double median = 0, q1 = 0, q3 = 0;  // of the time that counts (see Contender::wall)
+  double wall = 0, cpu = 0;           // medians of each clock
   std::size_t reps = 0, iters = 0;
 };
 
@@ -22,7 +25,11 @@ struct Contender {
   std::string name;
   std::unique_ptr<Runner> runner;
   std::function<void()> setup = [] {};
+  /// Whether wall time counts (multi-threaded rows: idle BLAS threads spin and
+  /// inflate CPU time); single-threaded rows count process CPU time.
+  bool wall = false;
   Stats stats;
+  double time() const { return stats.median; }
 };
 
 struct Settings {

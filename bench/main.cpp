@@ -1,6 +1,8 @@
 // tapegrad_bench: W1-W5 against LibTorch, ADOL-C, Sacado and hand-written code,
 // interleaved in one process, with the targets of issue 7 marked met or not.
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -22,6 +24,8 @@ struct Options {
   Settings settings;
   std::vector<std::string> only;
   bool quick = false;
+  std::string profile;  // run only tapegrad on this workload, for perf / callgrind
+  double profile_seconds = 5;
   bool wants(const std::string& w) const {
     return only.empty() || std::find(only.begin(), only.end(), w) != only.end();
   }
@@ -29,11 +33,14 @@ struct Options {
 
 const char* kUsage =
     "usage: tapegrad_bench [--quick] [--only W1,W2,...] [--reps N]\n"
+    "       tapegrad_bench --profile W1|W2|W3|W4|W5 [--seconds S]\n"
     "  Runs W1-W5 (and the gemm peak) for tapegrad and every reference built in,\n"
     "  interleaved, and prints tables of medians, ratios and targets.\n"
     "  --quick    few short repetitions (a smoke test; numbers are rough)\n"
     "  --only     run only these workloads (GEMM, W1, W2, W3, W4, W5)\n"
-    "  --reps N   timed repetitions per contender (default 15)\n";
+    "  --reps N   timed repetitions per contender (default 15)\n"
+    "  --profile  only tapegrad's steps on one workload for S seconds (default 5),\n"
+    "             nothing else, to run under perf record or valgrind --tool=callgrind\n";
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -56,6 +63,10 @@ Options parse(int argc, char** argv) {
     } else if (arg == "--reps") {
       o.settings.reps = static_cast<std::size_t>(std::stoul(value()));
       if (o.settings.reps == 0) throw std::invalid_argument("--reps must be at least 1");
+    } else if (arg == "--profile") {
+      o.profile = value();
+    } else if (arg == "--seconds") {
+      o.profile_seconds = std::stod(value());
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
@@ -91,8 +102,8 @@ void two_blas_threads() {
 
 // Adds a contender if its library was built in.
 void add(std::vector<Contender>& list, std::string name, std::unique_ptr<Runner> runner,
-         std::function<void()> setup = single_thread) {
-  if (runner) list.push_back({std::move(name), std::move(runner), std::move(setup), {}});
+         std::function<void()> setup = single_thread, bool wall = false) {
+  if (runner) list.push_back({std::move(name), std::move(runner), std::move(setup), wall, {}});
 }
 
 const Contender* find(const std::vector<Contender>& list, const std::string& name) {
@@ -107,7 +118,7 @@ Target faster(const std::string& w, const std::vector<Contender>& list, const st
   Target t{w, fmt::format("tapegrad faster than {}", other), 0, needed, true, "x"};
   const Contender* o = find(list, other);
   t.measured = o != nullptr;
-  if (o) t.value = o->stats.median / list.front().stats.median;
+  if (o) t.value = o->time() / list.front().time();
   return t;
 }
 // t_tapegrad / t_other (tapegrad's time as a multiple of the other's).
@@ -116,7 +127,7 @@ Target time_ratio(const std::string& w, const std::vector<Contender>& list,
   Target t{w, fmt::format("tapegrad time / {} time", other), 0, needed, false, "x"};
   const Contender* o = find(list, other);
   t.measured = o != nullptr;
-  if (o) t.value = list.front().stats.median / o->stats.median;
+  if (o) t.value = list.front().time() / o->time();
   return t;
 }
 
@@ -140,7 +151,35 @@ class Gemm final : public Runner {
   std::vector<double> da_, dc_;
 };
 
+int profile(const Options& o) {
+  single_thread();
+  std::unique_ptr<Runner> runner;
+  // The problems outlive the runner, which keeps references to them.
+  static MlpProblem mlp;
+  static SeedSamples seed;
+  static Rosenbrock rosen;
+  if (o.profile == "W1") mlp = w1_problem();
+  if (o.profile == "W2") mlp = w2_problem();
+  if (o.profile == "W3") mlp = w3_problem();
+  if (o.profile == "W1" || o.profile == "W2" || o.profile == "W3") runner = tapegrad_mlp(mlp);
+  if (o.profile == "W4") runner = tapegrad_seed(seed = w4_problem());
+  if (o.profile == "W5") runner = tapegrad_rosenbrock(rosen = w5_problem());
+  if (!runner) throw std::invalid_argument("--profile needs W1, W2, W3, W4 or W5");
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t steps = 0;
+  double elapsed = 0;
+  do {
+    runner->step();
+    ++steps;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed < o.profile_seconds);
+  fmt::print("{}: {} tapegrad steps, {} per step\n", o.profile, steps,
+             format_time(elapsed / static_cast<double>(steps)));
+  return 0;
+}
+
 int run(const Options& o) {
+  if (!o.profile.empty()) return profile(o);
   const std::time_t now = std::time(nullptr);
   char date[64];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
@@ -148,6 +187,10 @@ int run(const Options& o) {
   fmt::print("machine: {}, {} hardware threads, load average {} at start\n", cpu_model(),
              std::thread::hardware_concurrency(), load_average());
   fmt::print("compiler: {}; {}\n", __VERSION__, blas_report());
+  if (std::getenv("TAPEGRAD_BENCH_CORE_FIXED"))
+    fmt::print("note: OpenBLAS took this CPU for a Prescott (SSE3 kernels); re-run with "
+               "OPENBLAS_CORETYPE={} for every contender\n",
+               std::getenv("OPENBLAS_CORETYPE"));
   const std::string torch = torch_version();
   fmt::print("references: {}{}{}\n", torch.empty() ? "LibTorch not built in" : torch,
              adolc_seed(w4_problem(1), true) ? ", ADOL-C" : ", ADOL-C not built in",
@@ -167,16 +210,15 @@ int run(const Options& o) {
     add(list, fmt::format("sgemm n={}, 1 thread", n), std::make_unique<Gemm>(true, n));
     add(list, fmt::format("dgemm n={}, 1 thread", n), std::make_unique<Gemm>(false, n));
     add(list, fmt::format("sgemm n={}, 2 threads", n), std::make_unique<Gemm>(true, n),
-        two_blas_threads);
+        two_blas_threads, true);
     measure(list, o.settings);
     print_table(fmt::format("GEMM peak through tapegrad::gemm ({})", tapegrad::gemm_backend()),
                 list);
     const double flops = 2.0 * static_cast<double>(n * n * n);
-    sgemm_peak = flops / list[0].stats.median;
-    fmt::print("\n  sgemm {:.1f} GFLOP/s, dgemm {:.1f} GFLOP/s (1 thread); sgemm {:.1f} GFLOP/s "
-               "(2 threads)\n",
-               sgemm_peak * 1e-9, flops / list[1].stats.median * 1e-9,
-               flops / list[2].stats.median * 1e-9);
+    sgemm_peak = flops / list[0].time();
+    fmt::print("\n  sgemm {:.1f} GFLOP/s, dgemm {:.1f} GFLOP/s (1 thread, CPU time); sgemm "
+               "{:.1f} GFLOP/s (2 threads, wall time)\n",
+               sgemm_peak * 1e-9, flops / list[1].time() * 1e-9, flops / list[2].time() * 1e-9);
   }
 
   if (o.wants("W1")) {
@@ -201,22 +243,25 @@ int run(const Options& o) {
     add(list, "tapegrad", tapegrad_mlp(p));
     add(list, "LibTorch", torch_mlp(p));
     if (two_threads) {
-      add(list, "tapegrad, 2 BLAS threads", tapegrad_mlp(p), two_blas_threads);
-      add(list, "LibTorch, 1 + 2 BLAS threads", torch_mlp(p), two_blas_threads);
+      add(list, "tapegrad, 1 thread (wall time)", tapegrad_mlp(p), single_thread, true);
+      add(list, "tapegrad, 2 BLAS threads", tapegrad_mlp(p), two_blas_threads, true);
+      add(list, "LibTorch, 1 + 2 BLAS threads", torch_mlp(p), two_blas_threads, true);
     }
     fmt::print("\n{} {}\n", p.name, title);
     if (!check_gradients(p.name, list, 1e-4)) return false;
     measure(list, o.settings);
     print_table(p.name + " results", list);
-    const double rate = p.step_flops() / list.front().stats.median;
+    const double rate = p.step_flops() / list.front().time();
     fmt::print("\n  tapegrad: {:.1f} MFLOP per step, {:.1f} GFLOP/s = {:.0f}% of the sgemm peak\n",
                p.step_flops() * 1e-6, rate * 1e-9, 100 * rate / sgemm_peak);
     targets.push_back(time_ratio(p.name, list, "LibTorch", torch_ratio));
     targets.push_back(Target{p.name, "tapegrad GFLOP/s / measured sgemm peak", 100 * rate / sgemm_peak,
                              100 * peak_fraction, true, "%"});
-    if (const Contender* two = find(list, "tapegrad, 2 BLAS threads"))
-      targets.push_back(Target{p.name, "tapegrad 1 thread time / 2 threads time",
-                               list[0].stats.median / two->stats.median, 1.7, true, "x"});
+    const Contender* one = find(list, "tapegrad, 1 thread (wall time)");
+    const Contender* two = find(list, "tapegrad, 2 BLAS threads");
+    if (one && two)
+      targets.push_back(Target{p.name, "tapegrad 1 thread / 2 threads, wall time",
+                               one->time() / two->time(), 1.7, true, "x"});
     return true;
   };
   if (o.wants("W2"))
@@ -284,6 +329,7 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::exec_with_known_blas_core(argv);
   try {
     return run(parse(argc, argv));
   } catch (const std::exception& e) {
