@@ -1,0 +1,90 @@
+// tapegrad check: autodiff, the seed's hand derivation and finite differences side by side.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "nn/check.hpp"
+#include "nn/model_format.hpp"
+#include "tools/commands.hpp"
+#include "tools/data.hpp"
+
+namespace tapegrad::tools {
+
+namespace {
+
+struct CheckCommandOptions {
+  std::filesystem::path model;
+  std::optional<std::filesystem::path> data;
+  bool json = false;
+  bool seed_typo = false;
+  nn::CheckOptions check;
+};
+
+std::string difference_json(const nn::Difference& d) {
+  return fmt::format(R"({{"abs": {}, "rel": {}}})", nn::format_json_number(d.abs),
+                     nn::format_json_number(d.rel));
+}
+
+std::string report_json(const nn::CheckReport& r) {
+  std::string out = fmt::format(
+      "{{\n  \"passed\": {},\n  \"loss\": {{\"autodiff\": {}, \"hand\": {}}},\n"
+      "  \"tolerances\": {{\"hand\": {}, \"fd\": {}, \"eps\": {}}},\n  \"parameters\": [\n",
+      r.passed(), nn::format_json_number(r.loss_autodiff), nn::format_json_number(r.loss_hand),
+      nn::format_json_number(r.options.hand_tolerance),
+      nn::format_json_number(r.options.fd_tolerance), nn::format_json_number(r.options.eps));
+  for (std::size_t k = 0; k < r.parameters.size(); ++k) {
+    const auto& p = r.parameters[k];
+    out += fmt::format(
+        "    {{\"name\": \"{}\", \"shape\": [{}, {}], \"autodiff_hand\": {}, \"autodiff_fd\": {}, "
+        "\"hand_fd\": {}, \"passed\": {}}}{}\n",
+        p.name, p.shape.rows, p.shape.cols, difference_json(p.autodiff_hand),
+        difference_json(p.autodiff_fd), difference_json(p.hand_fd), p.passed,
+        k + 1 < r.parameters.size() ? "," : "");
+  }
+  return out + "  ]\n}\n";
+}
+
+int run_check(CheckCommandOptions options) {
+  const nn::ModelSpec spec = read_model_with_data(options.model, options.data, "check");
+  if (options.seed_typo) options.check.hand = nn::seed_typo_sigmoid<double>();
+  const nn::CheckReport report = nn::check_gradients(spec, options.check);
+  if (options.json)
+    fmt::print("{}", report_json(report));
+  else
+    fmt::print("{}", fmt::format("{}", report));
+  return report.passed() ? 0 : 1;
+}
+
+}  // namespace
+
+Command add_check_command(CLI::App& app) {
+  auto options = std::make_shared<CheckCommandOptions>();
+  auto* command = app.add_subcommand(
+      "check",
+      "Compare autodiff, the seed's hand derivation and central finite differences on "
+      "MLP MODEL.json; exit 1 if they disagree.");
+  command->add_option("model", options->model, "model file (JSON model format)")->required();
+  command->add_option("--data", options->data,
+                      "take x and y from this CSV (last column the label) instead of the file");
+  command->add_flag("--json", options->json, "print the comparison as JSON");
+  command->add_option("--eps", options->check.eps, "finite-difference step")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--hand-tolerance", options->check.hand_tolerance,
+                      "largest relative difference allowed between autodiff and hand derivation")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--fd-tolerance", options->check.fd_tolerance,
+                      "largest relative difference allowed against finite differences")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command->add_flag("--seed-typo", options->seed_typo,
+                    "plant the seed's typo (sigmoid written 1 / (1 - e^-z)) in the hand "
+                    "derivation, to see the check catch it");
+  return {command, [options] { return run_check(*options); }};
+}
+
+}  // namespace tapegrad::tools

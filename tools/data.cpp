@@ -1,0 +1,74 @@
+// Data for commands: labelled CSV files turned into network inputs and targets.
+#include "tools/data.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "nn/csv.hpp"
+#include "nn/dataset.hpp"
+#include "tools/commands.hpp"
+
+namespace tapegrad::tools {
+
+LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs) {
+  const std::string source = path.string();
+  const nn::CsvTable table = nn::read_csv(path);
+  if (table.values.rows() == 0) throw InputError(fmt::format("{}: no data rows", source));
+  if (table.values.cols() < 2)
+    throw InputError(fmt::format("{}: needs feature columns and a label column, but has {} column",
+                                 source, table.values.cols()));
+  auto data = nn::split_features_labels<double>(table.values);
+  const std::size_t first_line = table.header.empty() ? 1 : 2;
+
+  LabelledData out;
+  out.source = source;
+  out.labels = data.y;
+  if (outputs == 1) {
+    for (std::uint32_t i = 0; i < data.y.rows(); ++i)
+      if (!(data.y(i, 0) >= 0.0 && data.y(i, 0) <= 1.0))
+        throw InputError(fmt::format(
+            "{}:{}: label {} is outside [0, 1]; a network with 1 output needs 0/1 labels",
+            source, first_line + i, data.y(i, 0)));
+    out.y = data.y;
+  } else {
+    for (std::uint32_t i = 0; i < data.y.rows(); ++i) {
+      const double label = data.y(i, 0);
+      if (!(label >= 0.0 && label < outputs && label == std::floor(label)))
+        throw InputError(fmt::format(
+            "{}:{}: label {} is not a class number 0..{} (the network has {} outputs)", source,
+            first_line + i, label, outputs - 1, outputs));
+    }
+    out.y = nn::one_hot(data.y, outputs);
+  }
+  out.x = std::move(data.x);
+  return out;
+}
+
+nn::ModelSpec read_model_with_data(const std::filesystem::path& model,
+                                   const std::optional<std::filesystem::path>& data,
+                                   std::string_view command) {
+  nn::ModelSpec spec = nn::read_model(model);
+  const std::string source = model.string();
+  if (data) {
+    if (!spec.loss)
+      throw InputError(fmt::format("{}: names no loss; {} --data needs one", source, command));
+    const auto outputs = spec.layers.back().W.cols();
+    const auto inputs = spec.layers.front().W.rows();
+    LabelledData batch = read_labelled_csv(*data, outputs);
+    if (batch.x.cols() != inputs)
+      throw InputError(fmt::format("{}: has {} features, but {} has {} inputs", batch.source,
+                                   batch.x.cols(), source, inputs));
+    if (*spec.loss == nn::LossKind::softmax_ce && outputs == 1)
+      throw InputError(fmt::format("{}: softmax_ce with 1 output has no classes to choose", source));
+    spec.x = std::move(batch.x);
+    spec.y = std::move(batch.y);
+  }
+  if (!spec.x)
+    throw InputError(fmt::format("{}: has no data; {} needs x, y and a loss in the file, or "
+                                 "--data FILE.csv",
+                                 source, command));
+  return spec;
+}
+
+}  // namespace tapegrad::tools

@@ -1,0 +1,102 @@
+// tapegrad dot: the recorded graph of a model file's loss as Graphviz DOT.
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "autograd/graph_export.hpp"
+#include "nn/mlp.hpp"
+#include "nn/model_format.hpp"
+#include "nn/scalar_network.hpp"
+#include "tools/commands.hpp"
+#include "tools/data.hpp"
+#include "tools/record.hpp"
+
+namespace tapegrad::tools {
+
+namespace {
+
+struct DotOptions {
+  std::filesystem::path model;
+  std::optional<std::filesystem::path> data;
+  std::optional<std::filesystem::path> output;
+  bool scalar = false;
+  bool svg = false;
+  bool backward_edges = false;
+  std::uint32_t sample = 0;
+};
+
+Tensor<double> row_of(const Tensor<double>& t, std::uint32_t i) {
+  return Tensor<double>::from(t.span().subspan(std::size_t{i} * t.cols(), t.cols()),
+                              Shape{1, t.cols()});
+}
+
+int run_dot(const DotOptions& options) {
+  if (options.svg && !options.output)
+    throw InputError("dot: --svg needs -o FILE.dot (the SVG is written next to it)");
+  const nn::ModelSpec spec = read_model_with_data(options.model, options.data, "dot");
+
+  Tape<double> tape;
+  Var<double> L;
+  std::optional<nn::Mlp<double>> net;
+  if (options.scalar) {
+    if (options.sample >= spec.x->rows())
+      throw InputError(fmt::format("{}: --sample {} is out of range; x has {} rows",
+                                   options.model.string(), options.sample, spec.x->rows()));
+    const auto x = row_of(*spec.x, options.sample);
+    const auto y = row_of(*spec.y, options.sample);
+    L = nn::record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
+  } else {
+    net = nn::Mlp<double>::from_spec(spec);
+    L = record_loss(tape, *net, spec);
+  }
+  tape.backward(L);
+
+  GraphOptions graph;
+  graph.backward_edges = options.backward_edges;
+  const std::string dot = to_dot(tape, L, graph);
+  if (!options.output) {
+    fmt::print("{}", dot);
+    return 0;
+  }
+  const auto& path = *options.output;
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << dot;
+    out.close();
+    if (!out) throw InputError(fmt::format("{}: cannot write the DOT file", path.string()));
+  }
+  if (options.svg) {
+    const RenderResult rendered = render_dot(path);
+    if (!rendered.rendered) throw InputError(fmt::format("{}: {}", path.string(), rendered.message));
+    fmt::print(stderr, "{}\n", rendered.message);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_dot_command(CLI::App& app) {
+  auto options = std::make_shared<DotOptions>();
+  auto* command = app.add_subcommand(
+      "dot", "Print the tape recorded for MODEL.json's loss as a Graphviz DOT graph.");
+  command->add_option("model", options->model, "model file (JSON model format)")->required();
+  command->add_option("--data", options->data,
+                      "take x and y from this CSV (last column the label) instead of the file");
+  command->add_option("-o,--output", options->output, "write the DOT text to FILE, not stdout");
+  command->add_flag("--scalar", options->scalar,
+                    "record neuron by neuron, one * or + per term, as the seed writes it "
+                    "(one sample, see --sample)");
+  command->add_option("--sample", options->sample, "the row of x that --scalar records")
+      ->capture_default_str();
+  command->add_flag("--svg", options->svg,
+                    "also render FILE.svg and FILE.png next to the -o file with Graphviz");
+  command->add_flag("--backward-edges", options->backward_edges,
+                    "add dashed edges for the gradient flow");
+  return {command, [options] { return run_dot(*options); }};
+}
+
+}  // namespace tapegrad::tools

@@ -1,0 +1,259 @@
+// tapegrad train: an MLP trained on a labelled CSV file, reported and saved as a model file.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "nn/dataset.hpp"
+#include "nn/losses.hpp"
+#include "nn/mlp.hpp"
+#include "nn/model_format.hpp"
+#include "nn/optimizer.hpp"
+#include "tools/commands.hpp"
+#include "tools/data.hpp"
+
+namespace tapegrad::tools {
+
+namespace {
+
+struct TrainOptions {
+  std::filesystem::path data;
+  std::vector<std::uint32_t> layers;
+  std::string activation = "tanh";
+  std::optional<std::string> output_activation;
+  std::optional<std::string> loss;
+  std::uint32_t epochs = 100;
+  std::uint32_t batch = 32;
+  std::optional<double> lr;
+  std::string optimizer = "adam";
+  std::uint64_t seed = 42;
+  double test_fraction = 0.2;
+  std::optional<std::filesystem::path> save;
+};
+
+nn::Activation activation_named(const std::string& name, std::string_view option) {
+  const auto g = nn::parse_activation(name);
+  if (!g)
+    throw InputError(fmt::format("train: {} is \"{}\"; expected sigmoid, tanh, relu or identity",
+                                 option, name));
+  return *g;
+}
+
+std::unique_ptr<nn::Optimizer<double>> make_optimizer(const TrainOptions& o,
+                                                      nn::Mlp<double>& net, double lr) {
+  if (o.optimizer == "sgd") return std::make_unique<nn::Sgd<double>>(net.parameters(), lr);
+  if (o.optimizer == "momentum") return std::make_unique<nn::Momentum<double>>(net.parameters(), lr);
+  return std::make_unique<nn::Adam<double>>(net.parameters(), lr);
+}
+
+// The standardisation x' = (x - mean) / stddev folded into layer 1, so that the
+// saved model takes the file's raw features: W'_ij = W_ij / s_i and
+// b'_j = b_j - sum_i (mean_i / s_i) W_ij (s_i = 1 for a constant column, which
+// the standardiser only centres).
+void fold_standardizer(nn::LayerSpec& first, const nn::Standardizer<double>& s) {
+  for (std::uint32_t i = 0; i < first.W.rows(); ++i) {
+    const double scale = s.stddev()[i] > 0.0 ? 1.0 / s.stddev()[i] : 1.0;
+    for (std::uint32_t j = 0; j < first.W.cols(); ++j) {
+      first.W(i, j) *= scale;
+      first.b[j] -= s.mean()[i] * first.W(i, j);
+    }
+  }
+}
+
+// Progress: a bar redrawn in place on a terminal, a line every few epochs otherwise.
+class Progress {
+ public:
+  explicit Progress(std::uint32_t epochs)
+      : epochs_(epochs), live_(::isatty(::fileno(stderr)) != 0), every_(std::max(1u, epochs / 10)) {}
+
+  void epoch(std::uint32_t e, double loss, double samples_per_second) {
+    if (live_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (e != epochs_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+      last_draw_ = now;
+      constexpr int width = 30;
+      const int filled = static_cast<int>(width * static_cast<double>(e) / epochs_);
+      fmt::print(stderr, "\r[{}{}] epoch {:>{}}/{}  loss {:.6f}  {:.0f} samples/s ",
+                 std::string(filled, '#'), std::string(width - filled, '.'), e, digits(), epochs_,
+                 loss, samples_per_second);
+      if (e == epochs_) fmt::print(stderr, "\n");
+    } else if (e % every_ == 0 || e == epochs_ || e == 1) {
+      fmt::print(stderr, "epoch {:>{}}/{}  loss {:.6f}  {:.0f} samples/s\n", e, digits(), epochs_,
+                 loss, samples_per_second);
+    }
+    std::fflush(stderr);
+  }
+
+ private:
+  int digits() const { return static_cast<int>(std::to_string(epochs_).size()); }
+  std::uint32_t epochs_;
+  bool live_;
+  std::uint32_t every_;
+  std::chrono::steady_clock::time_point last_draw_{};
+};
+
+std::string accuracy_line(std::string_view what, nn::Mlp<double>& net, const nn::Dataset<double>& d) {
+  const Tensor<double> y_hat = net.predict(d.x);
+  const double acc = nn::accuracy<double>(y_hat, d.y);
+  const auto right = static_cast<std::uint32_t>(std::lround(acc * d.size()));
+  return fmt::format("{} accuracy {:.2f}% ({}/{})", what, 100.0 * acc, right, d.size());
+}
+
+int run_train(const TrainOptions& o) {
+  // Options first, so a mistake is reported before any work.
+  if (o.layers.size() < 2)
+    throw InputError("train: --layers needs at least two sizes, inputs and outputs (e.g. 30,16,1)");
+  for (auto n : o.layers)
+    if (n == 0 || n > 100000) throw InputError(fmt::format("train: --layers has a size of {}", n));
+  const std::uint32_t outputs = o.layers.back();
+  const nn::Activation hidden = activation_named(o.activation, "--activation");
+  nn::LossKind loss = outputs == 1 ? nn::LossKind::bce : nn::LossKind::softmax_ce;
+  if (o.loss) {
+    const auto parsed = nn::parse_loss(*o.loss);
+    if (!parsed)
+      throw InputError(fmt::format(
+          "train: --loss is \"{}\"; expected bce, half_sse, softmax_ce or mse", *o.loss));
+    loss = *parsed;
+  }
+  nn::Activation output = loss == nn::LossKind::softmax_ce ? nn::Activation::identity
+                                                           : nn::Activation::sigmoid;
+  if (o.output_activation) output = activation_named(*o.output_activation, "--output-activation");
+  if (loss == nn::LossKind::bce && output != nn::Activation::sigmoid)
+    throw InputError("train: --loss bce needs --output-activation sigmoid");
+  if (loss == nn::LossKind::softmax_ce && output != nn::Activation::identity)
+    throw InputError("train: --loss softmax_ce needs --output-activation identity");
+  if (loss == nn::LossKind::softmax_ce && outputs < 2)
+    throw InputError("train: --loss softmax_ce needs at least 2 outputs (one per class)");
+  if (!(o.test_fraction >= 0.0 && o.test_fraction < 1.0))
+    throw InputError(fmt::format("train: --test-fraction is {}; expected 0 <= F < 1", o.test_fraction));
+  const double lr = o.lr.value_or(o.optimizer == "adam" ? 0.01 : 0.1);
+  if (!(lr > 0.0 && std::isfinite(lr))) throw InputError(fmt::format("train: --lr is {}; expected > 0", lr));
+
+  LabelledData data = read_labelled_csv(o.data, outputs);
+  if (data.x.cols() != o.layers.front())
+    throw InputError(fmt::format("{}: has {} features, but --layers starts with {} inputs",
+                                 data.source, data.x.cols(), o.layers.front()));
+  nn::Dataset<double> all{std::move(data.x), std::move(data.y)};
+  nn::TrainTest<double> split;
+  if (o.test_fraction > 0.0) {
+    if (all.size() < 2) throw InputError(fmt::format("{}: too few rows to split off a test set", data.source));
+    split = nn::train_test_split(all, o.test_fraction, o.seed);
+  } else {
+    split.train = all;
+  }
+  const auto standardizer = nn::Standardizer<double>::fit(split.train.x);
+  split.train.x = standardizer.apply(split.train.x);
+  if (split.test.size() > 0) split.test.x = standardizer.apply(split.test.x);
+
+  std::vector<nn::Activation> activations(o.layers.size() - 1, hidden);
+  activations.back() = output;
+  nn::Mlp<double> net(o.layers, activations, o.seed);
+  auto optimizer = make_optimizer(o, net, lr);
+
+  Tape<double> tape;
+  tape.set_naming(false);
+  Generator generator(o.seed);
+  std::vector<std::uint32_t> order;
+  Tensor<double> x_batch, y_batch;
+  const std::uint32_t m = split.train.size();
+  Progress progress(o.epochs);
+  const auto start = std::chrono::steady_clock::now();
+  double epoch_loss = 0.0;
+  for (std::uint32_t epoch = 1; epoch <= o.epochs; ++epoch) {
+    nn::shuffle_indices(order, m, generator);
+    double total = 0.0;
+    for (std::uint32_t first = 0; first < m; first += o.batch) {
+      const std::span<const std::uint32_t> rows(order.data() + first, std::min(o.batch, m - first));
+      nn::gather_rows(split.train.x, rows, x_batch);
+      nn::gather_rows(split.train.y, rows, y_batch);
+      tape.clear();
+      const auto L = nn::loss(loss, net.forward(tape.input(x_batch)), tape.input(y_batch));
+      optimizer->zero_grad();
+      tape.backward(L);
+      optimizer->step();
+      total += L.item() * static_cast<double>(rows.size());
+    }
+    epoch_loss = total / m;
+    if (!std::isfinite(epoch_loss))
+      throw InputError(fmt::format("train: the loss became {} at epoch {}; try a smaller --lr",
+                                   epoch_loss, epoch));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    progress.epoch(epoch, epoch_loss, seconds > 0 ? static_cast<double>(epoch) * m / seconds : 0.0);
+  }
+
+  fmt::print("{}\n", accuracy_line("train", net, split.train));
+  if (split.test.size() > 0) fmt::print("{}\n", accuracy_line("test ", net, split.test));
+
+  if (o.save) {
+    nn::ModelSpec spec = net.to_spec();
+    fold_standardizer(spec.layers.front(), standardizer);
+    spec.loss = loss;
+    spec.reduction = Reduction::mean;
+    nlohmann::json meta = {
+        {"trained_by", "tapegrad train"},
+        {"data", o.data.string()},
+        {"epochs", o.epochs},
+        {"batch", o.batch},
+        {"optimizer", o.optimizer},
+        {"lr", lr},
+        {"seed", o.seed},
+        {"test_fraction", o.test_fraction},
+        {"final_loss", epoch_loss},
+        {"standardization", "folded into layers[0]: the model takes raw features"},
+    };
+    spec.meta_json = meta.dump();
+    nn::write_model(spec, *o.save);
+    fmt::print("saved {}\n", o.save->string());
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_train_command(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  auto* command = app.add_subcommand(
+      "train", "Train an MLP on a CSV file whose last column is the label; report accuracy and "
+               "save the model.");
+  command->add_option("--data", o->data, "CSV file: features, then the label (0/1, or 0..k-1)")
+      ->required();
+  command->add_option("--layers", o->layers, "sizes from inputs to outputs, e.g. 30,16,1")
+      ->required()
+      ->delimiter(',');
+  command->add_option("--activation", o->activation, "hidden layers: sigmoid, tanh, relu, identity")
+      ->capture_default_str();
+  command->add_option("--output-activation", o->output_activation,
+                      "last layer (default: sigmoid, identity for softmax_ce)");
+  command->add_option("--loss", o->loss,
+                      "bce, half_sse, softmax_ce or mse (default: bce for 1 output, softmax_ce "
+                      "for more)");
+  command->add_option("--epochs", o->epochs, "passes over the training set")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
+  command->add_option("--batch", o->batch, "samples per step")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 30));
+  command->add_option("--lr", o->lr, "learning rate (default: 0.01 for adam, 0.1 otherwise)");
+  command->add_option("--optimizer", o->optimizer, "sgd, momentum or adam")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sgd", "momentum", "adam"}));
+  command->add_option("--seed", o->seed, "seed of the initial weights, split and shuffles")
+      ->capture_default_str();
+  command->add_option("--test-fraction", o->test_fraction,
+                      "share of rows held out for the test accuracy (0: none)")
+      ->capture_default_str();
+  command->add_option("--save", o->save, "write the trained model to this file");
+  return {command, [o] { return run_train(*o); }};
+}
+
+}  // namespace tapegrad::tools
