@@ -101,11 +101,13 @@ class Progress {
   std::chrono::steady_clock::time_point last_draw_{};
 };
 
-std::string accuracy_line(std::string_view what, nn::Mlp<double>& net, const nn::Dataset<double>& d) {
-  const Tensor<double> y_hat = net.predict(d.x);
-  const double acc = nn::accuracy<double>(y_hat, d.y);
-  const auto right = static_cast<std::uint32_t>(std::lround(acc * d.size()));
-  return fmt::format("{} accuracy {:.2f}% ({}/{})", what, 100.0 * acc, right, d.size());
+double accuracy_of(const nn::Mlp<double>& net, const nn::Dataset<double>& d) {
+  return nn::accuracy<double>(net.predict(d.x), d.y);
+}
+
+std::string accuracy_line(std::string_view what, double accuracy, std::uint32_t rows) {
+  const auto right = static_cast<std::uint32_t>(std::lround(accuracy * rows));
+  return fmt::format("{} accuracy {:.2f}% ({}/{})", what, 100.0 * accuracy, right, rows);
 }
 
 int run_train(const TrainOptions& o) {
@@ -191,8 +193,13 @@ int run_train(const TrainOptions& o) {
     progress.epoch(epoch, epoch_loss, seconds > 0 ? static_cast<double>(epoch) * m / seconds : 0.0);
   }
 
-  fmt::print("{}\n", accuracy_line("train", net, split.train));
-  if (split.test.size() > 0) fmt::print("{}\n", accuracy_line("test ", net, split.test));
+  const double train_accuracy = accuracy_of(net, split.train);
+  fmt::print("{}\n", accuracy_line("train", train_accuracy, split.train.size()));
+  std::optional<double> test_accuracy;
+  if (split.test.size() > 0) {
+    test_accuracy = accuracy_of(net, split.test);
+    fmt::print("{}\n", accuracy_line("test ", *test_accuracy, split.test.size()));
+  }
 
   if (o.save) {
     nn::ModelSpec spec = net.to_spec();
@@ -209,8 +216,10 @@ int run_train(const TrainOptions& o) {
         {"seed", o.seed},
         {"test_fraction", o.test_fraction},
         {"final_loss", epoch_loss},
+        {"train_accuracy", train_accuracy},
         {"standardization", "folded into layers[0]: the model takes raw features"},
     };
+    if (test_accuracy) meta["test_accuracy"] = *test_accuracy;
     spec.meta_json = meta.dump();
     nn::write_model(spec, *o.save);
     fmt::print("saved {}\n", o.save->string());
