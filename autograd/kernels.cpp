@@ -15,7 +15,7 @@ namespace {
 // runs over contiguous rows of B and C and vectorises; transposed operands are
 // read through their strides.
 template <class T>
-void gemm_builtin(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha,
+[[gnu::noinline]] void gemm_builtin(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha,
                   const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
                   std::size_t ldc) {
   for (std::size_t i = 0; i < m; ++i) {
@@ -54,37 +54,40 @@ void gemm_builtin(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k,
 }
 
 // Tiny products (the seed network's 4x3, 3x2, 2x1 layers at batch 1): C is
-// scaled once, then each element gets one dot product read through strides,
-// and k = 1 (dW = a^T g for one sample) is an outer product. No blocking and no
-// vector prologue: for a few dozen multiply-adds their setup would dominate.
+// scaled by beta once, then plain loops run over contiguous rows. Out of line,
+// like the blocked loop, so that gemm itself stays a small dispatcher without
+// a large stack frame.
 template <class T>
-void gemm_tiny(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha,
-               const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
-               std::size_t ldc) {
-  for (std::size_t i = 0; i < m; ++i) {
-    T* crow = c + i * ldc;
-    if (beta == T(0)) std::fill_n(crow, n, T(0));
-    else if (beta != T(1)) for (std::size_t j = 0; j < n; ++j) crow[j] *= beta;
-  }
-  // A(i, p) = a[i * ai + p * ap], B(p, j) = b[p * bp + j * bj]
-  const std::size_t ai = ta ? 1 : lda, ap = ta ? lda : 1;
-  const std::size_t bp = tb ? 1 : ldb, bj = tb ? ldb : 1;
-  if (k == 1) {
+[[gnu::noinline]] void gemm_tiny(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k,
+                                 T alpha, const T* a, std::size_t lda, const T* b,
+                                 std::size_t ldb, T beta, T* c, std::size_t ldc) {
+  if (beta != T(1))
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        T& out = c[i * ldc + j];
+        out = beta == T(0) ? T(0) : beta * out;  // beta = 0 overwrites NaN too
+      }
+  const std::size_t ai = ta ? 1 : lda, ap = ta ? lda : 1;  // A(i, p) = a[i ai + p ap]
+  if (!tb) {
+    // C(i, :) += alpha A(i, p) B(p, :), rows of B contiguous
     for (std::size_t i = 0; i < m; ++i) {
-      const T x = alpha * a[i * ai];
       T* crow = c + i * ldc;
-      for (std::size_t j = 0; j < n; ++j) crow[j] += x * b[j * bj];
+      for (std::size_t p = 0; p < k; ++p) {
+        const T x = alpha * a[i * ai + p * ap];
+        const T* brow = b + p * ldb;
+        for (std::size_t j = 0; j < n; ++j) crow[j] += x * brow[j];
+      }
     }
     return;
   }
-  for (std::size_t i = 0; i < m; ++i) {
-    T* crow = c + i * ldc;
+  // op(B) = B^T: C(i, j) += alpha sum_p A(i, p) B(j, p), rows of B contiguous
+  for (std::size_t i = 0; i < m; ++i)
     for (std::size_t j = 0; j < n; ++j) {
+      const T* brow = b + j * ldb;
       T sum = 0;
-      for (std::size_t p = 0; p < k; ++p) sum += a[i * ai + p * ap] * b[p * bp + j * bj];
-      crow[j] += alpha * sum;
+      for (std::size_t p = 0; p < k; ++p) sum += a[i * ai + p * ap] * brow[p];
+      c[i * ldc + j] += alpha * sum;
     }
-  }
 }
 
 // At or below this many multiply-adds gemm_tiny wins over the blocked loop.
