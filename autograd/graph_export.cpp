@@ -2,6 +2,8 @@
 #include "autograd/graph_export.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
@@ -11,7 +13,6 @@
 #include <system_error>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 namespace tapegrad {
 namespace {
@@ -42,50 +43,79 @@ constexpr std::string_view output_colour = "#ffa8a8";
 constexpr std::string_view op_colour = "#e5dbff";
 constexpr std::string_view grad_colour = "#c92a2a";
 
-// Text for an HTML-like Graphviz label: markup characters become entities,
-// non-ASCII UTF-8 becomes numeric entities (invalid bytes become '?'), and
+// The code point of the UTF-8 sequence at text[k] and its length, or length 0
+// if the bytes there are not valid UTF-8.
+std::pair<std::uint32_t, std::size_t> decode_utf8(std::string_view text, std::size_t k) {
+  const auto c = static_cast<unsigned char>(text[k]);
+  if (c < 0x80) return {c, 1};
+  const std::size_t length = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 && c < 0xf0 ? 3
+                             : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  if (length == 0 || k + length > text.size()) return {0, 0};
+  std::uint32_t code = length == 4 ? c & 0x07u : length == 3 ? c & 0x0fu : c & 0x1fu;
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto d = static_cast<unsigned char>(text[k + i]);
+    if ((d & 0xc0) != 0x80) return {0, 0};
+    code = (code << 6) | (d & 0x3fu);
+  }
+  const std::uint32_t smallest = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
+  if (code < smallest || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return {0, 0};
+  return {code, length};
+}
+
+using Buffer = fmt::memory_buffer;
+
+// Appends text for an HTML-like Graphviz label: markup characters become
+// entities, non-ASCII becomes numeric entities (invalid UTF-8 bytes become '?'),
 // newlines become line breaks, so any name yields valid DOT.
-std::string escape_label(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+void append_label(Buffer& out, std::string_view text) {
   for (std::size_t k = 0; k < text.size();) {
-    const auto c = static_cast<unsigned char>(text[k]);
-    if (c < 0x80) {
-      switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        case '\n': out += "<BR/>"; break;
-        default: out += c < 0x20 || c == 0x7f ? ' ' : static_cast<char>(c);
-      }
+    const auto [decoded, length] = decode_utf8(text, k);
+    k += std::max<std::size_t>(length, 1);
+    const std::uint32_t code = length == 0 ? '?' : decoded;
+    switch (code) {
+      case '&': fmt::format_to(std::back_inserter(out), "&amp;"); break;
+      case '<': fmt::format_to(std::back_inserter(out), "&lt;"); break;
+      case '>': fmt::format_to(std::back_inserter(out), "&gt;"); break;
+      case '"': fmt::format_to(std::back_inserter(out), "&quot;"); break;
+      case '\'': fmt::format_to(std::back_inserter(out), "&#39;"); break;
+      case '\n': fmt::format_to(std::back_inserter(out), "<BR/>"); break;
+      default:
+        if (code >= 0x80)
+          fmt::format_to(std::back_inserter(out), "&#{};", code);
+        else
+          out.push_back(code < 0x20 || code == 0x7f ? ' ' : static_cast<char>(code));
+    }
+  }
+}
+
+// Appends a JSON string literal; invalid UTF-8 bytes become U+FFFD.
+void append_json_string(Buffer& out, std::string_view text) {
+  out.push_back('"');
+  for (std::size_t k = 0; k < text.size();) {
+    const auto [code, length] = decode_utf8(text, k);
+    if (length == 0) {
+      fmt::format_to(std::back_inserter(out), "\\ufffd");
       ++k;
       continue;
     }
-    // A UTF-8 sequence: its length from the lead byte, then continuation bytes.
-    const int length = c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-    std::uint32_t code = length == 4 ? c & 0x07u : length == 3 ? c & 0x0fu : c & 0x1fu;
-    bool valid = length > 0 && k + static_cast<std::size_t>(length) <= text.size();
-    for (int i = 1; valid && i < length; ++i) {
-      const auto d = static_cast<unsigned char>(text[k + static_cast<std::size_t>(i)]);
-      valid = (d & 0xc0) == 0x80;
-      code = (code << 6) | (d & 0x3fu);
-    }
-    if (valid && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)) {
-      out += fmt::format("&#{};", code);
-      k += static_cast<std::size_t>(length);
+    if (code == '"' || code == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(code));
+    } else if (code < 0x20) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", code);
     } else {
-      out += '?';
-      ++k;
+      out.append(text.substr(k, length));
     }
+    k += length;
   }
-  return out;
+  out.push_back('"');
 }
 
-template <class T>
-std::string number(T v, int precision) {
-  return fmt::format("{:.{}g}", static_cast<double>(v), precision);
+void append_json_number(Buffer& out, double v) {
+  if (std::isfinite(v))
+    fmt::format_to(std::back_inserter(out), "{}", v);
+  else
+    fmt::format_to(std::back_inserter(out), "null");
 }
 
 struct Summary {
@@ -109,42 +139,51 @@ bool shows_all(Shape shape, const GraphOptions& options) {
   return shape.rows <= options.full_rows && shape.cols <= options.full_cols;
 }
 
-// Lines of a tensor for a label: one per row, or one summary line.
+// Appends a tensor to a label: one line per row (`[1  2]<BR/>[3  4]`), or a summary line.
 template <class T>
-std::vector<std::string> tensor_lines(const T* data, Shape shape, const GraphOptions& options) {
-  std::vector<std::string> lines;
+void append_tensor_label(Buffer& out, const T* data, Shape shape, const GraphOptions& options) {
+  const int p = options.precision;
   if (shows_all(shape, options)) {
     for (std::uint32_t i = 0; i < shape.rows; ++i) {
-      std::string line = "[";
-      for (std::uint32_t j = 0; j < shape.cols; ++j) {
-        if (j) line += "  ";
-        line += number(data[std::size_t{i} * shape.cols + j], options.precision);
-      }
-      lines.push_back(line + "]");
+      if (i) fmt::format_to(std::back_inserter(out), "<BR/>");
+      out.push_back('[');
+      for (std::uint32_t j = 0; j < shape.cols; ++j)
+        fmt::format_to(std::back_inserter(out), "{}{:.{}g}", j ? "  " : "",
+                       static_cast<double>(data[std::size_t{i} * shape.cols + j]), p);
+      out.push_back(']');
     }
   } else {
     const Summary s = summarize(data, shape.size());
-    lines.push_back(fmt::format("min {}  max {}  mean {}", number(s.min, options.precision),
-                                number(s.max, options.precision),
-                                number(s.mean, options.precision)));
+    fmt::format_to(std::back_inserter(out), "min {:.{}g}  max {:.{}g}  mean {:.{}g}", s.min, p,
+                   s.max, p, s.mean, p);
   }
-  return lines;
 }
 
+// Appends a tensor as JSON: rows of numbers, or {"min", "max", "mean"}.
 template <class T>
-nlohmann::json tensor_json(const T* data, Shape shape, const GraphOptions& options) {
+void append_tensor_json(Buffer& out, const T* data, Shape shape, const GraphOptions& options) {
   if (shows_all(shape, options)) {
-    nlohmann::json rows = nlohmann::json::array();
+    out.push_back('[');
     for (std::uint32_t i = 0; i < shape.rows; ++i) {
-      nlohmann::json row = nlohmann::json::array();
-      for (std::uint32_t j = 0; j < shape.cols; ++j)
-        row.push_back(static_cast<double>(data[std::size_t{i} * shape.cols + j]));
-      rows.push_back(std::move(row));
+      if (i) out.push_back(',');
+      out.push_back('[');
+      for (std::uint32_t j = 0; j < shape.cols; ++j) {
+        if (j) out.push_back(',');
+        append_json_number(out, static_cast<double>(data[std::size_t{i} * shape.cols + j]));
+      }
+      out.push_back(']');
     }
-    return rows;
+    out.push_back(']');
+    return;
   }
   const Summary s = summarize(data, shape.size());
-  return {{"min", s.min}, {"max", s.max}, {"mean", s.mean}};
+  fmt::format_to(std::back_inserter(out), "{{\"min\":");
+  append_json_number(out, s.min);
+  fmt::format_to(std::back_inserter(out), ",\"max\":");
+  append_json_number(out, s.max);
+  fmt::format_to(std::back_inserter(out), ",\"mean\":");
+  append_json_number(out, s.mean);
+  out.push_back('}');
 }
 
 // Short names of a recorded op's inputs, where their order matters.
@@ -218,50 +257,57 @@ GradState grad_state(const Tape<T>& tape, std::uint32_t id, bool backward_done) 
 }
 
 template <class T>
-void write_value_node(std::ostream& out, const Tape<T>& tape, const GraphView<T>& view,
+void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view,
                       std::uint32_t id, const GraphOptions& options) {
+  const auto to = [&out] { return std::back_inserter(out); };
   const Node<T>& n = tape.node(id);
   const bool is_output = view.output && *view.output == id;
   const std::string name = display_name(tape, id);
-  std::string rows;
-  auto row = [&rows](const std::string& cell) {
-    rows += "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">" + cell + "</TD></TR>";
-  };
-  row(fmt::format("<B>{}</B>  <FONT POINT-SIZE=\"10\">({}, {}) {}</FONT>", escape_label(name),
-                  n.shape.rows, n.shape.cols, role_name(n.role)));
+  constexpr std::string_view row = "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">";
+  constexpr std::string_view end_row = "</TD></TR>";
+  fmt::format_to(to(),
+                 "  v{} [shape=box, style=\"rounded,filled\", fillcolor=\"{}\", penwidth={}, "
+                 "label=<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
+                 "CELLPADDING=\"1\">{}<B>",
+                 id, is_output ? output_colour : role_colour(n.role), is_output ? 2 : 1, row);
+  append_label(out, name);
+  fmt::format_to(to(), "</B>  <FONT POINT-SIZE=\"10\">({}, {}) {}</FONT>{}", n.shape.rows,
+                 n.shape.cols, role_name(n.role), end_row);
   if (options.values) {
-    std::string cell;
-    for (const std::string& line : tensor_lines(n.value, n.shape, options))
-      cell += (cell.empty() ? "" : "<BR/>") + escape_label(line);
-    row(cell);
+    fmt::format_to(to(), "{}", row);
+    append_tensor_label(out, n.value, n.shape, options);
+    fmt::format_to(to(), "{}", end_row);
   }
-  if (options.gradients) {
-    const std::string g = escape_label(gradient_name(name, tape.layer(id)));
-    const auto colour = fmt::format("<FONT COLOR=\"{}\">", grad_colour);
-    switch (grad_state(tape, id, view.backward_done)) {
+  const GradState state = grad_state(tape, id, view.backward_done);
+  if (options.gradients && state != GradState::none) {
+    fmt::format_to(to(), "{}<FONT COLOR=\"{}\">", row, grad_colour);
+    append_label(out, gradient_name(name, tape.layer(id)));
+    switch (state) {
       case GradState::none: break;
-      case GradState::not_yet: row(colour + g + ": not computed yet</FONT>"); break;
-      case GradState::not_reached: row(colour + g + ": not reached by backward</FONT>"); break;
-      case GradState::computed: {
-        const auto lines = tensor_lines(n.grad, n.shape, options);
-        std::string cell = colour + g + " = ";
-        for (std::size_t k = 0; k < lines.size(); ++k)
-          cell += (k ? "<BR/>" : "") + escape_label(lines[k]);
-        row(cell + "</FONT>");
+      case GradState::not_yet: fmt::format_to(to(), ": not computed yet"); break;
+      case GradState::not_reached: fmt::format_to(to(), ": not reached by backward"); break;
+      case GradState::computed:
+        fmt::format_to(to(), " = ");
+        append_tensor_label(out, n.grad, n.shape, options);
         break;
-      }
     }
-    if (view.step[id] >= 0)
-      row(fmt::format("<FONT POINT-SIZE=\"10\" COLOR=\"{}\">backward step {}</FONT>", grad_colour,
-                      view.step[id]));
+    fmt::format_to(to(), "</FONT>{}", end_row);
   }
-  out << fmt::format(
-      "  v{} [shape=box, style=\"rounded,filled\", fillcolor=\"{}\", penwidth={}, label=<<TABLE "
-      "BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\">{}</TABLE>>];\n",
-      id, is_output ? output_colour : role_colour(n.role), is_output ? 2 : 1, rows);
+  if (options.gradients && view.step[id] >= 0)
+    fmt::format_to(to(), "{}<FONT POINT-SIZE=\"10\" COLOR=\"{}\">backward step {}</FONT>{}", row,
+                   grad_colour, view.step[id], end_row);
+  fmt::format_to(to(), "</TABLE>>];\n");
   if (n.op != Op::leaf)
-    out << fmt::format("  o{} [shape=ellipse, style=filled, fillcolor=\"{}\", label=<{}>];\n",
-                       id, op_colour, op_text(n));
+    fmt::format_to(to(), "  o{} [shape=ellipse, style=filled, fillcolor=\"{}\", label=<{}>];\n",
+                   id, op_colour, op_text(n));
+}
+
+// Writes the buffer out once it is large, and at the end.
+void flush(std::ostream& out, Buffer& buffer, bool force = false) {
+  if (force || buffer.size() > (1u << 16)) {
+    out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    buffer.clear();
+  }
 }
 
 void write_legend(std::ostream& out) {
@@ -293,84 +339,105 @@ void write_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& 
          "  node [fontname=\"Helvetica\", fontsize=11];\n"
          "  edge [color=\"#495057\"];\n";
   write_legend(out);
+  Buffer buffer;
+  const auto to = [&buffer] { return std::back_inserter(buffer); };
   // Group records by layer; records without a layer stay at the top level.
   std::map<int, std::vector<std::uint32_t>> layers;
   for (std::uint32_t id : view.ids) layers[tape.layer(id)].push_back(id);
   for (const auto& [layer, ids] : layers) {
     const bool cluster = layer >= 0;
     if (cluster)
-      out << fmt::format(
-          "  subgraph cluster_layer_{} {{\n  label=\"layer {}\"; style=\"rounded,dashed\"; "
-          "color=\"#868e96\"; fontname=\"Helvetica\";\n",
-          layer, layer);
-    for (std::uint32_t id : ids) write_value_node(out, tape, view, id, options);
-    if (cluster) out << "  }\n";
+      fmt::format_to(to(),
+                     "  subgraph cluster_layer_{} {{\n  label=\"layer {}\"; "
+                     "style=\"rounded,dashed\"; color=\"#868e96\"; fontname=\"Helvetica\";\n",
+                     layer, layer);
+    for (std::uint32_t id : ids) {
+      write_value_node(buffer, tape, view, id, options);
+      flush(out, buffer);
+    }
+    if (cluster) fmt::format_to(to(), "  }}\n");
   }
   for (std::uint32_t id : view.ids) {
     const Node<T>& n = tape.node(id);
     if (n.op == Op::leaf) continue;
     for (int k = 0; k < n.inputs; ++k) {
       const std::string_view label = input_label(n.op, k);
-      out << fmt::format("  v{} -> o{}", n.in[k], id);
-      if (!label.empty()) out << fmt::format(" [label=\"{}\", fontsize=9]", label);
-      out << ";\n";
+      fmt::format_to(to(), "  v{} -> o{}", n.in[k], id);
+      if (!label.empty()) fmt::format_to(to(), " [label=\"{}\", fontsize=9]", label);
+      fmt::format_to(to(), ";\n");
     }
-    out << fmt::format("  o{} -> v{};\n", id, id);
+    fmt::format_to(to(), "  o{} -> v{};\n", id, id);
     if (options.backward_edges)
       for (int k = 0; k < n.inputs; ++k)
         if (tape.node(n.in[k]).needs_grad())
-          out << fmt::format(
-              "  v{} -> v{} [style=dashed, color=\"{}\", constraint=false, arrowsize=0.6];\n",
+          fmt::format_to(
+              to(), "  v{} -> v{} [style=dashed, color=\"{}\", constraint=false, arrowsize=0.6];\n",
               id, n.in[k], grad_colour);
+    flush(out, buffer);
   }
-  out << "}\n";
+  fmt::format_to(to(), "}}\n");
+  flush(out, buffer, true);
 }
 
 template <class T>
 void write_json_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& view,
                      const GraphOptions& options) {
-  const auto dump = [](const nlohmann::json& j) {
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  };
-  out << "{\"format\":\"tapegrad-graph\",\"version\":1,\"output\":"
-      << (view.output ? std::to_string(*view.output) : "null")
-      << ",\"backward_done\":" << (view.backward_done ? "true" : "false") << ",\"nodes\":[";
+  Buffer buffer;
+  const auto to = [&buffer] { return std::back_inserter(buffer); };
+  fmt::format_to(to(), "{{\"format\":\"tapegrad-graph\",\"version\":1,\"output\":{},"
+                 "\"backward_done\":{},\"nodes\":[",
+                 view.output ? std::to_string(*view.output) : "null", view.backward_done);
   bool first = true;
   for (std::uint32_t id : view.ids) {
     const Node<T>& n = tape.node(id);
     const std::string name = display_name(tape, id);
     const int layer = tape.layer(id);
-    nlohmann::json j;
-    j["id"] = id;
-    j["name"] = name;
-    j["grad_name"] = gradient_name(name, layer);
-    j["op"] = op_name(n.op);
-    j["role"] = role_name(n.role);
-    j["output"] = view.output && *view.output == id;
-    j["shape"] = {n.shape.rows, n.shape.cols};
-    j["attr"] = n.attr;
-    j["value"] = options.values ? tensor_json(n.value, n.shape, options) : nlohmann::json();
-    j["needs_grad"] = n.needs_grad();
-    const GradState state = grad_state(tape, id, view.backward_done);
-    j["grad"] = state == GradState::computed && options.gradients
-                    ? tensor_json(n.grad, n.shape, options)
-                    : nlohmann::json();
-    j["reverse_step"] = view.step[id] >= 0 ? nlohmann::json(view.step[id]) : nlohmann::json();
-    j["layer"] = layer >= 0 ? nlohmann::json(layer) : nlohmann::json();
-    out << (first ? "" : ",") << "\n" << dump(j);
+    fmt::format_to(to(), "{}\n{{\"id\":{},\"name\":", first ? "" : ",", id);
+    append_json_string(buffer, name);
+    fmt::format_to(to(), ",\"grad_name\":");
+    append_json_string(buffer, gradient_name(name, layer));
+    fmt::format_to(to(),
+                   ",\"op\":\"{}\",\"role\":\"{}\",\"output\":{},\"shape\":[{},{}],\"attr\":",
+                   op_name(n.op), role_name(n.role), view.output && *view.output == id,
+                   n.shape.rows, n.shape.cols);
+    append_json_number(buffer, n.attr);
+    fmt::format_to(to(), ",\"value\":");
+    if (options.values)
+      append_tensor_json(buffer, n.value, n.shape, options);
+    else
+      fmt::format_to(to(), "null");
+    fmt::format_to(to(), ",\"needs_grad\":{},\"grad\":", n.needs_grad());
+    if (options.gradients && grad_state(tape, id, view.backward_done) == GradState::computed)
+      append_tensor_json(buffer, n.grad, n.shape, options);
+    else
+      fmt::format_to(to(), "null");
+    fmt::format_to(to(), ",\"reverse_step\":");
+    if (view.step[id] >= 0)
+      fmt::format_to(to(), "{}", view.step[id]);
+    else
+      fmt::format_to(to(), "null");
+    fmt::format_to(to(), ",\"layer\":");
+    if (layer >= 0)
+      fmt::format_to(to(), "{}", layer);
+    else
+      fmt::format_to(to(), "null");
+    buffer.push_back('}');
     first = false;
+    flush(out, buffer);
   }
-  out << "\n],\"edges\":[";
+  fmt::format_to(to(), "\n],\"edges\":[");
   first = true;
   for (std::uint32_t id : view.ids) {
     const Node<T>& n = tape.node(id);
     for (int k = 0; k < n.inputs; ++k) {
-      out << (first ? "" : ",") << "\n"
-          << fmt::format("{{\"from\":{},\"to\":{},\"input\":{}}}", n.in[k], id, k);
+      fmt::format_to(to(), "{}\n{{\"from\":{},\"to\":{},\"input\":{}}}", first ? "" : ",",
+                     n.in[k], id, k);
       first = false;
     }
+    flush(out, buffer);
   }
-  out << "\n]}\n";
+  fmt::format_to(to(), "\n]}}\n");
+  flush(out, buffer, true);
 }
 
 }  // namespace

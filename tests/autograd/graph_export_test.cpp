@@ -1,0 +1,570 @@
+// Tests for the graph export: DOT that Graphviz accepts, the JSON schema, the
+// seed network's tensor and scalar views, big and deep graphs.
+#include "autograd/graph_export.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <streambuf>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "autograd/autograd.hpp"
+#include "nn/scalar_network.hpp"
+
+using namespace tapegrad;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path scratch_dir() {
+  const fs::path dir = fs::temp_directory_path() /
+                       fmt::format("tapegrad_graph_test_{}", static_cast<long>(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Whether Graphviz accepts the DOT text (true when dot is absent: CI has it).
+bool graphviz_accepts(const std::string& dot, const std::string& stem) {
+  if (!have_graphviz()) return true;
+  const fs::path file = scratch_dir() / (stem + ".dot");
+  std::ofstream(file) << dot;
+  const std::string command =
+      fmt::format("dot -Tsvg '{}' -o '{}' 2>/dev/null", file.string(),
+                  (scratch_dir() / (stem + ".svg")).string());
+  return std::system(command.c_str()) == 0;
+}
+
+// The seed's 4-3-2-1 sigmoid network with fixed weights, one sample, BCE.
+struct SeedNetwork {
+  Tensor<double> W1{{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}, {-0.7, 0.8, 0.9}, {0.2, -0.1, 0.05}};
+  Tensor<double> b1{{0.01, -0.02, 0.03}};
+  Tensor<double> W2{{0.5, -0.4}, {0.3, 0.2}, {-0.6, 0.7}};
+  Tensor<double> b2{{0.05, -0.05}};
+  Tensor<double> W3{{0.9}, {-0.8}};
+  Tensor<double> b3{{0.1}};
+  Tensor<double> x{{0.5, -1.0, 2.0, 0.1}};
+  Tensor<double> y{{1.0}};
+
+  std::vector<nn::LayerSpec> layers() const {
+    return {{W1, b1, nn::Activation::sigmoid},
+            {W2, b2, nn::Activation::sigmoid},
+            {W3, b3, nn::Activation::sigmoid}};
+  }
+};
+
+// Forward and backward of the seed by its corrected formulas (ERRATA.md), in plain loops.
+struct SeedByHand {
+  std::vector<std::vector<double>> a, g_z;  // a[k], g^[kz] for k = 0..3
+  std::vector<std::vector<std::vector<double>>> g_W;
+  double loss = 0;
+
+  explicit SeedByHand(const SeedNetwork& s) {
+    const Tensor<double>* W[] = {nullptr, &s.W1, &s.W2, &s.W3};
+    const Tensor<double>* b[] = {nullptr, &s.b1, &s.b2, &s.b3};
+    a.push_back({s.x.begin(), s.x.end()});
+    for (int k = 1; k <= 3; ++k) {
+      std::vector<double> next(W[k]->cols());
+      for (std::uint32_t j = 0; j < W[k]->cols(); ++j) {
+        double z = (*b[k])(0, j);
+        for (std::uint32_t i = 0; i < W[k]->rows(); ++i) z += a[k - 1][i] * (*W[k])(i, j);
+        next[j] = 1 / (1 + std::exp(-z));
+      }
+      a.push_back(next);
+    }
+    const double y_hat = a[3][0], y = s.y(0, 0);
+    loss = -(y * std::log(y_hat) + (1 - y) * std::log(1 - y_hat));
+    g_z.assign(4, {});
+    g_W.assign(4, {});
+    g_z[3] = {y_hat - y};
+    for (int k = 3; k >= 1; --k) {
+      g_W[k].assign(W[k]->rows(), std::vector<double>(W[k]->cols()));
+      for (std::uint32_t i = 0; i < W[k]->rows(); ++i)
+        for (std::uint32_t j = 0; j < W[k]->cols(); ++j) g_W[k][i][j] = a[k - 1][i] * g_z[k][j];
+      if (k == 1) break;
+      // g^[(k-1)a] = g^[kz] (W^[k])^T, g^[(k-1)z] = a (1 - a) o g^[(k-1)a]
+      g_z[k - 1].assign(W[k]->rows(), 0);
+      for (std::uint32_t i = 0; i < W[k]->rows(); ++i) {
+        double g_a = 0;
+        for (std::uint32_t j = 0; j < W[k]->cols(); ++j) g_a += g_z[k][j] * (*W[k])(i, j);
+        g_z[k - 1][i] = a[k - 1][i] * (1 - a[k - 1][i]) * g_a;
+      }
+    }
+  }
+};
+
+// The seed network recorded with one tensor op per layer, named as the nn layer names it.
+struct TensorView4321 {
+  Parameter<double> W1, b1, W2, b2, W3, b3;
+  Var<double> L;
+
+  TensorView4321(Tape<double>& tape, const SeedNetwork& s)
+      : W1(s.W1, "W^[1]"), b1(s.b1, "b^[1]"), W2(s.W2, "W^[2]"), b2(s.b2, "b^[2]"),
+        W3(s.W3, "W^[3]"), b3(s.b3, "b^[3]") {
+    auto a0 = tape.input(s.x);
+    tape.set_name(a0, "a^[0]", 0);
+    Parameter<double>* Ws[] = {&W1, &W2, &W3};
+    Parameter<double>* bs[] = {&b1, &b2, &b3};
+    Var<double> a = a0;
+    for (int k = 1; k <= 3; ++k) {
+      auto W = tape.parameter(*Ws[k - 1]);
+      auto b = tape.parameter(*bs[k - 1]);
+      tape.set_name(W, fmt::format("W^[{}]", k), k);
+      tape.set_name(b, fmt::format("b^[{}]", k), k);
+      auto z = affine(a, W, b);
+      tape.set_name(z, fmt::format("z^[{}]", k), k);
+      a = sigmoid(z);
+      tape.set_name(a, k == 3 ? "y_hat" : fmt::format("a^[{}]", k), k);
+    }
+    auto y = tape.constant(s.y);
+    tape.set_name(y, "y");
+    L = binary_cross_entropy(a, y);
+    tape.set_name(L, "L");
+  }
+};
+
+const json& node_named(const json& graph, std::string_view name) {
+  for (const json& n : graph["nodes"])
+    if (n["name"] == name) return n;
+  FAIL("no node named " << name);
+  return graph;
+}
+
+std::vector<const json*> edges_from(const json& graph, int id) {
+  std::vector<const json*> out;
+  for (const json& e : graph["edges"])
+    if (e["from"] == id) out.push_back(&e);
+  return out;
+}
+
+// A stream buffer that only counts what is written, and the arrows in it.
+class CountingBuffer : public std::streambuf {
+ public:
+  std::size_t bytes = 0, arrows = 0, longest_line = 0;
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) count(static_cast<char>(c));
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    for (std::streamsize k = 0; k < n; ++k) count(s[k]);
+    return n;
+  }
+
+ private:
+  void count(char c) {
+    ++bytes;
+    arrows += previous_ == '-' && c == '>';
+    line_ = c == '\n' ? 0 : line_ + 1;
+    longest_line = std::max(longest_line, line_);
+    previous_ = c;
+  }
+  char previous_ = 0;
+  std::size_t line_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("gradient names follow the seed's g^[kx] notation") {
+  CHECK(gradient_name("z^[1]") == "g^[1z]");
+  CHECK(gradient_name("W^[2]") == "g^[2W]");
+  CHECK(gradient_name("a^[1]") == "g^[1a]");
+  CHECK(gradient_name("b^[1]") == "g^[1b]");
+  CHECK(gradient_name("z_1^[1]") == "g^[1z]_1");
+  CHECK(gradient_name("W_1,2^[2]") == "g^[2W]_1,2");
+  CHECK(gradient_name("y_hat", 3) == "g^[3a]");
+  CHECK(gradient_name("y_hat_2", 3) == "g^[3a]_2");
+  CHECK(gradient_name("y_hat") == "g(y_hat)");
+  CHECK(gradient_name("L") == "g(L)");
+  CHECK(gradient_name("t17") == "g(t17)");
+  CHECK(gradient_name("^[1]") == "g(^[1])");
+  CHECK(gradient_name("z^[]") == "g(z^[])");
+}
+
+TEST_CASE("unnamed records get generated names") {
+  Tape<double> tape;
+  auto x = tape.variable(2.0);
+  auto y = x * x;
+  CHECK(display_name(tape, y.id()) == fmt::format("t{}", y.id()));
+  tape.set_name(y, "square");
+  CHECK(display_name(tape, y.id()) == "square");
+}
+
+TEST_CASE("before backward a dump says gradients are not computed yet, after it shows them") {
+  Tape<double> tape;
+  auto x = tape.variable(Tensor<double>{{1.0, 2.0}});
+  tape.set_name(x, "x");
+  auto L = sum(x * x);
+  tape.set_name(L, "L");
+
+  const std::string before = to_dot(tape, L);
+  CHECK(before.find("g(x): not computed yet") != std::string::npos);
+  const json j_before = json::parse(to_json(tape, L));
+  CHECK(j_before["backward_done"] == false);
+  CHECK(node_named(j_before, "x")["grad"].is_null());
+  CHECK(node_named(j_before, "x")["reverse_step"].is_null());
+
+  tape.backward(L);
+  const std::string after = to_dot(tape, L);
+  CHECK(after.find("not computed yet") == std::string::npos);
+  CHECK(after.find("g(x) = [2  4]") != std::string::npos);
+  const json j_after = json::parse(to_json(tape, L));
+  CHECK(j_after["backward_done"] == true);
+  CHECK(node_named(j_after, "x")["grad"] == json{{2.0, 4.0}});
+  CHECK(node_named(j_after, "L")["reverse_step"] == 0);
+  CHECK(node_named(j_after, "x")["reverse_step"] == 2);
+  CHECK(graphviz_accepts(before, "before"));
+  CHECK(graphviz_accepts(after, "after"));
+}
+
+TEST_CASE("any name gives valid DOT and survives the JSON dump") {
+  // Each name, and how its label must show it.
+  const std::vector<std::pair<std::string, std::string>> names{
+      {"quote \" inside", "quote &quot; inside"},
+      {"back\\slash\\", "back\\slash\\"},
+      {"<angle> & amp", "&lt;angle&gt; &amp; amp"},
+      {"{braces} [brackets]", "{braces} [brackets]"},
+      {"new\nline\r\ttab", "new<BR/>line  tab"},
+      {"unicode \xc5\xb7 \xe2\x88\x82L", "unicode &#375; &#8706;L"},
+      {"bad utf8 \xff\xc3", "bad utf8 ??"},
+      {"-> edge; digraph { }", "-&gt; edge; digraph { }"},
+      {"</TD></TR></TABLE>>", "&lt;/TD&gt;&lt;/TR&gt;&lt;/TABLE&gt;&gt;"}};
+  for (const auto& [name, shown] : names) {
+    CAPTURE(name);
+    Tape<double> tape;
+    auto x = tape.variable(1.5);
+    tape.set_name(x, name, 1);
+    auto L = exp(x);
+    tape.set_name(L, name + "^[2]", 2);
+    tape.backward(L);
+    GraphOptions options;
+    options.backward_edges = true;
+    const std::string dot = to_dot(tape, L, options);
+    CHECK(dot.find("<B>" + shown + "</B>") != std::string::npos);
+    CHECK(graphviz_accepts(dot, "names"));
+    const json j = json::parse(to_json(tape, L));
+    const bool valid_utf8 = name.find('\xff') == std::string::npos;
+    CHECK(j["nodes"][0]["name"] == (valid_utf8 ? name : "bad utf8 \xef\xbf\xbd\xef\xbf\xbd"));
+  }
+}
+
+TEST_CASE("the seed network's tensor view dumps with the seed's names, values and gradients") {
+  const SeedNetwork seed;
+  const SeedByHand hand(seed);
+  Tape<double> tape;
+  TensorView4321 net(tape, seed);
+  tape.backward(net.L);
+
+  const json g = json::parse(to_json(tape, net.L));
+  CHECK(g["format"] == "tapegrad-graph");
+  CHECK(g["version"] == 1);
+  CHECK(g["output"] == net.L.id());
+  // a^[0], (W, b, z, a) per layer, y, L
+  CHECK(g["nodes"].size() == 1 + 3 * 4 + 2);
+  // affine has 3 inputs and sigmoid 1 per layer, plus the loss's 2
+  CHECK(g["edges"].size() == 3 * (3 + 1) + 2);
+
+  SUBCASE("edges go forward from each layer's inputs into its affine record") {
+    for (int k = 1; k <= 3; ++k) {
+      const json& z = node_named(g, fmt::format("z^[{}]", k));
+      CHECK(z["op"] == "affine");
+      CHECK(z["layer"] == k);
+      CHECK(z["shape"] == json{1, seed.layers()[static_cast<std::size_t>(k - 1)].W.cols()});
+      const std::string prev = k == 1 ? "a^[0]" : fmt::format("a^[{}]", k - 1);
+      const std::string inputs[] = {prev, fmt::format("W^[{}]", k), fmt::format("b^[{}]", k)};
+      for (int i = 0; i < 3; ++i) {
+        const json& from = node_named(g, inputs[i]);
+        const auto out = edges_from(g, from["id"]);
+        CHECK(std::any_of(out.begin(), out.end(), [&](const json* e) {
+          return (*e)["to"] == z["id"] && (*e)["input"] == i;
+        }));
+      }
+      CHECK(node_named(g, fmt::format("W^[{}]", k))["role"] == "parameter");
+    }
+    CHECK(node_named(g, "a^[0]")["role"] == "input");
+    CHECK(node_named(g, "y")["role"] == "constant");
+    CHECK(node_named(g, "L")["output"] == true);
+    CHECK(node_named(g, "L")["op"] == "binary_cross_entropy");
+  }
+
+  SUBCASE("values and gradients equal the seed's formulas") {
+    const json& y_hat = node_named(g, "y_hat");
+    CHECK(y_hat["grad_name"] == "g^[3a]");
+    CHECK(y_hat["value"][0][0].get<double>() == doctest::Approx(hand.a[3][0]).epsilon(1e-12));
+    CHECK(node_named(g, "L")["value"][0][0].get<double>() == doctest::Approx(hand.loss));
+    for (int k = 1; k <= 3; ++k) {
+      const json& z = node_named(g, fmt::format("z^[{}]", k));
+      CHECK(z["grad_name"] == fmt::format("g^[{}z]", k));
+      for (std::size_t j = 0; j < hand.g_z[static_cast<std::size_t>(k)].size(); ++j)
+        CHECK(z["grad"][0][j].get<double>() ==
+              doctest::Approx(hand.g_z[static_cast<std::size_t>(k)][j]).epsilon(1e-10));
+      const json& W = node_named(g, fmt::format("W^[{}]", k));
+      CHECK(W["grad_name"] == fmt::format("g^[{}W]", k));
+      const auto& gW = hand.g_W[static_cast<std::size_t>(k)];
+      for (std::size_t i = 0; i < gW.size(); ++i)
+        for (std::size_t j = 0; j < gW[i].size(); ++j)
+          CHECK(W["grad"][i][j].get<double>() == doctest::Approx(gW[i][j]).epsilon(1e-10));
+    }
+  }
+
+  SUBCASE("reverse steps follow the walk from L back to a^[0]'s consumers") {
+    std::map<std::string, int> step;
+    for (const json& n : g["nodes"])
+      if (!n["reverse_step"].is_null()) step[n["name"]] = n["reverse_step"];
+    CHECK(step["L"] == 0);
+    CHECK(step["y_hat"] == 1);
+    CHECK(step["z^[3]"] == 2);
+    CHECK(step["z^[3]"] < step["a^[2]"]);
+    CHECK(step["a^[2]"] < step["z^[2]"]);
+    CHECK(step["z^[2]"] < step["z^[1]"]);
+    CHECK(step.count("a^[0]") == 0);  // an input: no gradient, no step
+    CHECK(step.count("y") == 0);
+  }
+
+  SUBCASE("the DOT dump has layer clusters, a legend, and parses") {
+    const std::string dot = to_dot(tape, net.L);
+    for (int k = 0; k <= 3; ++k)
+      CHECK(dot.find(fmt::format("subgraph cluster_layer_{} {{\n  label=\"layer {}\"", k, k)) !=
+            std::string::npos);
+    CHECK(dot.find("rankdir=LR") != std::string::npos);
+    CHECK(dot.find("legend [") != std::string::npos);
+    CHECK(dot.find("g^[2W] = ") != std::string::npos);
+    CHECK(dot.find("backward step 0") != std::string::npos);
+    CHECK(graphviz_accepts(dot, "seed_tensor"));
+  }
+
+  SUBCASE("options turn values, gradients and backward edges on and off") {
+    GraphOptions options;
+    options.values = false;
+    options.gradients = false;
+    const std::string bare = to_dot(tape, net.L, options);
+    CHECK(bare.find("g^[2W]") == std::string::npos);
+    CHECK(bare.find("backward step 0") == std::string::npos);
+    CHECK(bare.find(fmt::format("{:.4g}", seed.W1(0, 0))) == std::string::npos);
+    CHECK(bare.find("style=dashed") == std::string::npos);
+    options = {};
+    options.backward_edges = true;
+    const std::string with_back = to_dot(tape, net.L, options);
+    std::size_t dashed = 0;
+    for (std::size_t p = with_back.find("style=dashed"); p != std::string::npos;
+         p = with_back.find("style=dashed", p + 1))
+      ++dashed;
+    // one per input that needs a gradient: W and b of layer 1, a, W and b of
+    // layers 2 and 3, each sigmoid's z, and the loss's prediction y_hat
+    CHECK(dashed == 2 + 3 + 3 + 3 + 1);
+    CHECK(graphviz_accepts(with_back, "seed_backward"));
+    const json j = json::parse(to_json(tape, net.L, GraphOptions{.values = false}));
+    CHECK(node_named(j, "W^[1]")["value"].is_null());
+    CHECK(node_named(j, "W^[1]")["grad"].is_array());
+  }
+}
+
+TEST_CASE("the scalar view of the seed network shows both flows back into a_1^[1]") {
+  const SeedNetwork seed;
+  const SeedByHand hand(seed);
+  Tape<double> tape;
+  const auto layers = seed.layers();
+  const auto net = nn::record_scalar_network(tape, layers, seed.x, seed.y);
+  tape.backward(net.loss);
+  const json g = json::parse(to_json(tape, net.loss));
+
+  // 4 inputs; per layer n_in n_out weights and products, n_out biases, n_in
+  // additions per neuron, n_out activations; then y and L.
+  std::size_t expected = 4 + 2;
+  for (const auto& l : layers)
+    expected += 2 * l.W.size() + l.W.cols() + l.W.rows() * l.W.cols() + l.W.cols();
+  CHECK(g["nodes"].size() == expected);
+  CHECK(tape.size() == expected);
+
+  SUBCASE("a_1^[1] feeds two different ops, one on the way to each neuron of layer 2") {
+    const json& a11 = node_named(g, "a_1^[1]");
+    const auto out = edges_from(g, a11["id"]);
+    REQUIRE(out.size() == 2);
+    const int first = (*out[0])["to"], second = (*out[1])["to"];
+    CHECK(first != second);
+    // Follow each op forward (each has one consumer) until a named z.
+    auto reaches = [&](int id) {
+      for (;;) {
+        const json* n = nullptr;
+        for (const json& m : g["nodes"])
+          if (m["id"] == id) n = &m;
+        REQUIRE(n != nullptr);
+        const std::string name = (*n)["name"];
+        if (name.starts_with("z_")) return name;
+        const auto next = edges_from(g, id);
+        REQUIRE(next.size() == 1);
+        id = (*next[0])["to"];
+      }
+    };
+    const std::set<std::string> targets{reaches(first), reaches(second)};
+    CHECK(targets == std::set<std::string>{"z_1^[2]", "z_2^[2]"});
+  }
+
+  SUBCASE("g^[1a]_1 is the sum of both flows, g^[2z] . [W_1,1^[2]; W_1,2^[2]]") {
+    const double g_z21 = node_named(g, "z_1^[2]")["grad"][0][0];
+    const double g_z22 = node_named(g, "z_2^[2]")["grad"][0][0];
+    const json& a11 = node_named(g, "a_1^[1]");
+    CHECK(a11["grad_name"] == "g^[1a]_1");
+    CHECK(a11["grad"][0][0].get<double>() ==
+          doctest::Approx(g_z21 * seed.W2(0, 0) + g_z22 * seed.W2(0, 1)).epsilon(1e-12));
+    CHECK(g_z21 == doctest::Approx(hand.g_z[2][0]).epsilon(1e-10));
+    CHECK(g_z22 == doctest::Approx(hand.g_z[2][1]).epsilon(1e-10));
+  }
+
+  SUBCASE("every weight's gradient equals the tensor view's entry") {
+    for (std::size_t k = 1; k <= 3; ++k)
+      for (std::size_t i = 1; i <= layers[k - 1].W.rows(); ++i)
+        for (std::size_t j = 1; j <= layers[k - 1].W.cols(); ++j) {
+          const json& w = node_named(g, fmt::format("W_{},{}^[{}]", i, j, k));
+          CHECK(w["role"] == "variable");
+          CHECK(w["layer"] == k);
+          CHECK(w["grad_name"] == fmt::format("g^[{}W]_{},{}", k, i, j));
+          CHECK(w["grad"][0][0].get<double>() ==
+                doctest::Approx(hand.g_W[k][i - 1][j - 1]).epsilon(1e-10));
+          CHECK(net.weight(k, i, j).grad()[0] == w["grad"][0][0].get<double>());
+        }
+    CHECK(node_named(g, "y_hat")["value"][0][0].get<double>() ==
+          doctest::Approx(hand.a[3][0]).epsilon(1e-12));
+    CHECK(node_named(g, "L")["value"][0][0].get<double>() == doctest::Approx(hand.loss));
+  }
+
+  SUBCASE("its DOT dump parses") {
+    GraphOptions options;
+    options.backward_edges = true;
+    CHECK(graphviz_accepts(to_dot(tape, net.loss, options), "seed_scalar"));
+  }
+}
+
+TEST_CASE("the scalar network checks its shapes and supports every loss") {
+  const SeedNetwork seed;
+  const auto layers = seed.layers();
+  Tape<double> tape;
+  CHECK_THROWS_WITH_AS(nn::record_scalar_network(tape, layers, Tensor<double>{{1.0, 2.0}}, seed.y),
+                       "scalar network: x must be one row with an entry per input of layer 1; x "
+                       "is (1, 2), W^[1] is (4, 3)",
+                       ShapeError);
+  CHECK_THROWS_AS(nn::record_scalar_network(tape, layers, seed.x, Tensor<double>{{1.0, 0.0}}),
+                  ShapeError);
+  for (auto kind : {nn::LossKind::bce, nn::LossKind::half_sse, nn::LossKind::mse,
+                    nn::LossKind::softmax_ce}) {
+    CAPTURE(nn::loss_name(kind));
+    Tape<double> t;
+    std::vector<nn::LayerSpec> two_out{{seed.W1, seed.b1, nn::Activation::tanh},
+                                       {seed.W2, seed.b2, nn::Activation::sigmoid}};
+    if (kind == nn::LossKind::softmax_ce) two_out[1].activation = nn::Activation::identity;
+    const Tensor<double> y{{1.0, 0.0}};
+    const auto net = nn::record_scalar_network(t, two_out, seed.x, y, kind);
+    // Compare with the same loss recorded on tensors.
+    Tape<double> tt;
+    auto a1 = tanh(affine(tt.input(seed.x), tt.constant(seed.W1), tt.constant(seed.b1)));
+    auto z2 = affine(a1, tt.constant(seed.W2), tt.constant(seed.b2));
+    auto yv = tt.constant(y);
+    Var<double> L;
+    switch (kind) {
+      case nn::LossKind::bce: L = binary_cross_entropy(sigmoid(z2), yv); break;
+      case nn::LossKind::half_sse: L = half_sse(sigmoid(z2), yv); break;
+      case nn::LossKind::mse: L = mse(sigmoid(z2), yv); break;
+      case nn::LossKind::softmax_ce: L = cross_entropy(z2, yv); break;
+    }
+    CHECK(net.loss.item() == doctest::Approx(L.item()).epsilon(1e-12));
+    CHECK(t.name(net.loss.id()) == "L");
+  }
+}
+
+TEST_CASE("a chain of a million records dumps without recursion") {
+  Tape<double> tape;
+  auto x = tape.variable(1.0);
+  auto v = x;
+  constexpr std::uint32_t length = 1'000'000;
+  for (std::uint32_t k = 0; k < length; ++k) v = v * 1.0;
+  tape.backward(v);
+  CHECK(dependencies(tape, v).size() == length + 1);
+
+  GraphOptions options;
+  options.backward_edges = true;
+  CountingBuffer counter;
+  std::ostream out(&counter);
+  write_dot(out, tape, v, options);
+  // per op: input -> op, op -> result, and the dashed backward edge
+  CHECK(counter.arrows == 3 * std::size_t{length});
+  CHECK(counter.longest_line < 2000);
+
+  CountingBuffer json_counter;
+  std::ostream json_out(&json_counter);
+  write_json(json_out, tape, v);
+  CHECK(json_counter.bytes > std::size_t{length} * 100);
+}
+
+TEST_CASE("a 784-256-128-10 MLP on a batch of 64 dumps in summary form, quickly") {
+  Generator gen(7);
+  Tape<float> tape;
+  std::vector<Parameter<float>> params;
+  params.reserve(6);
+  const std::uint32_t sizes[] = {784, 256, 128, 10};
+  for (int k = 0; k < 3; ++k) {
+    params.emplace_back(Tensor<float>::normal({sizes[k], sizes[k + 1]}, gen, 0.0, 0.05),
+                        fmt::format("W^[{}]", k + 1));
+    params.emplace_back(Tensor<float>::zeros({1, sizes[k + 1]}), fmt::format("b^[{}]", k + 1));
+  }
+  Var<float> a = tape.input(Tensor<float>::uniform({64, 784}, gen));
+  tape.set_name(a, "a^[0]", 0);
+  for (int k = 0; k < 3; ++k) {
+    auto z = affine(a, tape.parameter(params[2 * static_cast<std::size_t>(k)]),
+                    tape.parameter(params[2 * static_cast<std::size_t>(k) + 1]));
+    tape.set_name(z, fmt::format("z^[{}]", k + 1), k + 1);
+    a = k == 2 ? z : relu(z);
+  }
+  Tensor<float> labels = Tensor<float>::zeros({64, 10});
+  for (std::uint32_t i = 0; i < 64; ++i) labels(i, i % 10) = 1;
+  auto L = cross_entropy(a, tape.constant(labels));
+  tape.backward(L);
+
+  const auto start = std::chrono::steady_clock::now();
+  const std::string dot = to_dot(tape, L);
+  const std::string json_text = to_json(tape, L);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(seconds < 5.0);  // well under a second in a release build
+  CHECK(dot.size() < 20'000);
+  CHECK(json_text.size() < 20'000);
+  CHECK(dot.find("min ") != std::string::npos);
+  const json g = json::parse(json_text);
+  const json& W1 = node_named(g, "W^[1]");
+  CHECK(W1["shape"] == json{784, 256});
+  CHECK(W1["value"].contains("mean"));
+  CHECK(W1["grad"].contains("max"));
+  CHECK(graphviz_accepts(dot, "mlp"));
+}
+
+TEST_CASE("render_dot writes SVG and PNG with Graphviz, or says how to render") {
+  Tape<double> tape;
+  auto x = tape.variable(0.5);
+  auto L = sigmoid(x);
+  tape.backward(L);
+  const fs::path stem = scratch_dir() / "render";
+  const RenderResult r = write_graph_files(tape, L, stem);
+  CHECK(fs::exists(scratch_dir() / "render.dot"));
+  CHECK(json::parse(std::ifstream(scratch_dir() / "render.json"))["nodes"].size() == 2);
+  if (have_graphviz()) {
+    CHECK(r.rendered);
+    CHECK(fs::file_size(r.svg) > 100);
+    CHECK(fs::file_size(r.png) > 100);
+    std::ifstream svg(r.svg);
+    const std::string text((std::istreambuf_iterator<char>(svg)), {});
+    CHECK(text.find("<svg") != std::string::npos);
+  } else {
+    CHECK_FALSE(r.rendered);
+    CHECK(r.message.find("dot -Tsvg") != std::string::npos);
+  }
+  CHECK(have_graphviz() == (std::system("command -v dot >/dev/null 2>&1") == 0));
+}
