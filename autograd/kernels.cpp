@@ -15,9 +15,9 @@ namespace {
 // runs over contiguous rows of B and C and vectorises; transposed operands are
 // read through their strides.
 template <class T>
-[[gnu::noinline]] void gemm_builtin(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha,
-                  const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
-                  std::size_t ldc) {
+[[gnu::noinline]] void gemm_builtin(bool ta, bool tb, std::size_t m, std::size_t n,
+                                    std::size_t k, T alpha, const T* a, std::size_t lda,
+                                    const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
   for (std::size_t i = 0; i < m; ++i) {
     T* crow = c + i * ldc;
     if (beta == T(0)) std::fill_n(crow, n, T(0));

@@ -24,9 +24,9 @@ void product(benchmark::State& state, bool ta, bool tb) {
     benchmark::DoNotOptimize(c.data());
     benchmark::ClobberMemory();
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      2.0 * static_cast<double>(m * n * k), benchmark::Counter::kIsIterationInvariantRate,
-      benchmark::Counter::kIs1000);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(m * n * k),
+                                                 benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
   tapegrad::set_num_threads(1);
 }
 
@@ -47,21 +47,44 @@ void input_grad_f64(benchmark::State& s) { product<double>(s, false, true); }
 // da = g W^T is (1 x out)(out x in).
 // Wall time throughout: with 2 threads CPU time would count only the caller.
 BENCHMARK(forward_f64)->Apply(w1_shapes)->UseRealTime();
-BENCHMARK(weight_grad_f64)->Args({4, 3, 1, 1})->Args({3, 2, 1, 1})->Args({2, 1, 1, 1})->UseRealTime();
+BENCHMARK(weight_grad_f64)
+    ->Args({4, 3, 1, 1})
+    ->Args({3, 2, 1, 1})
+    ->Args({2, 1, 1, 1})
+    ->UseRealTime();
 BENCHMARK(input_grad_f64)->Args({1, 3, 2, 1})->Args({1, 2, 1, 1})->UseRealTime();
 
 // W2 (batch 64): 784-256-128-10.
-BENCHMARK(forward)->Args({64, 256, 784, 1})->Args({64, 128, 256, 1})->Args({64, 10, 128, 1})->UseRealTime();
-BENCHMARK(weight_grad)->Args({784, 256, 64, 1})->Args({256, 128, 64, 1})->Args({128, 10, 64, 1})->UseRealTime();
+BENCHMARK(forward)
+    ->Args({64, 256, 784, 1})
+    ->Args({64, 128, 256, 1})
+    ->Args({64, 10, 128, 1})
+    ->UseRealTime();
+BENCHMARK(weight_grad)
+    ->Args({784, 256, 64, 1})
+    ->Args({256, 128, 64, 1})
+    ->Args({128, 10, 64, 1})
+    ->UseRealTime();
 BENCHMARK(input_grad)->Args({64, 256, 128, 1})->Args({64, 128, 10, 1})->UseRealTime();
 
 // W3 (batch 256): 1024-1024-1024-1, on 1 and 2 threads; and the square peak.
-BENCHMARK(forward)->Args({256, 1024, 1024, 1})->Args({256, 1, 1024, 1})
-    ->Args({256, 1024, 1024, 2})->Args({1024, 1024, 1024, 1})->Args({1024, 1024, 1024, 2})->UseRealTime();
-BENCHMARK(weight_grad)->Args({1024, 1024, 256, 1})->Args({1024, 1, 256, 1})
-    ->Args({1024, 1024, 256, 2})->UseRealTime();
-BENCHMARK(input_grad)->Args({256, 1024, 1024, 1})->Args({256, 1024, 1, 1})
-    ->Args({256, 1024, 1024, 2})->UseRealTime();
+BENCHMARK(forward)
+    ->Args({256, 1024, 1024, 1})
+    ->Args({256, 1, 1024, 1})
+    ->Args({256, 1024, 1024, 2})
+    ->Args({1024, 1024, 1024, 1})
+    ->Args({1024, 1024, 1024, 2})
+    ->UseRealTime();
+BENCHMARK(weight_grad)
+    ->Args({1024, 1024, 256, 1})
+    ->Args({1024, 1, 256, 1})
+    ->Args({1024, 1024, 256, 2})
+    ->UseRealTime();
+BENCHMARK(input_grad)
+    ->Args({256, 1024, 1024, 1})
+    ->Args({256, 1024, 1, 1})
+    ->Args({256, 1024, 1024, 2})
+    ->UseRealTime();
 
 }  // namespace
 

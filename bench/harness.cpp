@@ -1,12 +1,12 @@
 // Harness: interleaved timing of contenders, medians and spread, ratio targets.
 #include "bench/harness.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
-
-#include <fmt/format.h>
 
 namespace bench {
 namespace {
@@ -87,7 +87,8 @@ void measure(std::vector<Contender>& contenders, const Settings& settings) {
       ++steps;
     }
     const double per_step = seconds_since(start) / static_cast<double>(steps);
-    c.stats.iters = std::max<std::size_t>(1, static_cast<std::size_t>(settings.rep_seconds / per_step));
+    c.stats.iters =
+        std::max<std::size_t>(1, static_cast<std::size_t>(settings.rep_seconds / per_step));
   }
   for (std::size_t r = 0; r < settings.reps; ++r) {
     for (std::size_t k = 0; k < contenders.size(); ++k) {
@@ -109,6 +110,7 @@ void measure(std::vector<Contender>& contenders, const Settings& settings) {
     s.median = quantile(counted, 0.5);
     s.q1 = quantile(counted, 0.25);
     s.q3 = quantile(counted, 0.75);
+    s.best = quantile(counted, 0.0);
     s.wall = quantile(wall[c], 0.5);
     s.cpu = quantile(cpu[c], 0.5);
   }
@@ -117,17 +119,20 @@ void measure(std::vector<Contender>& contenders, const Settings& settings) {
 std::string format_time(double seconds) {
   const char* unit = "s";
   double v = seconds;
-  if (seconds < 1e-6) v = seconds * 1e9, unit = "ns";
-  else if (seconds < 1e-3) v = seconds * 1e6, unit = "us";
-  else if (seconds < 1) v = seconds * 1e3, unit = "ms";
+  if (seconds < 1e-6)
+    v = seconds * 1e9, unit = "ns";
+  else if (seconds < 1e-3)
+    v = seconds * 1e6, unit = "us";
+  else if (seconds < 1)
+    v = seconds * 1e3, unit = "ms";
   const int decimals = v >= 100 ? 0 : v >= 10 ? 1 : 2;
   return fmt::format("{:.{}f} {}", v, decimals, unit);
 }
 
 void print_table(const std::string& title, const std::vector<Contender>& contenders) {
   fmt::print("\n{}\n\n", title);
-  fmt::print("| {:<34} | {:>10} | {:>21} | {:>10} | {:>10} | {:>11} |\n", "contender",
-             "time", "q1 .. q3", "CPU", "wall", "reps x steps");
+  fmt::print("| {:<34} | {:>10} | {:>21} | {:>10} | {:>10} | {:>11} |\n", "contender", "time",
+             "q1 .. q3", "CPU", "wall", "reps x steps");
   fmt::print("|{:-<36}|{:->11}:|{:->22}:|{:->11}:|{:->11}:|{:->12}:|\n", "", "", "", "", "", "");
   for (const Contender& c : contenders) {
     const Stats& s = c.stats;
@@ -136,8 +141,9 @@ void print_table(const std::string& title, const std::vector<Contender>& contend
                format_time(s.q1) + " .. " + format_time(s.q3), format_time(s.cpu),
                format_time(s.wall), fmt::format("{} x {}", s.reps, s.iters));
   }
-  fmt::print("\n  time: median per step of process CPU time (c), or of wall time (w) for "
-             "multi-threaded rows\n");
+  fmt::print(
+      "\n  time: median per step of process CPU time (c), or of wall time (w) for "
+      "multi-threaded rows\n");
 }
 
 void print_targets(const std::vector<Target>& targets) {
@@ -145,7 +151,8 @@ void print_targets(const std::vector<Target>& targets) {
              "status");
   fmt::print("|{:-<6}|{:-<58}|{:->10}:|{:->11}:|{:-<10}|\n", "", "", "", "", "");
   for (const Target& t : targets) {
-    const std::string needed = fmt::format("{} {:.3g}{}", t.at_least ? ">=" : "<=", t.threshold, t.unit);
+    const std::string needed =
+        fmt::format("{} {:.3g}{}", t.at_least ? ">=" : "<=", t.threshold, t.unit);
     const std::string value = t.measured ? fmt::format("{:.3g}{}", t.value, t.unit) : "-";
     const char* status = !t.measured ? "n/a" : t.met() ? "met" : "NOT MET";
     fmt::print("| {:<4} | {:<56} | {:>9} | {:>10} | {:<8} |\n", t.workload, t.text, value, needed,

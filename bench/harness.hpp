@@ -16,6 +16,7 @@ namespace bench {
 struct Stats {
   double median = 0, q1 = 0, q3 = 0;  // of the time that counts (see Contender::wall)
   double wall = 0, cpu = 0;           // medians of each clock
+  double best = 0;                    // fastest repetition of the time that counts
   std::size_t reps = 0, iters = 0;
 };
 

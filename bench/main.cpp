@@ -1,5 +1,7 @@
 // tapegrad_bench: W1-W5 against LibTorch, ADOL-C, Sacado and hand-written code,
 // interleaved in one process, with the targets of issue 7 marked met or not.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -8,8 +10,6 @@
 #include <fstream>
 #include <string>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "autograd/kernels.hpp"
 #include "bench/blas.hpp"
@@ -133,7 +133,8 @@ Target time_ratio(const std::string& w, const std::vector<Contender>& list,
 
 class Gemm final : public Runner {
  public:
-  Gemm(bool single, std::size_t n) : single_(single), n_(n), fa_(n * n, 0.5f), fc_(n * n), da_(n * n, 0.5), dc_(n * n) {}
+  Gemm(bool single, std::size_t n)
+      : single_(single), n_(n), fa_(n * n, 0.5f), fc_(n * n), da_(n * n, 0.5), dc_(n * n) {}
   void step() override {
     if (single_)
       tapegrad::gemm<float>(false, false, n_, n_, n_, 1.0f, fa_.data(), n_, fa_.data(), n_, 0.0f,
@@ -188,16 +189,18 @@ int run(const Options& o) {
              std::thread::hardware_concurrency(), load_average());
   fmt::print("compiler: {}; {}\n", __VERSION__, blas_report());
   if (std::getenv("TAPEGRAD_BENCH_CORE_FIXED"))
-    fmt::print("note: OpenBLAS took this CPU for a Prescott (SSE3 kernels); re-run with "
-               "OPENBLAS_CORETYPE={} for every contender\n",
-               std::getenv("OPENBLAS_CORETYPE"));
+    fmt::print(
+        "note: OpenBLAS took this CPU for a Prescott (SSE3 kernels); re-run with "
+        "OPENBLAS_CORETYPE={} for every contender\n",
+        std::getenv("OPENBLAS_CORETYPE"));
   const std::string torch = torch_version();
   fmt::print("references: {}{}{}\n", torch.empty() ? "LibTorch not built in" : torch,
              adolc_seed(w4_problem(1), true) ? ", ADOL-C" : ", ADOL-C not built in",
              sacado_seed(w4_problem(1)) ? ", Sacado Rad" : ", Sacado not built in");
-  fmt::print("settings: {} repetitions of ~{} ms per contender, interleaved; {} ms warm-up; "
-             "1 thread unless stated\n",
-             o.settings.reps, o.settings.rep_seconds * 1e3, o.settings.warmup_seconds * 1e3);
+  fmt::print(
+      "settings: {} repetitions of ~{} ms per contender, interleaved; {} ms warm-up; "
+      "1 thread unless stated\n",
+      o.settings.reps, o.settings.rep_seconds * 1e3, o.settings.warmup_seconds * 1e3);
   single_thread();
 
   std::vector<Target> targets;
@@ -215,10 +218,13 @@ int run(const Options& o) {
     print_table(fmt::format("GEMM peak through tapegrad::gemm ({})", tapegrad::gemm_backend()),
                 list);
     const double flops = 2.0 * static_cast<double>(n * n * n);
-    sgemm_peak = flops / list[0].time();
-    fmt::print("\n  sgemm {:.1f} GFLOP/s, dgemm {:.1f} GFLOP/s (1 thread, CPU time); sgemm "
-               "{:.1f} GFLOP/s (2 threads, wall time)\n",
-               sgemm_peak * 1e-9, flops / list[1].time() * 1e-9, flops / list[2].time() * 1e-9);
+    // The peak is the fastest repetition (a peak is a best case; it also makes
+    // the fraction-of-peak targets stricter and less sensitive to noise).
+    sgemm_peak = flops / list[0].stats.best;
+    fmt::print(
+        "\n  peak (fastest repetition): sgemm {:.1f} GFLOP/s, dgemm {:.1f} GFLOP/s "
+        "(1 thread, CPU time); sgemm {:.1f} GFLOP/s (2 threads, wall time)\n",
+        sgemm_peak * 1e-9, flops / list[1].stats.best * 1e-9, flops / list[2].stats.best * 1e-9);
   }
 
   if (o.wants("W1")) {
@@ -252,11 +258,13 @@ int run(const Options& o) {
     measure(list, o.settings);
     print_table(p.name + " results", list);
     const double rate = p.step_flops() / list.front().time();
-    fmt::print("\n  tapegrad: {:.1f} MFLOP per step, {:.1f} GFLOP/s = {:.0f}% of the sgemm peak\n",
-               p.step_flops() * 1e-6, rate * 1e-9, 100 * rate / sgemm_peak);
+    fmt::print(
+        "\n  tapegrad: {:.1f} MFLOP per step, {:.1f} GFLOP/s (median) = {:.0f}% of the "
+        "sgemm peak\n",
+        p.step_flops() * 1e-6, rate * 1e-9, 100 * rate / sgemm_peak);
     targets.push_back(time_ratio(p.name, list, "LibTorch", torch_ratio));
-    targets.push_back(Target{p.name, "tapegrad GFLOP/s / measured sgemm peak", 100 * rate / sgemm_peak,
-                             100 * peak_fraction, true, "%"});
+    targets.push_back(Target{p.name, "tapegrad GFLOP/s / measured sgemm peak",
+                             100 * rate / sgemm_peak, 100 * peak_fraction, true, "%"});
     const Contender* one = find(list, "tapegrad, 1 thread (wall time)");
     const Contender* two = find(list, "tapegrad, 2 BLAS threads");
     if (one && two)
@@ -265,12 +273,16 @@ int run(const Options& o) {
     return true;
   };
   if (o.wants("W2"))
-    ok = mlp_workload(w2_problem(), "MLP 784-256-128-10 relu, softmax CE, batch 64, float32: one SGD step",
-                      0.8, 0.85, false) && ok;
+    ok = mlp_workload(w2_problem(),
+                      "MLP 784-256-128-10 relu, softmax CE, batch 64, float32: one SGD step", 0.8,
+                      0.85, false) &&
+         ok;
   if (o.wants("W3"))
-    ok = mlp_workload(w3_problem(),
-                      "MLP 1024-1024-1024-1 sigmoid, BCE with logits, batch 256, float32: one SGD step",
-                      0.95, 0.90, true) && ok;
+    ok = mlp_workload(
+             w3_problem(),
+             "MLP 1024-1024-1024-1 sigmoid, BCE with logits, batch 256, float32: one SGD step",
+             0.95, 0.90, true) &&
+         ok;
 
   if (o.wants("W4")) {
     const SeedSamples s = w4_problem();
@@ -280,7 +292,8 @@ int run(const Options& o) {
     add(list, "Sacado Rad", sacado_seed(s));
     add(list, "ADOL-C, tape reused", adolc_seed(s, false));
     add(list, "ADOL-C, retaped", adolc_seed(s, true));
-    fmt::print("\nW4 seed network loss gradient w.r.t. its 26 parameters, scalar mode, per sample\n");
+    fmt::print(
+        "\nW4 seed network loss gradient w.r.t. its 26 parameters, scalar mode, per sample\n");
     if (check_gradients("W4", list, 1e-9)) {
       measure(list, o.settings);
       print_table("W4 results", list);

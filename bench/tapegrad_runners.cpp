@@ -17,8 +17,8 @@ using tapegrad::Var;
 
 template <class T>
 Tensor<T> tensor(const std::vector<double>& v, std::size_t rows, std::size_t cols) {
-  Tensor<T> t = Tensor<T>::zeros(Shape{static_cast<std::uint32_t>(rows),
-                                       static_cast<std::uint32_t>(cols)});
+  Tensor<T> t =
+      Tensor<T>::zeros(Shape{static_cast<std::uint32_t>(rows), static_cast<std::uint32_t>(cols)});
   for (std::size_t k = 0; k < v.size(); ++k) t[k] = static_cast<T>(v[k]);
   return t;
 }
@@ -64,9 +64,12 @@ class TapegradMlp final : public Runner {
     tape_.clear();
     Var<T> a = tape_.input(x_);
     for (std::size_t l = 0; l < p_.layers(); ++l) {
-      const Var<T> z = affine(a, tape_.parameter(params_[2 * l]), tape_.parameter(params_[2 * l + 1]));
-      if (l + 1 == p_.layers()) a = z;
-      else a = p_.hidden == Hidden::relu ? tapegrad::relu(z) : tapegrad::sigmoid(z);
+      const Var<T> z =
+          affine(a, tape_.parameter(params_[2 * l]), tape_.parameter(params_[2 * l + 1]));
+      if (l + 1 == p_.layers())
+        a = z;
+      else
+        a = p_.hidden == Hidden::relu ? tapegrad::relu(z) : tapegrad::sigmoid(z);
     }
     const Var<T> y = tape_.input(y_);
     const Var<T> loss = p_.loss == LossKind::cross_entropy
@@ -115,8 +118,7 @@ class TapegradSeed final : public Runner {
 
 class TapegradRosenbrock final : public Runner {
  public:
-  explicit TapegradRosenbrock(const Rosenbrock& r)
-      : r_(r), vars_(r.x.size()), grad_(r.x.size()) {
+  explicit TapegradRosenbrock(const Rosenbrock& r) : r_(r), vars_(r.x.size()), grad_(r.x.size()) {
     tape_.set_naming(false);
   }
   void step() override { run(); }
