@@ -143,7 +143,9 @@ bool shows_all(Shape shape, const GraphOptions& options) {
 template <class T>
 void append_tensor_label(Buffer& out, const T* data, Shape shape, const GraphOptions& options) {
   const int p = options.precision;
-  if (shows_all(shape, options)) {
+  if (shape.is_scalar()) {
+    fmt::format_to(std::back_inserter(out), "{:.{}g}", static_cast<double>(data[0]), p);
+  } else if (shows_all(shape, options)) {
     for (std::uint32_t i = 0; i < shape.rows; ++i) {
       if (i) fmt::format_to(std::back_inserter(out), "<BR/>");
       out.push_back('[');
@@ -256,23 +258,39 @@ GradState grad_state(const Tape<T>& tape, std::uint32_t id, bool backward_done) 
   return backward_done ? GradState::not_reached : GradState::not_yet;
 }
 
+// Whether a record is drawn as one node holding its op (see GraphOptions::compact_unnamed).
+template <class T>
+bool is_compact(const Tape<T>& tape, const GraphView<T>& view, std::uint32_t id,
+                const GraphOptions& options) {
+  return options.compact_unnamed && tape.node(id).op != Op::leaf && tape.name(id).empty() &&
+         !(view.output && *view.output == id);
+}
+
 template <class T>
 void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view,
                       std::uint32_t id, const GraphOptions& options) {
   const auto to = [&out] { return std::back_inserter(out); };
   const Node<T>& n = tape.node(id);
   const bool is_output = view.output && *view.output == id;
+  const bool compact = is_compact(tape, view, id, options);
   const std::string name = display_name(tape, id);
   constexpr std::string_view row = "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">";
   constexpr std::string_view end_row = "</TD></TR>";
   fmt::format_to(to(),
                  "  v{} [shape=box, style=\"rounded,filled\", fillcolor=\"{}\", penwidth={}, "
-                 "label=<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
+                 "{}label=<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
                  "CELLPADDING=\"1\">{}<B>",
-                 id, is_output ? output_colour : role_colour(n.role), is_output ? 2 : 1, row);
-  append_label(out, name);
-  fmt::format_to(to(), "</B>  <FONT POINT-SIZE=\"10\">({}, {}) {}</FONT>{}", n.shape.rows,
-                 n.shape.cols, role_name(n.role), end_row);
+                 id, is_output ? output_colour : compact ? op_colour : role_colour(n.role),
+                 is_output ? 2 : 1, compact ? "fontsize=9, margin=\"0.04,0.02\", " : "", row);
+  if (compact) {
+    fmt::format_to(to(), "{}</B>  ", op_text(n));
+    append_label(out, name);
+    fmt::format_to(to(), "{}", end_row);
+  } else {
+    append_label(out, name);
+    fmt::format_to(to(), "</B>  <FONT POINT-SIZE=\"10\">({}, {}) {}</FONT>{}", n.shape.rows,
+                   n.shape.cols, role_name(n.role), end_row);
+  }
   if (options.values) {
     fmt::format_to(to(), "{}", row);
     append_tensor_label(out, n.value, n.shape, options);
@@ -297,7 +315,7 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
     fmt::format_to(to(), "{}<FONT POINT-SIZE=\"10\" COLOR=\"{}\">backward step {}</FONT>{}", row,
                    grad_colour, view.step[id], end_row);
   fmt::format_to(to(), "</TABLE>>];\n");
-  if (n.op != Op::leaf)
+  if (n.op != Op::leaf && !compact)
     fmt::format_to(to(), "  o{} [shape=ellipse, style=filled, fillcolor=\"{}\", label=<{}>];\n",
                    id, op_colour, op_text(n));
 }
@@ -360,13 +378,14 @@ void write_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& 
   for (std::uint32_t id : view.ids) {
     const Node<T>& n = tape.node(id);
     if (n.op == Op::leaf) continue;
+    const bool compact = is_compact(tape, view, id, options);
     for (int k = 0; k < n.inputs; ++k) {
       const std::string_view label = input_label(n.op, k);
-      fmt::format_to(to(), "  v{} -> o{}", n.in[k], id);
+      fmt::format_to(to(), "  v{} -> {}{}", n.in[k], compact ? 'v' : 'o', id);
       if (!label.empty()) fmt::format_to(to(), " [label=\"{}\", fontsize=9]", label);
       fmt::format_to(to(), ";\n");
     }
-    fmt::format_to(to(), "  o{} -> v{};\n", id, id);
+    if (!compact) fmt::format_to(to(), "  o{} -> v{};\n", id, id);
     if (options.backward_edges)
       for (int k = 0; k < n.inputs; ++k)
         if (tape.node(n.in[k]).needs_grad())

@@ -31,6 +31,10 @@ struct GraphOptions {
   bool values = true;           ///< show forward values
   bool gradients = true;        ///< show gradients (or that none was computed yet)
   bool backward_edges = false;  ///< add dashed edges from each result back to its inputs
+  /// Draw each unnamed intermediate record (the products and partial sums of
+  /// the scalar view) as one small node holding its op, instead of an op node
+  /// and a value node. JSON dumps are unaffected.
+  bool compact_unnamed = true;
   std::uint32_t full_rows = 4;
   std::uint32_t full_cols = 4;
   int precision = 4;            ///< significant digits of shown numbers

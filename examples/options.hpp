@@ -14,6 +14,7 @@ struct Options {
   long steps = 0;        ///< --steps N or --epochs N
   std::string data;      ///< --data DIR, the folder holding the CSV files
   std::uint64_t seed = 1;
+  std::string graph = ".";  ///< --graph DIR, where seed_network writes its graph files
 };
 
 /// Parses argv over `defaults`; prints usage and exits 0 on --help, exits 2 on a bad flag.
@@ -33,7 +34,7 @@ inline Options parse_options(int argc, char** argv, Options defaults, std::strin
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") {
-      std::printf("usage: %s [--%.*s N] [--data DIR] [--seed N]\n", argv[0],
+      std::printf("usage: %s [--%.*s N] [--data DIR] [--seed N] [--graph DIR]\n", argv[0],
                   static_cast<int>(what.size()), what.data());
       std::exit(0);
     }
@@ -42,6 +43,7 @@ inline Options parse_options(int argc, char** argv, Options defaults, std::strin
     if (flag == "--steps" || flag == "--epochs") o.steps = number(flag, value);
     else if (flag == "--data") o.data = value;
     else if (flag == "--seed") o.seed = static_cast<std::uint64_t>(number(flag, value));
+    else if (flag == "--graph") o.graph = value;
     else fail(std::string("unknown option: ") + std::string(flag));
   }
   return o;

@@ -1,8 +1,11 @@
 // The seed's 4-3-2-1 sigmoid network: forward values, tape vs hand-derived gradients, then training.
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "examples/options.hpp"
 #include "nn/nn.hpp"
+#include "nn/scalar_network.hpp"
 
 using namespace tapegrad;
 using nn::Activation;
@@ -21,6 +24,21 @@ nn::Mlp<double> seed_network() {
   return net;
 }
 
+// The graph of one forward and backward pass, as DOT, JSON, SVG and PNG in `dir`:
+// the tensor view of `tape` and the scalar view, recorded neuron by neuron.
+void write_graphs(const Tape<double>& tape, Var<double> L, const nn::Mlp<double>& net,
+                  const Tensor<double>& x, const Tensor<double>& y, const std::string& dir) {
+  Tape<double> scalar_tape;
+  const auto scalar = nn::record_scalar_network(scalar_tape, net.to_spec().layers, x, y);
+  scalar_tape.backward(scalar.loss);
+  std::filesystem::create_directories(dir);
+  for (const auto& [stem, result] :
+       {std::pair{"seed_tensor", write_graph_files(tape, L, std::filesystem::path(dir) / "seed_tensor")},
+        std::pair{"seed_scalar",
+                  write_graph_files(scalar_tape, scalar.loss, std::filesystem::path(dir) / "seed_scalar")}})
+    fmt::print("graph {}: {}\n", stem, result.message);
+}
+
 void show(std::string_view name, TensorView<double> tape, TensorView<double> hand) {
   fmt::print("{:<7} {:<7} |tape - hand| <= {:.1e}\n  tape {:.8f}\n  hand {:.8f}\n", name,
              fmt::format("{}", tape.shape), nn::difference(tape, hand).abs, tape, hand);
@@ -37,7 +55,9 @@ int main(int argc, char** argv) {
   // Forward on the tape, keeping every layer's z^[k] and a^[k].
   Tape<double> tape;
   std::vector<nn::LayerVars<double>> trace;
-  const auto L = nn::loss(LossKind::bce, net.forward(tape.input(x), trace), tape.input(y));
+  const auto y_var = tape.input(y);
+  tape.set_name(y_var, "y");
+  const auto L = nn::loss(LossKind::bce, net.forward(tape.input(x), trace), y_var);
   fmt::print("forward: z^[k] = a^[k-1] W^[k] + b^[k], a^[k] = sigmoid(z^[k])\n");
   fmt::print("  a^[0] = {:.6f}\n", trace[0].a.value());
   for (std::size_t k = 1; k < trace.size(); ++k)
@@ -47,6 +67,7 @@ int main(int argc, char** argv) {
   // Backward: the tape's reverse walk, and the seed's derivation by hand.
   tape.backward(L);
   const auto hand = nn::hand_backprop(net, x, y, LossKind::bce);
+  write_graphs(tape, L, net, x, y, options.graph);
   fmt::print("backward: tape vs the seed's formulas (g^[3z] = a^[3] - y, g^[kW] = (a^[k-1])^T g^[kz], ...)\n");
   for (std::size_t k = 3; k >= 1; --k) {
     show(fmt::format("g^[{}z]", k), trace[k].z.grad(), hand.g_z[k].view());

@@ -438,10 +438,18 @@ TEST_CASE("the scalar view of the seed network shows both flows back into a_1^[1
     CHECK(node_named(g, "L")["value"][0][0].get<double>() == doctest::Approx(hand.loss));
   }
 
-  SUBCASE("its DOT dump parses") {
+  SUBCASE("its DOT dump draws unnamed products and sums compactly, and parses") {
     GraphOptions options;
     options.backward_edges = true;
-    CHECK(graphviz_accepts(to_dot(tape, net.loss, options), "seed_scalar"));
+    const std::string dot = to_dot(tape, net.loss, options);
+    std::size_t op_nodes = 0;
+    for (std::size_t p = dot.find("shape=ellipse"); p != std::string::npos;
+         p = dot.find("shape=ellipse", p + 1))
+      ++op_nodes;
+    CHECK(op_nodes == 6 + 6 + 1);  // the z's, the activations and L keep their op nodes
+    CHECK(graphviz_accepts(dot, "seed_scalar"));
+    options.compact_unnamed = false;
+    CHECK(graphviz_accepts(to_dot(tape, net.loss, options), "seed_scalar_full"));
   }
 }
 
@@ -492,6 +500,7 @@ TEST_CASE("a chain of a million records dumps without recursion") {
 
   GraphOptions options;
   options.backward_edges = true;
+  options.compact_unnamed = false;
   CountingBuffer counter;
   std::ostream out(&counter);
   write_dot(out, tape, v, options);
