@@ -10,7 +10,6 @@
 #include <cstring>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -41,6 +40,23 @@ std::string format_json_number(double x) {
   if (x == 0.0 && std::signbit(x)) return "-0.0";
   // fmt's default for double is the shortest text that reads back exactly.
   return fmt::format("{}", x);
+}
+
+std::string format_json_row(TensorView<double> t, std::uint32_t i) {
+  std::string out = "[";
+  for (std::uint32_t j = 0; j < t.cols(); ++j) {
+    if (j) out += ", ";
+    out += format_json_number(t(i, j));
+  }
+  return out + "]";
+}
+
+std::string format_json_rows(TensorView<double> t, std::string_view indent) {
+  std::string out = "[\n";
+  for (std::uint32_t i = 0; i < t.rows(); ++i) {
+    out += fmt::format("{}  {}{}\n", indent, format_json_row(t, i), i + 1 < t.rows() ? "," : "");
+  }
+  return out + std::string(indent) + "]";
 }
 
 namespace {
@@ -443,31 +459,13 @@ class Reader {
   std::string_view source_;
 };
 
-// Writer helpers: a row on one line, a matrix one row per line.
-void append_row(std::string& out, TensorView<double> t, std::uint32_t i, std::string_view what,
-                std::string_view source) {
-  out += '[';
-  for (std::uint32_t j = 0; j < t.cols(); ++j) {
-    if (!std::isfinite(t(i, j)))
-      throw ModelFormatError(fmt::format("{}: cannot save: {}[{}][{}] is not finite", source,
-                                         what, i, j));
-    if (j) out += ", ";
-    out += format_json_number(t(i, j));
-  }
-  out += ']';
-}
-
-void append_matrix(std::string& out, TensorView<double> t, std::string_view indent,
-                   std::string_view what, std::string_view source) {
-  out += "[\n";
-  for (std::uint32_t i = 0; i < t.rows(); ++i) {
-    out += indent;
-    out += "  ";
-    append_row(out, t, i, what, source);
-    out += i + 1 < t.rows() ? ",\n" : "\n";
-  }
-  out += indent;
-  out += ']';
+// The writer refuses values JSON cannot hold; names the first one.
+void check_finite(TensorView<double> t, std::string_view what, std::string_view source) {
+  for (std::uint32_t i = 0; i < t.rows(); ++i)
+    for (std::uint32_t j = 0; j < t.cols(); ++j)
+      if (!std::isfinite(t(i, j)))
+        throw ModelFormatError(fmt::format("{}: cannot save: {}[{}][{}] is not finite", source,
+                                           what, i, j));
 }
 
 std::string format_model_for(const ModelSpec& spec, std::string_view source) {
@@ -475,11 +473,11 @@ std::string format_model_for(const ModelSpec& spec, std::string_view source) {
   for (std::size_t k = 0; k < spec.layers.size(); ++k) {
     const auto& layer = spec.layers[k];
     const auto path = fmt::format("layers[{}]", k);
-    out += fmt::format("    {{\n      \"activation\": \"{}\",\n      \"W\": ",
-                       activation_name(layer.activation));
-    append_matrix(out, layer.W, "      ", path + ".W", source);
-    out += ",\n      \"b\": ";
-    append_row(out, layer.b, 0, path + ".b", source);
+    check_finite(layer.W, path + ".W", source);
+    check_finite(layer.b, path + ".b", source);
+    out += fmt::format("    {{\n      \"activation\": \"{}\",\n      \"W\": {},\n      \"b\": {}",
+                       activation_name(layer.activation), format_json_rows(layer.W, "      "),
+                       format_json_row(layer.b.view()));
     out += k + 1 < spec.layers.size() ? "\n    },\n" : "\n    }\n";
   }
   out += "  ]";
@@ -487,12 +485,12 @@ std::string format_model_for(const ModelSpec& spec, std::string_view source) {
   out += fmt::format(",\n  \"reduction\": \"{}\"",
                      spec.reduction == Reduction::sum ? "sum" : "mean");
   if (spec.x) {
-    out += ",\n  \"x\": ";
-    append_matrix(out, *spec.x, "  ", "x", source);
+    check_finite(*spec.x, "x", source);
+    out += ",\n  \"x\": " + format_json_rows(*spec.x, "  ");
   }
   if (spec.y) {
-    out += ",\n  \"y\": ";
-    append_matrix(out, *spec.y, "  ", "y", source);
+    check_finite(*spec.y, "y", source);
+    out += ",\n  \"y\": " + format_json_rows(*spec.y, "  ");
   }
   if (!spec.meta_json.empty()) out += ",\n  \"meta\": " + spec.meta_json;
   out += "\n}\n";
@@ -512,10 +510,17 @@ ModelSpec read_model(const std::filesystem::path& path) {
   if (std::filesystem::is_directory(path, ec)) fail(source, "is a directory, not a model file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(source, fmt::format("cannot read file: {}", std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Read in chunks up to a cap, so that an endless stream (/dev/zero) ends in an error.
+  std::string text;
+  std::vector<char> chunk(1 << 20);
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_model_bytes)
+      fail(source, fmt::format("file is larger than {} MiB", max_model_bytes >> 20));
+  }
   if (in.bad()) fail(source, "cannot read file: read error");
-  return parse_model(text.str(), source);
+  return parse_model(text, source);
 }
 
 std::string format_model(const ModelSpec& spec) { return format_model_for(spec, "model"); }

@@ -49,6 +49,8 @@ struct ModelSpec {
 /// Deepest nesting of arrays and objects a model text may have; deeper text is
 /// rejected before parsing.
 inline constexpr int max_model_depth = 64;
+/// The largest model file read_model reads (256 MiB).
+inline constexpr std::size_t max_model_bytes = std::size_t{256} << 20;
 /// A softmax_ce target row must sum to 1 within this absolute tolerance.
 inline constexpr double softmax_target_tolerance = 1e-9;
 
@@ -66,5 +68,10 @@ void write_model(const ModelSpec& spec, const std::filesystem::path& path);
 /// A double as a JSON number in the shortest form that reads back exactly
 /// (`0.1`, `-3`, `1e-07`); `null` for infinities and NaN, which JSON lacks.
 std::string format_json_number(double x);
+/// Row i of t as a JSON list on one line: `[0.1, -2, 3]`.
+std::string format_json_row(TensorView<double> t, std::uint32_t i = 0);
+/// t as a JSON list of rows, one row per line, each line indented by `indent`
+/// plus two spaces; the closing bracket is indented by `indent`.
+std::string format_json_rows(TensorView<double> t, std::string_view indent = "");
 
 }  // namespace tapegrad::nn

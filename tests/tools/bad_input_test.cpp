@@ -80,6 +80,11 @@ TEST_CASE("an unreadable model file: a folder where the file should be") {
   expect_error({"grad", "model.json"}, "model.json: is a directory, not a model file", scratch);
 }
 
+TEST_CASE("an endless stream where the model file should be") {
+  ScratchFolder scratch("bad_endless");
+  expect_error({"grad", "/dev/zero"}, "/dev/zero: file is larger than 256 MiB", scratch);
+}
+
 TEST_CASE("an empty model file") {
   expect_text_error("", "file is empty");
   expect_text_error(" \n\t\n", "file is empty");
