@@ -82,7 +82,11 @@ void backward_activation(Tape<T>& tape, const Node<T>& n) {
       for (std::size_t k = 0; k < size; ++k) ga[k] += g[k] * (T(1) - a[k] * a[k]);
       break;
     case Op::relu:  // a = max(z, 0): dz = g [z > 0]
-      for (std::size_t k = 0; k < size; ++k) ga[k] += z[k] > T(0) ? g[k] : T(0);
+      // Load g unconditionally so the select vectorises instead of branching.
+      for (std::size_t k = 0; k < size; ++k) {
+        const T gk = g[k];
+        ga[k] += z[k] > T(0) ? gk : T(0);
+      }
       break;
     case Op::softmax:  // a_j = e^z_j / sum e^z: dz_j = a_j (g_j - sum_k g_k a_k), per row
       for (std::size_t i = 0; i < s.rows; ++i) {

@@ -79,16 +79,16 @@ Var<T> Tape<T>::constant(TensorView<T> value) {
 template <class T>
 Var<T> Tape<T>::parameter(Parameter<T>& p) {
   if (p.grad.shape() != p.value.shape()) p.grad = Tensor<T>::zeros(p.value.shape());
-  Node<T> n;
+  const auto id = static_cast<std::uint32_t>(nodes_.size());
+  Node<T>& n = nodes_.emplace_back();
   n.shape = p.value.shape();
   n.epoch = epoch_;
   n.role = Role::parameter;
   n.value = p.value.data();
   n.grad = p.grad.data();
-  const auto id = static_cast<std::uint32_t>(nodes_.size());
-  nodes_.push_back(n);
-  if (!p.name.empty()) set_name(Var<T>(this, id, epoch_), p.name);
-  return Var<T>(this, id, epoch_);
+  const Var<T> v(this, id, epoch_);
+  if (naming_ && !p.name.empty()) set_name(v, p.name);
+  return v;
 }
 
 template <class T>
@@ -106,6 +106,7 @@ void Tape<T>::rewind(Mark m) {
   if (m.size > nodes_.size()) throw std::logic_error("rewind: mark is past the end of the tape");
   nodes_.resize(m.size);
   arena_.rewind(m.arena);
+  if (m.size == 0) walked_ = false;
   ++epoch_;
   std::erase_if(labels_, [&](const Label& l) { return l.id >= m.size; });
   std::erase_if(custom_, [&](const auto& c) { return c.first >= m.size; });
@@ -165,14 +166,18 @@ void Tape<T>::backward(Var<T> output, TensorView<T> seed) {
         "backward: output depends on no variable or parameter, so there is nothing to "
         "differentiate");
   // Intermediate gradients restart at zero on every walk; leaves accumulate.
-  for (std::uint32_t id = 0; id <= output.id_; ++id) {
-    Node<T>& n = nodes_[id];
-    n.reached = false;
-    if (n.grad && n.op != Op::leaf) {
-      if (n.shape.is_scalar()) n.grad[0] = T(0);
-      else std::fill_n(n.grad, n.shape.size(), T(0));
+  // Records start zeroed, so only a repeated walk needs this pass.
+  if (walked_) {
+    for (std::uint32_t id = 0; id <= output.id_; ++id) {
+      Node<T>& n = nodes_[id];
+      n.reached = false;
+      if (n.grad && n.op != Op::leaf) {
+        if (n.shape.is_scalar()) n.grad[0] = T(0);
+        else std::fill_n(n.grad, n.shape.size(), T(0));
+      }
     }
   }
+  walked_ = true;
   Node<T>& root = nodes_[output.id_];
   for (std::size_t k = 0; k < seed.size(); ++k) root.grad[k] += seed[k];
   root.reached = true;

@@ -198,7 +198,10 @@ class Tape {
       n.inputs = static_cast<std::uint8_t>(inputs.size());
       int k = 0;
       for (const Var<T>& v : inputs) n.in[k++] = v.id_;
-      if (needs_grad) n.grad = arena_.allocate(shape.size());
+      if (needs_grad) {
+        n.grad = arena_.allocate(shape.size());
+        std::fill_n(n.grad, shape.size(), T(0));
+      }
     } else {
       n.role = Role::constant;  // a no-grad result: a value with no history
     }
@@ -260,7 +263,10 @@ class Tape {
       n.inputs = inputs;
       n.in[0] = a;
       n.in[1] = b;
-      if (needs_grad) n.grad = n.value + 1;
+      if (needs_grad) {
+        n.grad = n.value + 1;
+        n.grad[0] = T(0);
+      }
     } else {
       n.role = Role::constant;
     }
@@ -278,6 +284,9 @@ class Tape {
   std::uint32_t epoch_ = 0;
   bool recording_ = true;
   bool naming_ = true;
+  // Gradients are zeroed when records are made; only after a walk must the
+  // next one zero them again.
+  bool walked_ = false;
 };
 
 extern template class Tape<float>;
