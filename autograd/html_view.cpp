@@ -1,0 +1,330 @@
+// HTML view: the reverse walk's steps as data, and the self-contained page that plays them.
+#include "autograd/html_view.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "autograd/backward_rules.hpp"
+#include "autograd/html_view_page.hpp"
+
+namespace tapegrad {
+namespace {
+
+using json = nlohmann::json;
+
+template <class T>
+json rows_json(const T* data, Shape shape) {
+  json rows = json::array();
+  for (std::uint32_t i = 0; i < shape.rows; ++i) {
+    json row = json::array();
+    for (std::uint32_t j = 0; j < shape.cols; ++j)
+      row.push_back(static_cast<double>(data[std::size_t{i} * shape.cols + j]));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+json rows_json(const std::vector<double>& data, Shape shape) { return rows_json(data.data(), shape); }
+
+// One record's backward rule, as Tape::backward's switch runs it.
+template <class T>
+void run_rule(Tape<T>& tape, const Node<T>& n) {
+  switch (n.op) {
+    case Op::add: case Op::sub: case Op::mul: case Op::div: case Op::neg:
+    case Op::add_scalar: case Op::mul_scalar: case Op::rsub_scalar: case Op::rdiv_scalar:
+    case Op::exp: case Op::log: case Op::pow: case Op::sqrt: case Op::abs:
+      detail::backward_elementwise(tape, n);
+      break;
+    case Op::sigmoid: case Op::tanh: case Op::relu: case Op::softmax: case Op::log_softmax:
+      detail::backward_activation(tape, n);
+      break;
+    case Op::matmul: case Op::transpose: case Op::affine:
+      detail::backward_linalg(tape, n);
+      break;
+    case Op::sum: case Op::sum_rows: case Op::sum_cols: case Op::mean:
+      detail::backward_reduce(tape, n);
+      break;
+    case Op::binary_cross_entropy: case Op::binary_cross_entropy_with_logits: case Op::mse:
+    case Op::half_sse: case Op::cross_entropy:
+      detail::backward_loss(tape, n);
+      break;
+    case Op::leaf: case Op::custom:
+      break;
+  }
+}
+
+bool is_loss(Op op) {
+  return op == Op::binary_cross_entropy || op == Op::binary_cross_entropy_with_logits ||
+         op == Op::mse || op == Op::half_sse || op == Op::cross_entropy;
+}
+
+// The chain rule of input k of record n, in the seed's notation. `g` is the
+// record's gradient name, `gin` the input's; `assign` is "=" for a single flow
+// and "+=" where the input fans out.
+template <class T>
+std::string formula(const Tape<T>& tape, const Node<T>& n, int k, const std::string& g,
+                    const std::string& gin, std::string_view assign, const std::string& r) {
+  auto name = [&](int i) { return display_name(tape, n.in[i]); };
+  const std::string x = name(k);
+  const std::string scale = n.reduction == Reduction::mean && is_loss(n.op) ? " / m" : "";
+  switch (n.op) {
+    case Op::sigmoid:
+      return fmt::format("{} {} g'({}) o {},   g'({}) = {} (1 - {})", gin, assign, x, g, x, r, r);
+    case Op::tanh:
+      return fmt::format("{} {} g'({}) o {},   g'({}) = 1 - {}^2", gin, assign, x, g, x, r);
+    case Op::relu:
+      return fmt::format("{} {} g'({}) o {},   g'({}) = [{} > 0]", gin, assign, x, g, x, x);
+    case Op::affine: case Op::matmul:
+      if (k == 0) return fmt::format("{} {} {} ({})^T", gin, assign, g, name(1));
+      if (k == 1) return fmt::format("{} {} ({})^T {}", gin, assign, name(0), g);
+      return fmt::format("{} {} column sums of {}", gin, assign, g);
+    case Op::mul:
+      return fmt::format("{} {} {} o {}", gin, assign, name(1 - k), g);
+    case Op::add:
+      return fmt::format("{} {} {}", gin, assign, g);
+    case Op::sub:
+      return fmt::format("{} {} {}{}", gin, assign, k == 0 ? "" : "-", g);
+    case Op::binary_cross_entropy:
+      if (k == 0)
+        return fmt::format("{} {} ({} - y) / ({} (1 - {})){} . {}", gin, assign, x, x, x, scale, g);
+      break;
+    case Op::binary_cross_entropy_with_logits:
+      if (k == 0) return fmt::format("{} {} (sigmoid({}) - y){} . {}", gin, assign, x, scale, g);
+      break;
+    case Op::half_sse:
+      if (k == 0) return fmt::format("{} {} ({} - y){} . {}", gin, assign, x, scale, g);
+      break;
+    case Op::cross_entropy:
+      if (k == 0) return fmt::format("{} {} (softmax({}) - y){} . {}", gin, assign, x, scale, g);
+      break;
+    default:
+      break;
+  }
+  return fmt::format("{} {} d{}/d{} . {}", gin, assign, r, x, g);
+}
+
+// The local derivative's numbers where they are one number per entry: the
+// Jacobian is diagonal (elementwise ops) or the record is a scalar (losses), so
+// local = contribution / upstream. For affine and matmul, the other factor.
+template <class T>
+json local_json(const Tape<T>& tape, const Node<T>& n, int k, const std::vector<double>& c) {
+  const Node<T>& in = tape.node(n.in[k]);
+  if (n.op == Op::affine || n.op == Op::matmul) {
+    if (k == 2) return nullptr;
+    // da: W^T, dW: a^T
+    const Node<T>& other = tape.node(n.in[1 - k]);
+    const Shape s = other.shape;
+    std::vector<double> t(s.size());
+    for (std::uint32_t i = 0; i < s.rows; ++i)
+      for (std::uint32_t j = 0; j < s.cols; ++j)
+        t[std::size_t{j} * s.rows + i] = static_cast<double>(other.value[std::size_t{i} * s.cols + j]);
+    return rows_json(t, Shape{s.cols, s.rows});
+  }
+  const bool elementwise = n.shape == in.shape;
+  const bool scalar_out = n.shape.is_scalar();
+  if (!elementwise && !scalar_out) return nullptr;
+  std::vector<double> local(in.shape.size());
+  for (std::size_t e = 0; e < local.size(); ++e) {
+    const auto g = static_cast<double>(n.grad[elementwise ? e : 0]);
+    if (g == 0) return nullptr;
+    local[e] = c[e] / g;
+  }
+  return rows_json(local, in.shape);
+}
+
+std::string temporary_stem() {
+  static std::atomic<unsigned> counter{0};
+  return fmt::format("tapegrad_view_{}_{}", static_cast<long>(std::rand()), counter++);
+}
+
+// The Graphviz SVG of the graph (without the XML prologue), or "" without Graphviz.
+template <class T>
+std::string graphviz_svg(const Tape<T>& tape, Var<T> output, const GraphOptions& options) {
+  if (!have_graphviz()) return {};
+  const auto stem = std::filesystem::temp_directory_path() / temporary_stem();
+  auto dot_file = stem, svg_file = stem;
+  dot_file += ".dot";
+  svg_file += ".svg";
+  {
+    std::ofstream out(dot_file);
+    write_dot(out, tape, output, options);
+  }
+  const std::string command =
+      fmt::format("dot -Tsvg '{}' -o '{}' 2>/dev/null", dot_file.string(), svg_file.string());
+  std::string svg;
+  if (std::system(command.c_str()) == 0) {
+    std::ifstream in(svg_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    svg = text.str();
+    const auto start = svg.find("<svg");
+    svg = start == std::string::npos ? std::string() : svg.substr(start);
+  }
+  std::error_code ignored;
+  std::filesystem::remove(dot_file, ignored);
+  std::filesystem::remove(svg_file, ignored);
+  return svg;
+}
+
+// JSON text safe inside a <script> element.
+std::string script_safe(std::string text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t k = 0; k < text.size(); ++k) {
+    if (text[k] == '<' && k + 1 < text.size() && text[k + 1] == '/') {
+      out += "<\\/";
+      ++k;
+    } else {
+      out += text[k];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+template <class T>
+std::string backward_steps_json(Tape<T>& tape, Var<T> output) {
+  tape.checked(output, "html view");
+  const std::vector<std::uint32_t> order(tape.reverse_order().begin(), tape.reverse_order().end());
+  if (order.empty() || order.front() != output.id())
+    throw std::logic_error(
+        "html view: run backward from this output first; the page plays the last backward pass");
+  // How many flows reach each record: one per record that has it as an input.
+  std::map<std::uint32_t, int> total;
+  auto distinct_inputs = [&tape](const Node<T>& n) {
+    std::vector<std::uint32_t> ins;
+    for (int k = 0; k < n.inputs; ++k)
+      if (tape.node(n.in[k]).needs_grad() &&
+          std::find(ins.begin(), ins.end(), n.in[k]) == ins.end())
+        ins.push_back(n.in[k]);
+    return ins;
+  };
+  for (std::uint32_t id : order)
+    if (tape.node(id).op != Op::leaf)
+      for (std::uint32_t in : distinct_inputs(tape.node(id))) ++total[in];
+
+  std::map<std::uint32_t, std::vector<double>> partial;
+  std::map<std::uint32_t, int> seen;
+  json steps = json::array();
+  for (std::size_t s = 0; s < order.size(); ++s) {
+    const std::uint32_t id = order[s];
+    const Node<T>& n = tape.node(id);
+    const std::string name = display_name(tape, id);
+    const std::string g = gradient_name(name, tape.layer(id));
+    json step{{"step", s}, {"id", id}, {"name", name}, {"grad_name", g},
+              {"op", op_name(n.op)}, {"leaf", n.op == Op::leaf},
+              {"shape", {n.shape.rows, n.shape.cols}},
+              {"value", rows_json(n.value, n.shape)}, {"grad", rows_json(n.grad, n.shape)}};
+    json contributions = json::array();
+    const std::vector<std::uint32_t> ins = n.op == Op::leaf ? std::vector<std::uint32_t>{}
+                                                            : distinct_inputs(n);
+    if (!ins.empty() && n.op != Op::custom) {
+      // Replay this record's rule alone: zero its inputs' gradients, run it,
+      // read what it added, restore the buffers exactly.
+      std::vector<std::vector<T>> saved;
+      for (std::uint32_t in : ins) {
+        const Node<T>& m = tape.node(in);
+        saved.emplace_back(m.grad, m.grad + m.shape.size());
+        std::fill_n(m.grad, m.shape.size(), T(0));
+      }
+      run_rule(tape, n);
+      for (std::size_t i = 0; i < ins.size(); ++i) {
+        const Node<T>& m = tape.node(ins[i]);
+        std::vector<double> c(m.grad, m.grad + m.shape.size());
+        std::copy(saved[i].begin(), saved[i].end(), m.grad);
+        std::vector<double>& sum = partial[ins[i]];
+        const std::vector<double> before = sum.empty() ? std::vector<double>(c.size(), 0.0) : sum;
+        sum = before;
+        for (std::size_t e = 0; e < c.size(); ++e) sum[e] += c[e];
+        const int index = ++seen[ins[i]];
+        const int of = total[ins[i]];
+        int k = 0;
+        while (n.in[k] != ins[i]) ++k;
+        const std::string in_name = display_name(tape, ins[i]);
+        const std::string gin = gradient_name(in_name, tape.layer(ins[i]));
+        contributions.push_back(
+            {{"to", ins[i]}, {"name", in_name}, {"grad_name", gin},
+             {"formula", formula(tape, n, k, g, gin, of > 1 ? "+=" : "=", name)},
+             {"local", local_json(tape, n, k, c)}, {"value", rows_json(c, m.shape)},
+             {"before", rows_json(before, m.shape)}, {"after", rows_json(sum, m.shape)},
+             {"index", index}, {"of", of}});
+      }
+    }
+    step["contributions"] = std::move(contributions);
+    steps.push_back(std::move(step));
+  }
+  return json{{"output", output.id()}, {"steps", std::move(steps)}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+}
+
+template <class T>
+std::string engine_gradients_json(const Tape<T>& tape) {
+  json steps = json::array();
+  const auto order = tape.reverse_order();
+  for (std::size_t s = 0; s < order.size(); ++s) {
+    const Node<T>& n = tape.node(order[s]);
+    steps.push_back({{"step", s}, {"id", order[s]}, {"name", display_name(tape, order[s])},
+                     {"grad", rows_json(n.grad, n.shape)}});
+  }
+  return json{{"steps", std::move(steps)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+template <class T>
+std::string to_html_view(Tape<T>& tape, Var<T> output, const ViewOptions& options) {
+  const std::string steps = backward_steps_json(tape, output);
+  json hand = json::object();
+  for (const auto& [name, t] : options.hand_gradients) hand[name] = rows_json(t.data(), t.shape());
+  GraphOptions full = options.graph;
+  full.full_rows = full.full_cols = 1u << 30;  // the page's own layout shows what fits
+  const std::string graph = to_json(tape, output, full);
+  const std::string svg = options.use_graphviz ? graphviz_svg(tape, output, options.graph) : "";
+
+  std::string page = detail::html_view_page;
+  auto put = [&page](std::string_view key, const std::string& value) {
+    const auto at = page.find(key);
+    if (at == std::string::npos) throw std::logic_error("html view: template lacks a placeholder");
+    page.replace(at, key.size(), value);
+  };
+  std::string title;
+  for (char c : options.title)
+    title += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+  put("@TITLE@", title);
+  put("@HEADING@", title);
+  put("@SVG@", svg);
+  put("@STEPS@", script_safe(steps));
+  put("@GRAPH@", script_safe(graph));
+  put("@HAND@", script_safe(hand.dump(-1, ' ', false, json::error_handler_t::replace)));
+  return page;
+}
+
+template <class T>
+void write_html_view(Tape<T>& tape, Var<T> output, const std::filesystem::path& path,
+                     const ViewOptions& options) {
+  const std::string page = to_html_view(tape, output, options);
+  std::ofstream out(path, std::ios::binary);
+  out << page;
+  out.close();
+  if (!out) throw std::runtime_error(fmt::format("html view: cannot write {}", path.string()));
+}
+
+#define TAPEGRAD_INSTANTIATE(T)                                                       \
+  template std::string backward_steps_json(Tape<T>&, Var<T>);                        \
+  template std::string engine_gradients_json(const Tape<T>&);                        \
+  template std::string to_html_view(Tape<T>&, Var<T>, const ViewOptions&);           \
+  template void write_html_view(Tape<T>&, Var<T>, const std::filesystem::path&,      \
+                                const ViewOptions&);
+TAPEGRAD_INSTANTIATE(float)
+TAPEGRAD_INSTANTIATE(double)
+#undef TAPEGRAD_INSTANTIATE
+
+}  // namespace tapegrad

@@ -1,0 +1,57 @@
+// HTML view: one self-contained page that plays the reverse walk of a tape step by step.
+//
+//   tape.backward(L);
+//   tapegrad::ViewOptions options;
+//   options.hand_gradients["z^[2]"] = my_hand_g_z2;   // optional: shown beside each step
+//   tapegrad::write_html_view(tape, L, "backprop.html", options);
+//
+// The page needs no network: its script, style, data and graph (a Graphviz SVG
+// when `dot` is on the PATH, else a layout computed in the page) are inline.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "autograd/graph_export.hpp"
+#include "autograd/tape.hpp"
+#include "autograd/tensor.hpp"
+
+namespace tapegrad {
+
+struct ViewOptions {
+  std::string title = "tapegrad: backpropagation step by step";
+  /// Gradients from a hand derivation, by value name (`z^[2]`, `W^[1]`, `W_1,1^[1]`);
+  /// each step shows the entry of the record it processes, for comparison.
+  std::map<std::string, Tensor<double>> hand_gradients;
+  /// Embed a Graphviz SVG when `dot` is on the PATH (else the page lays the graph out).
+  bool use_graphviz = true;
+  GraphOptions graph;  ///< how the embedded Graphviz picture is drawn
+};
+
+/// The steps of the last backward from `output`, as JSON: for each record in
+/// reverse-walk order its gradient (the upstream gradient of its inputs), the
+/// chain-rule formula in the seed's notation, and for each input that needs a
+/// gradient the local derivative, the contribution and the running sum where
+/// the input fans out. Replays each record's backward rule in isolation to
+/// measure its contribution; the tape's gradients are restored exactly.
+/// Throws std::logic_error unless the last backward started at `output`.
+template <class T>
+std::string backward_steps_json(Tape<T>& tape, Var<T> output);
+
+/// The gradient of every record the last backward reached, in reverse-walk
+/// order, as JSON `{"steps": [{"step", "id", "name", "grad"}]}`, read straight
+/// from the tape (what the page's steps must show; tests use it).
+template <class T>
+std::string engine_gradients_json(const Tape<T>& tape);
+
+/// The whole page for the last backward from `output` (see backward_steps_json).
+template <class T>
+std::string to_html_view(Tape<T>& tape, Var<T> output, const ViewOptions& options = {});
+
+/// Writes the page to `path`; throws std::runtime_error if it cannot.
+template <class T>
+void write_html_view(Tape<T>& tape, Var<T> output, const std::filesystem::path& path,
+                     const ViewOptions& options = {});
+
+}  // namespace tapegrad

@@ -1,0 +1,97 @@
+// Backprop view: a model file's backward pass as the step-through page, with the hand derivation.
+#include "nn/backprop_view.hpp"
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "nn/losses.hpp"
+#include "nn/mlp.hpp"
+#include "nn/scalar_network.hpp"
+
+namespace tapegrad::nn {
+
+namespace {
+
+Tensor<double> entry(const Tensor<double>& t, std::uint32_t i, std::uint32_t j) {
+  return Tensor<double>::scalar(t(i, j));
+}
+
+Tensor<double> row_of(const Tensor<double>& t, std::uint32_t i) {
+  return Tensor<double>::from(t.span().subspan(std::size_t{i} * t.cols(), t.cols()),
+                              Shape{1, t.cols()});
+}
+
+}  // namespace
+
+std::map<std::string, Tensor<double>> hand_gradient_names(const HandGradients<double>& hand,
+                                                          bool scalar) {
+  std::map<std::string, Tensor<double>> names;
+  const std::size_t L = hand.depth();
+  for (std::size_t k = 0; k <= L; ++k) {
+    const bool last = k == L;
+    if (!scalar) {
+      names[last ? "y_hat" : fmt::format("a^[{}]", k)] = hand.g_a[k];
+      if (k == 0) continue;
+      names[fmt::format("z^[{}]", k)] = hand.g_z[k];
+      names[fmt::format("W^[{}]", k)] = hand.g_W[k];
+      names[fmt::format("b^[{}]", k)] = hand.g_b[k];
+      continue;
+    }
+    const std::uint32_t n = hand.g_a[k].cols();
+    for (std::uint32_t j = 0; j < n; ++j) {
+      const std::string a = !last ? fmt::format("a_{}^[{}]", j + 1, k)
+                            : n == 1 ? std::string("y_hat") : fmt::format("y_hat_{}", j + 1);
+      names[a] = entry(hand.g_a[k], 0, j);
+      if (k == 0) continue;
+      names[fmt::format("z_{}^[{}]", j + 1, k)] = entry(hand.g_z[k], 0, j);
+      names[fmt::format("b_{}^[{}]", j + 1, k)] = entry(hand.g_b[k], 0, j);
+      for (std::uint32_t i = 0; i < hand.g_W[k].rows(); ++i)
+        names[fmt::format("W_{},{}^[{}]", i + 1, j + 1, k)] = entry(hand.g_W[k], i, j);
+    }
+  }
+  return names;
+}
+
+void write_backprop_view(const ModelSpec& spec, const std::filesystem::path& html,
+                         const BackpropViewOptions& options,
+                         const std::filesystem::path& expected) {
+  if (!spec.x || !spec.y || !spec.loss)
+    throw ModelFormatError("view: the model file needs x, y and a loss to run backward");
+  Mlp<double> net = Mlp<double>::from_spec(spec);
+  Tape<double> tape;
+  Var<double> L;
+  Tensor<double> x = *spec.x, y = *spec.y;
+  if (options.scalar) {
+    if (options.sample >= x.rows())
+      throw ModelFormatError(fmt::format("view: sample {} is out of range; x has {} rows",
+                                         options.sample, x.rows()));
+    x = row_of(*spec.x, options.sample);
+    y = row_of(*spec.y, options.sample);
+    L = record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
+  } else {
+    const auto output = net.forward(tape.input(x));
+    const auto y_var = tape.input(y);
+    tape.set_name(y_var, "y");
+    L = loss(*spec.loss, output, y_var, spec.reduction);
+  }
+  tape.backward(L);
+  // The scalar view's loss sums over its one sample, like a mean over one row.
+  const auto hand = hand_backprop(net, x, y, *spec.loss,
+                                  options.scalar ? Reduction::sum : spec.reduction);
+
+  ViewOptions view;
+  view.title = options.title.empty()
+                   ? fmt::format("tapegrad: backpropagation step by step ({} view)",
+                                 options.scalar ? "scalar" : "tensor")
+                   : options.title;
+  view.hand_gradients = hand_gradient_names(hand, options.scalar);
+  write_html_view(tape, L, html, view);
+  if (!expected.empty()) {
+    std::ofstream out(expected);
+    out << engine_gradients_json(tape);
+    if (!out) throw std::runtime_error(fmt::format("view: cannot write {}", expected.string()));
+  }
+}
+
+}  // namespace tapegrad::nn
