@@ -32,5 +32,6 @@ Command add_dot_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
 Command add_predict_command(CLI::App& app);
 Command add_demo_command(CLI::App& app);
+Command add_view_command(CLI::App& app);
 
 }  // namespace tapegrad::tools

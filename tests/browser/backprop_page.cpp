@@ -1,5 +1,6 @@
 // Writes the seed network's step-through pages and the engine's gradients the browser test checks.
-// Usage: backprop_page DIR   (writes DIR/seed_tensor.html, DIR/seed_scalar.html and their .expected.json)
+// Usage: backprop_page DIR   (writes DIR/seed_tensor.html, DIR/seed_scalar.html, their
+// .expected.json, and the model as DIR/seed_model.json for `tapegrad view`)
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
     spec.loss = nn::LossKind::bce;
     spec.x = Tensor<double>{{1.0, 0.5, -1.5, 2.0}};
     spec.y = Tensor<double>{{1.0}};
+    nn::write_model(spec, dir / "seed_model.json");
     nn::write_backprop_view(spec, dir / "seed_tensor.html", {}, dir / "seed_tensor.expected.json");
     nn::write_backprop_view(spec, dir / "seed_scalar.html", {.scalar = true, .sample = 0, .title = ""},
                             dir / "seed_scalar.expected.json");

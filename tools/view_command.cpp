@@ -1,0 +1,61 @@
+// tapegrad view: the model's backward pass as a self-contained step-through HTML page.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "nn/backprop_view.hpp"
+#include "nn/model_format.hpp"
+#include "tools/commands.hpp"
+#include "tools/data.hpp"
+
+namespace tapegrad::tools {
+
+namespace {
+
+struct ViewCommandOptions {
+  std::filesystem::path model;
+  std::optional<std::filesystem::path> data;
+  std::filesystem::path output = "backprop.html";
+  bool scalar = false;
+  std::uint32_t sample = 0;
+};
+
+int run_view(const ViewCommandOptions& options) {
+  const nn::ModelSpec spec = read_model_with_data(options.model, options.data, "view");
+  nn::BackpropViewOptions view;
+  view.scalar = options.scalar;
+  view.sample = options.sample;
+  try {
+    nn::write_backprop_view(spec, options.output, view);
+  } catch (const nn::ModelFormatError& e) {
+    throw InputError(fmt::format("{}: {}", options.model.string(), e.what()));
+  } catch (const std::runtime_error& e) {
+    throw InputError(e.what());
+  }
+  fmt::print(stderr, "wrote {}: open it in a browser and step with the arrow keys\n",
+             options.output.string());
+  return 0;
+}
+
+}  // namespace
+
+Command add_view_command(CLI::App& app) {
+  auto options = std::make_shared<ViewCommandOptions>();
+  auto* command = app.add_subcommand(
+      "view", "Write a self-contained HTML page that steps through MODEL.json's backward pass.");
+  command->add_option("model", options->model, "model file (JSON model format)")->required();
+  command->add_option("--data", options->data,
+                      "take x and y from this CSV (last column the label) instead of the file");
+  command->add_option("-o,--output", options->output, "the HTML file to write")
+      ->capture_default_str();
+  command->add_flag("--scalar", options->scalar,
+                    "record neuron by neuron, one * or + per term (one sample, see --sample)");
+  command->add_option("--sample", options->sample, "the row of x that --scalar records")
+      ->capture_default_str();
+  return {command, [options] { return run_view(*options); }};
+}
+
+}  // namespace tapegrad::tools
