@@ -2,11 +2,16 @@
 //
 // The test suite runs both and requires identical output; keep them in step.
 #include <algorithm>
+#include <filesystem>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
+#include "autograd/graph_export.hpp"
 #include "nn/nn.hpp"
+#include "nn/scalar_network.hpp"
 #include "tools/commands.hpp"
 
 namespace tapegrad::tools {
@@ -19,6 +24,7 @@ using nn::LossKind;
 struct DemoOptions {
   long steps = 3000;
   std::uint64_t seed = 7;
+  std::string graph = ".";
 };
 
 // Fixed weights in the seed's row convention: W^[k] is (inputs x outputs).
@@ -30,6 +36,21 @@ nn::Mlp<double> seed_network() {
                              Tensor<double>{{-0.2, 0.3}}, Activation::sigmoid));
   net.add(nn::Linear<double>(Tensor<double>{{0.8}, {-0.5}}, Tensor<double>{{0.05}}, Activation::sigmoid));
   return net;
+}
+
+// The graph of one forward and backward pass, as DOT, JSON, SVG and PNG in `dir`:
+// the tensor view of `tape` and the scalar view, recorded neuron by neuron.
+void write_graphs(const Tape<double>& tape, Var<double> L, const nn::Mlp<double>& net,
+                  const Tensor<double>& x, const Tensor<double>& y, const std::string& dir) {
+  Tape<double> scalar_tape;
+  const auto scalar = nn::record_scalar_network(scalar_tape, net.to_spec().layers, x, y);
+  scalar_tape.backward(scalar.loss);
+  std::filesystem::create_directories(dir);
+  for (const auto& [stem, result] :
+       {std::pair{"seed_tensor", write_graph_files(tape, L, std::filesystem::path(dir) / "seed_tensor")},
+        std::pair{"seed_scalar",
+                  write_graph_files(scalar_tape, scalar.loss, std::filesystem::path(dir) / "seed_scalar")}})
+    fmt::print("graph {}: {}\n", stem, result.message);
 }
 
 void show(std::string_view name, TensorView<double> tape, TensorView<double> hand) {
@@ -45,7 +66,9 @@ int run_demo(const DemoOptions& options) {
   // Forward on the tape, keeping every layer's z^[k] and a^[k].
   Tape<double> tape;
   std::vector<nn::LayerVars<double>> trace;
-  const auto L = nn::loss(LossKind::bce, net.forward(tape.input(x), trace), tape.input(y));
+  const auto y_var = tape.input(y);
+  tape.set_name(y_var, "y");
+  const auto L = nn::loss(LossKind::bce, net.forward(tape.input(x), trace), y_var);
   fmt::print("forward: z^[k] = a^[k-1] W^[k] + b^[k], a^[k] = sigmoid(z^[k])\n");
   fmt::print("  a^[0] = {:.6f}\n", trace[0].a.value());
   for (std::size_t k = 1; k < trace.size(); ++k)
@@ -55,6 +78,7 @@ int run_demo(const DemoOptions& options) {
   // Backward: the tape's reverse walk, and the seed's derivation by hand.
   tape.backward(L);
   const auto hand = nn::hand_backprop(net, x, y, LossKind::bce);
+  write_graphs(tape, L, net, x, y, options.graph);
   fmt::print("backward: tape vs the seed's formulas (g^[3z] = a^[3] - y, g^[kW] = (a^[k-1])^T g^[kz], ...)\n");
   for (std::size_t k = 3; k >= 1; --k) {
     show(fmt::format("g^[{}z]", k), trace[k].z.grad(), hand.g_z[k].view());
@@ -105,6 +129,10 @@ Command add_demo_command(CLI::App& app) {
   command->add_option("--steps", o->steps, "training steps")->capture_default_str()->check(
       CLI::NonNegativeNumber);
   command->add_option("--seed", o->seed, "seed of the training data")->capture_default_str();
+  command->add_option("--graph", o->graph,
+                      "folder for the seed's graph files (seed_tensor and seed_scalar: .dot, "
+                      ".json, and .svg, .png with Graphviz)")
+      ->capture_default_str();
   return {command, [o] { return run_demo(*o); }};
 }
 

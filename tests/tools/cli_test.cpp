@@ -325,4 +325,7 @@ TEST_CASE("demo is the seed walkthrough of examples/seed_network") {
       tapegrad::testing::required_env("TAPEGRAD_SEED_EXAMPLE"), {"--steps", "30"}, scratch.path());
   CHECK(example.exit_code == 0);
   CHECK(demo.out == example.out);
+  // Both write the seed's graphs into the working folder by default.
+  CHECK(read_text(scratch / "seed_tensor.dot").starts_with("digraph"));
+  CHECK(read_text(scratch / "seed_scalar.dot").starts_with("digraph"));
 }
