@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "autograd/backward_rules.hpp"
+#include "autograd/fast_exp.hpp"
 
 namespace tapegrad {
 namespace {
@@ -36,7 +37,31 @@ void log_softmax_rows(const T* x, Shape s, T* out) {
 
 }  // namespace
 
-template <class T> Var<T> sigmoid(Var<T> z) { return apply(Op::sigmoid, z, sigmoid_value<T>); }
+// Float tensors take a vectorised exp (the sigmoid is most of an MLP's
+// elementwise time); below -88 the true value underflows to 0, and so does this.
+// The clamps and the select are compares, which GCC vectorises only with
+// -fno-trapping-math (meson.build passes it: tapegrad never reads FP flags).
+void sigmoid_float(const float* z, float* a, std::size_t size) {
+  for (std::size_t k = 0; k < size; ++k) {
+    const float s = 1.0f / (1.0f + detail::fast_exp(-z[k]));
+    a[k] = z[k] < -88.0f ? 0.0f : s;
+  }
+}
+
+template <class T> Var<T> sigmoid(Var<T> z) {
+  if constexpr (std::is_same_v<T, float>) {
+    Tape<T>& tape = z.tape();
+    const Node<T>& nz = tape.checked(z, Op::sigmoid);
+    const T* x = nz.value;
+    if (nz.shape.is_scalar()) return tape.push_scalar(Op::sigmoid, sigmoid_value(x[0]), z);
+    auto [out, n] = tape.push(Op::sigmoid, nz.shape, {z});
+    sigmoid_float(x, n.value, n.shape.size());
+    return out;
+  } else {
+    return apply(Op::sigmoid, z, sigmoid_value<T>);
+  }
+}
+
 template <class T> Var<T> tanh(Var<T> z) { return apply(Op::tanh, z, [](T x) { return std::tanh(x); }); }
 template <class T> Var<T> relu(Var<T> z) { return apply(Op::relu, z, [](T x) { return x > T(0) ? x : T(0); }); }
 
