@@ -1,24 +1,37 @@
 #!/usr/bin/env bash
-# Installs what tapegrad needs on Debian 12 (as root); skips what is present.
-# Usage: ./install-deps.sh [--bench] [--browser]
+# Installs what tapegrad needs on Debian 12 (as root, or with sudo); skips what
+# is already there. Usage: ./install-deps.sh [--bench]
+#   default: the build (meson, g++, fmt, nlohmann-json, CLI11, OpenBLAS), the
+#            tests (doctest, graphviz, and chromium + playwright-core for the
+#            browser test of the step-through page)
+#   --bench: also the benchmark references (Google Benchmark, LibTorch, ADOL-C, Sacado)
 set -euo pipefail
+cd "$(dirname "$0")"
 packages=(meson ninja-build g++ pkg-config cmake libfmt-dev doctest-dev nlohmann-json3-dev
-          libcli11-dev libopenblas-dev graphviz)
+          libcli11-dev libopenblas-dev graphviz chromium fonts-liberation)
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(libbenchmark-dev libtorch-dev libadolc-dev libtrilinos-sacado-dev
                         libtrilinos-kokkos-dev libtrilinos-teuchos-dev) ;;
-    --browser) packages+=(chromium nodejs npm) ;;
+    --browser) ;;  # kept for older instructions: the browser test is part of the default set
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
+# The machine's own Node.js is used when there is one; Debian's otherwise.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 if [ ${#missing[@]} -gt 0 ]; then
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# playwright-core drives Debian's chromium in the browser test (pinned by package-lock.json).
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 fi
