@@ -14,6 +14,7 @@
 
 #include "autograd/autograd.hpp"
 #include "nn/activation.hpp"
+#include "nn/backprop_view.hpp"
 #include "nn/check.hpp"
 #include "nn/csv.hpp"
 #include "nn/dataset.hpp"
@@ -24,3 +25,4 @@
 #include "nn/mlp.hpp"
 #include "nn/model_format.hpp"
 #include "nn/optimizer.hpp"
+#include "nn/scalar_network.hpp"
