@@ -82,7 +82,7 @@ class Progress {
       last_draw_ = now;
       constexpr int width = 30;
       const int filled = static_cast<int>(width * static_cast<double>(e) / epochs_);
-      fmt::print(stderr, "\r[{}{}] epoch {:>{}}/{}  loss {:.6f}  {:.0f} samples/s ",
+      fmt::print(stderr, "\r[{}{}] epoch {:>{}}/{}  loss {:.6f}  {:>9.0f} samples/s ",
                  std::string(filled, '#'), std::string(width - filled, '.'), e, digits(), epochs_,
                  loss, samples_per_second);
       if (e == epochs_) fmt::print(stderr, "\n");

@@ -284,6 +284,12 @@ TEST_CASE("train reaches 95% test accuracy on breast cancer; the model reloads i
         {"predict", "--model", model.string(), "--data", data_file("breast_cancer.csv"), "--scores"}, scratch);
     CHECK(scores.out.starts_with("["));
   }
+  SUBCASE("check passes on the trained model with the CSV data") {
+    const auto checked = tapegrad_run(
+        {"check", model.string(), "--data", data_file("breast_cancer.csv"), "--json"}, scratch);
+    CHECK(checked.exit_code == 0);
+    CHECK(nlohmann::json::parse(checked.out)["passed"] == true);
+  }
   SUBCASE("grad takes the data from the CSV file") {
     const auto grads = tapegrad_run(
         {"grad", model.string(), "--data", data_file("breast_cancer.csv")}, scratch);
