@@ -26,3 +26,4 @@
 #include "nn/model_format.hpp"
 #include "nn/optimizer.hpp"
 #include "nn/scalar_network.hpp"
+#include "nn/seed_walkthrough.hpp"

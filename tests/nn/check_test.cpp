@@ -7,6 +7,7 @@
 
 #include "autograd/autograd.hpp"
 #include "nn/losses.hpp"
+#include "nn/seed_walkthrough.hpp"
 
 using namespace tapegrad;
 using nn::Activation;
@@ -16,17 +17,9 @@ using nn::Mlp;
 namespace {
 
 // The seed network with fixed weights and one sample.
-Mlp<double> seed_network() {
-  Mlp<double> net;
-  net.add(nn::Linear<double>(Tensor<double>{{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}, {-0.7, 0.8, 0.9}, {0.2, -0.3, 0.1}},
-                             Tensor<double>{{0.1, 0.2, -0.1}}, Activation::sigmoid));
-  net.add(nn::Linear<double>(Tensor<double>{{0.3, -0.4}, {0.5, 0.2}, {-0.6, 0.7}},
-                             Tensor<double>{{-0.2, 0.3}}, Activation::sigmoid));
-  net.add(nn::Linear<double>(Tensor<double>{{0.8}, {-0.5}}, Tensor<double>{{0.05}}, Activation::sigmoid));
-  return net;
-}
-const Tensor<double> seed_x{{1.0, 0.5, -1.5, 2.0}};
-const Tensor<double> seed_y{{1.0}};
+Mlp<double> seed_network() { return nn::seed_network_example().net; }
+const Tensor<double> seed_x = nn::seed_network_example().x;
+const Tensor<double> seed_y = nn::seed_network_example().y;
 
 Tensor<double> random_targets(LossKind kind, std::uint32_t m, std::uint32_t n, Generator& g) {
   Tensor<double> y({m, n}, 0.0);
