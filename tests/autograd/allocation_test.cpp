@@ -1,29 +1,20 @@
 // Steady state: a warmed-up training step on the engine makes no heap allocation.
 //
 // This program replaces the global operator new (every form) with a counting
-// one, so it sees each allocation made anywhere in the process while counting
-// is switched on.
-#include <cstdlib>
-#include <new>
+// one (tests/alloc_counter.hpp), so it sees each allocation made anywhere in
+// the process while counting is switched on.
+#include <cstddef>
 #include <vector>
 
 #include <doctest/doctest.h>
 
 #include "autograd/autograd.hpp"
+#include "tests/alloc_counter.hpp"
 
 namespace {
 
-bool counting = false;
-std::size_t allocations = 0;
-
-void* allocate(std::size_t size, std::size_t alignment) {
-  if (counting) ++allocations;
-  void* p = nullptr;
-  if (alignment <= alignof(std::max_align_t)) p = std::malloc(size ? size : 1);
-  else if (posix_memalign(&p, alignment, size ? size : 1) != 0) p = nullptr;
-  if (!p) throw std::bad_alloc();
-  return p;
-}
+using alloc_counter::allocations;
+using alloc_counter::counting;
 
 // Counts the allocations made by `f` (after it ran `warm_up` times uncounted).
 template <class F>
@@ -33,33 +24,10 @@ std::size_t allocations_in(F f, int warm_up = 3, int counted = 5) {
   counting = true;
   for (int i = 0; i < counted; ++i) f();
   counting = false;
-  return allocations;
+  return static_cast<std::size_t>(allocations.load());
 }
 
 }  // namespace
-
-void* operator new(std::size_t size) { return allocate(size, 0); }
-void* operator new[](std::size_t size) { return allocate(size, 0); }
-void* operator new(std::size_t size, std::align_val_t a) {
-  return allocate(size, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t size, std::align_val_t a) {
-  return allocate(size, static_cast<std::size_t>(a));
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try { return allocate(size, 0); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  try { return allocate(size, 0); } catch (...) { return nullptr; }
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 using namespace tapegrad;
 
