@@ -7,6 +7,7 @@
 
 #include "nn/backprop_view.hpp"
 #include "nn/model_format.hpp"
+#include "nn/seed_walkthrough.hpp"
 
 using namespace tapegrad;
 
@@ -19,16 +20,11 @@ int main(int argc, char** argv) {
     const std::filesystem::path dir = argv[1];
     std::filesystem::create_directories(dir);
     // The seed's 4-3-2-1 sigmoid network with BCE, one sample, fixed weights.
-    nn::ModelSpec spec;
-    spec.layers = {
-        {Tensor<double>{{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}, {-0.7, 0.8, 0.9}, {0.2, -0.3, 0.1}},
-         Tensor<double>{{0.1, 0.2, -0.1}}, nn::Activation::sigmoid},
-        {Tensor<double>{{0.3, -0.4}, {0.5, 0.2}, {-0.6, 0.7}}, Tensor<double>{{-0.2, 0.3}},
-         nn::Activation::sigmoid},
-        {Tensor<double>{{0.8}, {-0.5}}, Tensor<double>{{0.05}}, nn::Activation::sigmoid}};
+    const nn::SeedExample seed = nn::seed_network_example();
+    nn::ModelSpec spec = seed.net.to_spec();
     spec.loss = nn::LossKind::bce;
-    spec.x = Tensor<double>{{1.0, 0.5, -1.5, 2.0}};
-    spec.y = Tensor<double>{{1.0}};
+    spec.x = seed.x;
+    spec.y = seed.y;
     nn::write_model(spec, dir / "seed_model.json");
     nn::write_backprop_view(spec, dir / "seed_tensor.html", {}, dir / "seed_tensor.expected.json");
     nn::write_backprop_view(spec, dir / "seed_scalar.html", {.scalar = true, .sample = 0, .title = ""},

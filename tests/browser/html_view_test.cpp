@@ -11,6 +11,7 @@
 
 #include "autograd/autograd.hpp"
 #include "nn/backprop_view.hpp"
+#include "nn/seed_walkthrough.hpp"
 
 using namespace tapegrad;
 using json = nlohmann::json;
@@ -28,16 +29,11 @@ json embedded(const std::string& page, const std::string& id) {
 }
 
 nn::ModelSpec seed_spec() {
-  nn::ModelSpec spec;
-  spec.layers = {
-      {Tensor<double>{{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}, {-0.7, 0.8, 0.9}, {0.2, -0.3, 0.1}},
-       Tensor<double>{{0.1, 0.2, -0.1}}, nn::Activation::sigmoid},
-      {Tensor<double>{{0.3, -0.4}, {0.5, 0.2}, {-0.6, 0.7}}, Tensor<double>{{-0.2, 0.3}},
-       nn::Activation::sigmoid},
-      {Tensor<double>{{0.8}, {-0.5}}, Tensor<double>{{0.05}}, nn::Activation::sigmoid}};
+  const nn::SeedExample seed = nn::seed_network_example();
+  nn::ModelSpec spec = seed.net.to_spec();
   spec.loss = nn::LossKind::bce;
-  spec.x = Tensor<double>{{1.0, 0.5, -1.5, 2.0}};
-  spec.y = Tensor<double>{{1.0}};
+  spec.x = seed.x;
+  spec.y = seed.y;
   return spec;
 }
 
