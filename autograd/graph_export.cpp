@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "autograd/registry.hpp"
+
 namespace tapegrad {
 namespace {
 
@@ -188,37 +190,13 @@ void append_tensor_json(Buffer& out, const T* data, Shape shape, const GraphOpti
   out.push_back('}');
 }
 
-// Short names of a recorded op's inputs, where their order matters.
-std::string_view input_label(Op op, int k) {
-  switch (op) {
-    case Op::affine: return k == 0 ? "a" : k == 1 ? "W" : "b";
-    case Op::matmul: case Op::sub: case Op::div: return k == 0 ? "a" : "b";
-    case Op::binary_cross_entropy: case Op::binary_cross_entropy_with_logits: case Op::mse:
-    case Op::half_sse: case Op::cross_entropy:
-      return k == 0 ? "prediction" : "target";
-    default: return "";
-  }
-}
-
+// The label a dump draws for a record's op: the registry's symbol with the
+// op's numbers filled in.
 template <class T>
-std::string op_text(const Node<T>& n) {
-  const std::string_view name = op_name(n.op);
-  switch (n.op) {
-    case Op::add_scalar: return fmt::format("+ {:g}", n.attr);
-    case Op::mul_scalar: return fmt::format("&#215; {:g}", n.attr);
-    case Op::rsub_scalar: return fmt::format("{:g} &#8722; x", n.attr);
-    case Op::rdiv_scalar: return fmt::format("{:g} / x", n.attr);
-    case Op::pow: return fmt::format("pow {:g}", n.attr);
-    case Op::add: return "+";
-    case Op::sub: return "&#8722;";
-    case Op::mul: return "&#215;";
-    case Op::div: return "/";
-    case Op::affine: return "affine<BR/><FONT POINT-SIZE=\"9\">a W + b</FONT>";
-    case Op::binary_cross_entropy: case Op::binary_cross_entropy_with_logits: case Op::mse:
-    case Op::half_sse: case Op::cross_entropy:
-      return fmt::format("{} ({})", name, n.reduction == Reduction::mean ? "mean" : "sum");
-    default: return std::string(name);
-  }
+std::string symbol_text(const Node<T>& n) {
+  return fmt::format(fmt::runtime(op_text(n.op).symbol), fmt::arg("p", fmt::format("{:g}", n.attr.p)),
+                     fmt::arg("q", fmt::format("{:g}", n.attr.q)),
+                     fmt::arg("reduction", n.reduction == Reduction::mean ? "mean" : "sum"));
 }
 
 // Everything both dumps need: which records, which is the output, the steps.
@@ -283,7 +261,7 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
                  id, is_output ? output_colour : compact ? op_colour : role_colour(n.role),
                  is_output ? 2 : 1, compact ? "fontsize=9, margin=\"0.04,0.02\", " : "", row);
   if (compact) {
-    fmt::format_to(to(), "{}</B>  ", op_text(n));
+    fmt::format_to(to(), "{}</B>  ", symbol_text(n));
     append_label(out, name);
     fmt::format_to(to(), "{}", end_row);
   } else {
@@ -317,7 +295,7 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
   fmt::format_to(to(), "</TABLE>>];\n");
   if (n.op != Op::leaf && !compact)
     fmt::format_to(to(), "  o{} [shape=ellipse, style=filled, fillcolor=\"{}\", label=<{}>];\n",
-                   id, op_colour, op_text(n));
+                   id, op_colour, symbol_text(n));
 }
 
 // Writes the buffer out once it is large, and at the end.
@@ -380,7 +358,7 @@ void write_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& 
     if (n.op == Op::leaf) continue;
     const bool compact = is_compact(tape, view, id, options);
     for (int k = 0; k < n.inputs; ++k) {
-      const std::string_view label = input_label(n.op, k);
+      const std::string_view label = op_text(n.op).inputs[k];
       fmt::format_to(to(), "  v{} -> {}{}", n.in[k], compact ? 'v' : 'o', id);
       if (!label.empty()) fmt::format_to(to(), " [label=\"{}\", fontsize=9]", label);
       fmt::format_to(to(), ";\n");
@@ -419,7 +397,7 @@ void write_json_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>&
                    ",\"op\":\"{}\",\"role\":\"{}\",\"output\":{},\"shape\":[{},{}],\"attr\":",
                    op_name(n.op), role_name(n.role), view.output && *view.output == id,
                    n.shape.rows, n.shape.cols);
-    append_json_number(buffer, n.attr);
+    append_json_number(buffer, n.attr.p);
     fmt::format_to(to(), ",\"value\":");
     if (options.values)
       append_tensor_json(buffer, n.value, n.shape, options);
@@ -487,8 +465,7 @@ std::string display_name(const Tape<T>& tape, std::uint32_t id) {
 
 template <class T>
 std::vector<std::uint32_t> dependencies(const Tape<T>& tape, Var<T> output) {
-  const Node<T>& root = tape.checked(output, "dependencies");
-  (void)root;
+  tape.check(output, "dependencies");
   std::vector<bool> seen(output.id() + 1, false);
   std::vector<std::uint32_t> stack{output.id()};
   seen[output.id()] = true;

@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "autograd/backward_rules.hpp"
+#include "autograd/registry.hpp"
 #include "autograd/html_view_page.hpp"
 
 namespace tapegrad {
@@ -35,81 +35,26 @@ json rows_json(const T* data, Shape shape) {
 
 json rows_json(const std::vector<double>& data, Shape shape) { return rows_json(data.data(), shape); }
 
-// One record's backward rule, as Tape::backward's switch runs it.
-template <class T>
-void run_rule(Tape<T>& tape, const Node<T>& n) {
-  switch (n.op) {
-    case Op::add: case Op::sub: case Op::mul: case Op::div: case Op::neg:
-    case Op::add_scalar: case Op::mul_scalar: case Op::rsub_scalar: case Op::rdiv_scalar:
-    case Op::exp: case Op::log: case Op::pow: case Op::sqrt: case Op::abs:
-      detail::backward_elementwise(tape, n);
-      break;
-    case Op::sigmoid: case Op::tanh: case Op::relu: case Op::softmax: case Op::log_softmax:
-      detail::backward_activation(tape, n);
-      break;
-    case Op::matmul: case Op::transpose: case Op::affine:
-      detail::backward_linalg(tape, n);
-      break;
-    case Op::sum: case Op::sum_rows: case Op::sum_cols: case Op::mean:
-      detail::backward_reduce(tape, n);
-      break;
-    case Op::binary_cross_entropy: case Op::binary_cross_entropy_with_logits: case Op::mse:
-    case Op::half_sse: case Op::cross_entropy:
-      detail::backward_loss(tape, n);
-      break;
-    case Op::leaf: case Op::custom:
-      break;
-  }
-}
-
 bool is_loss(Op op) {
-  return op == Op::binary_cross_entropy || op == Op::binary_cross_entropy_with_logits ||
-         op == Op::mse || op == Op::half_sse || op == Op::cross_entropy;
+  return op_text(op).inputs[0] == "prediction";
 }
 
-// The chain rule of input k of record n, in the seed's notation. `g` is the
-// record's gradient name, `gin` the input's; `assign` is "=" for a single flow
-// and "+=" where the input fans out.
+// The chain rule of input k of record n, in the derivation's notation, from
+// the op's registry entry. `g` is the record's gradient name, `gin` the
+// input's; `assign` is "=" for a single flow and "+=" where the input fans out.
 template <class T>
 std::string formula(const Tape<T>& tape, const Node<T>& n, int k, const std::string& g,
                     const std::string& gin, std::string_view assign, const std::string& r) {
-  auto name = [&](int i) { return display_name(tape, n.in[i]); };
+  auto name = [&](int i) { return i < n.inputs ? display_name(tape, n.in[i]) : std::string(); };
   const std::string x = name(k);
   const std::string scale = n.reduction == Reduction::mean && is_loss(n.op) ? " / m" : "";
-  switch (n.op) {
-    case Op::sigmoid:
-      return fmt::format("{} {} g'({}) o {},   g'({}) = {} (1 - {})", gin, assign, x, g, x, r, r);
-    case Op::tanh:
-      return fmt::format("{} {} g'({}) o {},   g'({}) = 1 - {}^2", gin, assign, x, g, x, r);
-    case Op::relu:
-      return fmt::format("{} {} g'({}) o {},   g'({}) = [{} > 0]", gin, assign, x, g, x, x);
-    case Op::affine: case Op::matmul:
-      if (k == 0) return fmt::format("{} {} {} ({})^T", gin, assign, g, name(1));
-      if (k == 1) return fmt::format("{} {} ({})^T {}", gin, assign, name(0), g);
-      return fmt::format("{} {} column sums of {}", gin, assign, g);
-    case Op::mul:
-      return fmt::format("{} {} {} o {}", gin, assign, name(1 - k), g);
-    case Op::add:
-      return fmt::format("{} {} {}", gin, assign, g);
-    case Op::sub:
-      return fmt::format("{} {} {}{}", gin, assign, k == 0 ? "" : "-", g);
-    case Op::binary_cross_entropy:
-      if (k == 0)
-        return fmt::format("{} {} ({} - y) / ({} (1 - {})){} . {}", gin, assign, x, x, x, scale, g);
-      break;
-    case Op::binary_cross_entropy_with_logits:
-      if (k == 0) return fmt::format("{} {} (sigmoid({}) - y){} . {}", gin, assign, x, scale, g);
-      break;
-    case Op::half_sse:
-      if (k == 0) return fmt::format("{} {} ({} - y){} . {}", gin, assign, x, scale, g);
-      break;
-    case Op::cross_entropy:
-      if (k == 0) return fmt::format("{} {} (softmax({}) - y){} . {}", gin, assign, x, scale, g);
-      break;
-    default:
-      break;
-  }
-  return fmt::format("{} {} d{}/d{} . {}", gin, assign, r, x, g);
+  const std::string_view rule = op_text(n.op).rules[static_cast<std::size_t>(k)];
+  return fmt::format(fmt::runtime(rule.empty() ? "{gin} {assign} d{r}/d{x} . {g}" : rule),
+                     fmt::arg("gin", gin), fmt::arg("assign", assign), fmt::arg("g", g),
+                     fmt::arg("x", x), fmt::arg("r", r), fmt::arg("in0", name(0)),
+                     fmt::arg("in1", name(1)), fmt::arg("other", name(1 - k)),
+                     fmt::arg("scale", scale), fmt::arg("p", fmt::format("{:g}", n.attr.p)),
+                     fmt::arg("q", fmt::format("{:g}", n.attr.q)));
 }
 
 // The local derivative's numbers where they are one number per entry: the
@@ -194,7 +139,7 @@ std::string script_safe(std::string text) {
 
 template <class T>
 std::string backward_steps_json(Tape<T>& tape, Var<T> output) {
-  tape.checked(output, "html view");
+  tape.check(output, "html view");
   const std::vector<std::uint32_t> order(tape.reverse_order().begin(), tape.reverse_order().end());
   if (order.empty() || order.front() != output.id())
     throw std::logic_error(
@@ -237,7 +182,7 @@ std::string backward_steps_json(Tape<T>& tape, Var<T> output) {
         saved.emplace_back(m.grad, m.grad + m.shape.size());
         std::fill_n(m.grad, m.shape.size(), T(0));
       }
-      run_rule(tape, n);
+      tape.apply_rule(id);
       for (std::size_t i = 0; i < ins.size(); ++i) {
         const Node<T>& m = tape.node(ins[i]);
         std::vector<double> c(m.grad, m.grad + m.shape.size());

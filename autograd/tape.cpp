@@ -1,13 +1,20 @@
 // Tape: recording, handle checks, and the reverse walk.
 #include "autograd/tape.hpp"
 
-#include <algorithm>
 #include <cassert>
-#include <cstring>
+#include <mutex>
+#include <unordered_set>
 
-#include "autograd/backward_rules.hpp"
+#include "autograd/registry.hpp"
 
 namespace tapegrad {
+
+std::string_view intern_name(std::string_view name) {
+  static std::mutex mutex;
+  static std::unordered_set<std::string> names;
+  const std::lock_guard<std::mutex> lock(mutex);
+  return *names.emplace(name).first;
+}
 
 template <class T>
 void Var<T>::empty_handle() {
@@ -15,41 +22,57 @@ void Var<T>::empty_handle() {
 }
 
 template <class T>
-const Node<T>& Var<T>::node() const {
-  return tape().checked(*this, "var");
+Node<T> Var<T>::node() const {
+  tape().check(*this, "var");
+  return tape_->node(id_);
 }
 
 template <class T>
 Shape Var<T>::shape() const {
-  return node().shape;
+  tape().check(*this, "var");
+  return tape_->shape(id_);
 }
 
 template <class T>
 TensorView<T> Var<T>::value() const {
-  return node().value_view();
+  tape().check(*this, "var");
+  return {tape_->value_ptr(id_), tape_->shape(id_)};
 }
 
 template <class T>
 TensorView<T> Var<T>::grad() const {
-  const Node<T>& n = node();
-  if (!n.grad)
+  tape().check(*this, "var");
+  T* g = tape_->grad_ptr(id_);
+  if (!g)
     throw std::logic_error(
         fmt::format("grad: record {} ({}) needs no gradient: it depends on no variable or parameter",
-                    id_, op_name(n.op)));
-  return n.grad_view();
+                    id_, op_name(tape_->op(id_))));
+  return {g, tape_->shape(id_)};
 }
 
 template <class T>
 T Var<T>::item() const {
-  const Node<T>& n = node();
-  if (!n.shape.is_scalar())
-    throw ShapeError(fmt::format("item: value is not a scalar; shape is {}", n.shape));
-  return n.value[0];
+  tape().check(*this, "var");
+  const Shape s = tape_->shape(id_);
+  if (!s.is_scalar()) throw ShapeError(fmt::format("item: value is not a scalar; shape is {}", s));
+  return tape_->value_ptr(id_)[0];
 }
 
 template <class T>
 bool Var<T>::requires_grad() const {
-  return node().grad != nullptr;
+  tape().check(*this, "var");
+  return tape_->needs_grad(id_);
+}
+
+template <class T>
+void Tape<T>::check_old(Var<T> v, std::string_view op) const {
+  if (v.tape_ == this && v.epoch_ < epoch_ && v.id_ < count_) {
+    // Live if every rewind since the handle was made kept its record.
+    auto it = std::upper_bound(floors_.begin(), floors_.end(), v.epoch_,
+                               [](std::uint32_t e, const auto& f) { return e < f.first; });
+    if (it != floors_.end() && v.id_ < it->second) return;
+  }
+  reject(v, op);
 }
 
 template <class T>
@@ -64,77 +87,207 @@ void Tape<T>::reject(Var<T> v, std::string_view op) const {
 }
 
 template <class T>
-Var<T> Tape<T>::variable(TensorView<T> value) {
-  return leaf(value, Role::variable, true);
+void Tape<T>::grow() {
+  const std::uint32_t old = capacity_;
+  if (old > (std::uint32_t{1} << 31))
+    throw std::length_error("tape: more than 2^31 records");
+  const std::uint32_t capacity = std::max<std::uint32_t>(1024, old * 2);
+  auto move = [&](auto& array) {
+    using U = std::remove_reference_t<decltype(array[0])>;
+    std::unique_ptr<U[]> bigger(new U[capacity]);
+    if (old) std::memcpy(bigger.get(), array.get(), std::size_t{count_ + 1} * sizeof(U));
+    array = std::move(bigger);
+  };
+  move(rec_);
+  move(val_);
+  move(adj_);
+  move(meta_);
+  if (old == 0) {  // the sink
+    rec_[0] = {{T(0), T(0)}, {0, 0}};
+    val_[0] = adj_[0] = T(0);
+    meta_[0] = kConstantLeaf | kSlot;
+  }
+  capacity_ = capacity;
 }
+
 template <class T>
-Var<T> Tape<T>::input(TensorView<T> value) {
-  return leaf(value, Role::input, false);
+std::uint32_t Tape<T>::push_tensor_slot(TensorRecord<T>&& r, std::uint32_t flags, bool history) {
+  if (count_ + 1 >= capacity_) grow();
+  const std::uint32_t s = ++count_;
+  r.id = s - 1;
+  val_[s] = adj_[s] = T(0);
+  rec_[s] = {{T(0), T(0)}, {static_cast<std::uint32_t>(tensors_.size()), 0}};
+  meta_[s] = (history ? static_cast<std::uint32_t>(r.op) : 0u) |
+             (static_cast<std::uint32_t>(r.role) << kRoleShift) |
+             flags | kTensor;
+  tensors_.push_back(r);
+  return s - 1;
 }
+
 template <class T>
-Var<T> Tape<T>::constant(TensorView<T> value) {
-  return leaf(value, Role::constant, false);
+Var<T> Tape<T>::leaf(TensorView<T> value, Role role, bool needs_grad) {
+  const std::size_t size = value.size();
+  if (value.shape.is_scalar()) {
+    const T x = value.data[0];
+    return scalar_leaf(x, role, needs_grad ? kNeedsGrad : 0);
+  }
+  TensorRecord<T> r;
+  r.shape = value.shape;
+  r.role = role;
+  r.value = arena_.allocate(size);
+  std::copy_n(value.data, size, r.value);
+  if (needs_grad) {
+    r.grad = arena_.allocate(size);
+    std::fill_n(r.grad, size, T(0));
+  }
+  return Var<T>(this, push_tensor_slot(std::move(r), needs_grad ? kNeedsGrad : 0), epoch_);
 }
 
 template <class T>
 Var<T> Tape<T>::parameter(Parameter<T>& p) {
   if (p.grad.shape() != p.value.shape()) p.grad = Tensor<T>::zeros(p.value.shape());
-  const auto id = static_cast<std::uint32_t>(nodes_.size());
-  Node<T>& n = nodes_.emplace_back();
-  n.shape = p.value.shape();
-  n.epoch = epoch_;
-  n.role = Role::parameter;
-  n.value = p.value.data();
-  n.grad = p.grad.data();
-  const Var<T> v(this, id, epoch_);
-  if (naming_ && !p.name.empty()) set_name(v, p.name);
-  return v;
+  TensorRecord<T> r;
+  r.shape = p.value.shape();
+  r.role = Role::parameter;
+  r.value = p.value.data();
+  r.grad = p.grad.data();
+  if (naming_) r.source = &p;  // its name, read when a dump asks
+  return Var<T>(this, push_tensor_slot(std::move(r), kNeedsGrad), epoch_);
+}
+
+template <class T>
+typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list<Var<T>> inputs,
+                                       Attr attr, std::size_t aux_size) {
+  std::uint32_t needs = 0;
+  for (const Var<T>& v : inputs) needs |= meta_[v.id_ + 1] & kNeedsGrad;
+  TensorRecord<T> r;
+  r.shape = shape;
+  r.attr = attr;
+  // The op and its inputs are kept even when not recording: forward reads them.
+  r.op = op;
+  r.inputs = static_cast<std::uint8_t>(inputs.size());
+  int k = 0;
+  for (const Var<T>& v : inputs) r.in[k++] = v.id_;
+  const bool slot = shape.is_scalar();
+  if (!slot) r.value = arena_.allocate(shape.size());
+  if (aux_size) r.aux = arena_.allocate(aux_size);
+  if (!recording_) [[unlikely]] {
+    r.role = Role::constant;  // a no-grad result: a value with no history
+    needs = 0;
+  } else if (needs && !slot) {
+    r.grad = arena_.allocate(shape.size());
+    std::fill_n(r.grad, shape.size(), T(0));
+  }
+  const std::uint32_t id = push_tensor_slot(std::move(r), needs | (slot ? kSlot : 0), recording_);
+  return {Var<T>(this, id, epoch_), tensors_.back()};
 }
 
 template <class T>
 Var<T> Tape<T>::custom(Shape shape, std::initializer_list<Var<T>> inputs,
                        CustomBackward backward) {
-  for (const Var<T>& v : inputs) checked(v, "custom");
+  for (const Var<T>& v : inputs) check(v, "custom");
   if (inputs.size() > 3) throw std::invalid_argument("custom: at most 3 inputs");
   Pushed r = push(Op::custom, shape, inputs);
-  if (r.node.grad) custom_.emplace_back(r.var.id(), std::move(backward));
+  if (needs_grad(r.var.id())) custom_.emplace_back(r.var.id(), std::move(backward));
   return r.var;
 }
 
 template <class T>
+const typename Tape<T>::CustomBackward& Tape<T>::custom_backward(std::uint32_t id) const {
+  auto it = std::find_if(custom_.begin(), custom_.end(), [id](const auto& c) { return c.first == id; });
+  assert(it != custom_.end());
+  return it->second;
+}
+
+template <class T>
+Node<T> Tape<T>::node(std::uint32_t id) const {
+  Node<T> n;
+  const std::uint32_t m = meta_[id + 1];
+  n.op = op(id);
+  n.role = role(id);
+  n.value = value_ptr(id);
+  n.grad = grad_ptr(id);
+  if (m & kTensor) {
+    const TensorRecord<T>& r = tensor_of(id);
+    n.aux = r.aux;
+    n.shape = r.shape;
+    n.attr = r.attr;
+    if (n.op == Op::leaf) return n;  // a leaf, or a value computed without history
+    std::copy_n(r.in, 3, n.in);
+    n.inputs = r.inputs;
+    n.reduction = r.reduction;
+    return n;
+  }
+  const ScalarRecord<T>& r = rec_[id + 1];
+  n.scalar_record = n.op != Op::leaf;
+  if (!n.scalar_record) return n;
+  n.partial[0] = r.d[0];
+  n.in[0] = r.in[0] - 1;
+  n.inputs = 1;
+  if (r.in[1] != 0) {
+    n.partial[1] = r.d[1];
+    n.in[1] = r.in[1] - 1;
+    n.inputs = 2;
+  } else {
+    n.attr.p = static_cast<double>(r.d[1]);
+  }
+  return n;
+}
+
+template <class T>
 void Tape<T>::rewind(Mark m) {
-  if (m.size > nodes_.size()) throw std::logic_error("rewind: mark is past the end of the tape");
-  nodes_.resize(m.size);
+  if (m.size > count_) throw std::logic_error("rewind: mark is past the end of the tape");
+  count_ = m.size;
   arena_.rewind(m.arena);
   if (m.size == 0) walked_ = false;
   ++epoch_;
+  while (!floors_.empty() && floors_.back().second >= m.size) floors_.pop_back();
+  floors_.emplace_back(epoch_, m.size);
+  while (!tensors_.empty() && tensors_.back().id >= m.size) tensors_.pop_back();
   std::erase_if(labels_, [&](const Label& l) { return l.id >= m.size; });
   std::erase_if(custom_, [&](const auto& c) { return c.first >= m.size; });
   std::uint32_t end = 0;
-  for (const Label& l : labels_) end = std::max(end, l.offset + l.length);
+  for (const Label& l : labels_)
+    if (!l.text) end = std::max(end, l.offset + l.length);
   names_.resize(end);
+  have_output_ = false;
+  order_ready_ = false;
   reverse_order_.clear();
+  if (capacity_) adj_[0] = T(0);
 }
 
 template <class T>
 void Tape<T>::zero_grad() {
-  for (Node<T>& n : nodes_)
-    if (n.grad && n.role == Role::variable) std::fill_n(n.grad, n.shape.size(), T(0));
+  for (std::uint32_t id = 0; id < count_; ++id) {
+    if (role(id) != Role::variable || !needs_grad(id)) continue;
+    T* g = grad_ptr(id);
+    std::fill_n(g, shape(id).size(), T(0));
+  }
 }
 
 template <class T>
 void Tape<T>::set_name(Var<T> v, std::string_view name, int layer) {
-  checked(v, "set_name");
+  check(v, "set_name");
   const auto offset = static_cast<std::uint32_t>(names_.size());
   names_.append(name);
-  labels_.push_back({v.id_, offset, static_cast<std::uint32_t>(name.size()), layer});
+  labels_.push_back({v.id_, layer, nullptr, offset, static_cast<std::uint32_t>(name.size())});
+}
+
+template <class T>
+void Tape<T>::set_static_name(Var<T> v, std::string_view name, int layer) {
+  check(v, "set_name");
+  labels_.push_back({v.id_, layer, name.data(), 0, static_cast<std::uint32_t>(name.size())});
 }
 
 template <class T>
 std::string_view Tape<T>::name(std::uint32_t id) const {
   // Latest label wins, so a record can be renamed.
   for (auto it = labels_.rbegin(); it != labels_.rend(); ++it)
-    if (it->id == id) return std::string_view(names_).substr(it->offset, it->length);
+    if (it->id == id)
+      return it->text ? std::string_view(it->text, it->length)
+                      : std::string_view(names_).substr(it->offset, it->length);
+  if (id < count_ && (meta_[id + 1] & kTensor))
+    if (const Parameter<T>* p = tensor_of(id).source) return p->name;
   return {};
 }
 
@@ -147,135 +300,129 @@ int Tape<T>::layer(std::uint32_t id) const {
 
 template <class T>
 void Tape<T>::backward(Var<T> output) {
-  const Node<T>& out = checked(output, "backward");
-  if (!out.shape.is_scalar())
+  check(output, "backward");
+  if (!shape(output.id_).is_scalar())
     throw std::logic_error(fmt::format(
         "backward: output is {}, not a scalar; pass a seed gradient of the same shape",
-        out.shape));
+        shape(output.id_)));
   const T one = 1;
   backward(output, TensorView<T>{&one, {1, 1}});
 }
 
 template <class T>
 void Tape<T>::backward(Var<T> output, TensorView<T> seed) {
-  const Node<T>& out = checked(output, "backward");
-  if (seed.shape != out.shape) fail_shapes("backward", "seed shape differs from output shape",
-                                           "output", out.shape, "seed", seed.shape);
-  if (!out.grad)
+  check(output, "backward");
+  const std::uint32_t out = output.id_;
+  const Shape out_shape = shape(out);
+  if (seed.shape != out_shape)
+    fail_shapes("backward", "seed shape differs from output shape", "output", out_shape, "seed",
+                seed.shape);
+  if (!needs_grad(out))
     throw std::logic_error(
         "backward: output depends on no variable or parameter, so there is nothing to "
         "differentiate");
   // Intermediate gradients restart at zero on every walk; leaves accumulate.
   // Records start zeroed, so only a repeated walk needs this pass.
   if (walked_) {
-    for (std::uint32_t id = 0; id <= output.id_; ++id) {
-      Node<T>& n = nodes_[id];
-      n.reached = false;
-      if (n.grad && n.op != Op::leaf) {
-        if (n.shape.is_scalar()) n.grad[0] = T(0);
-        else std::fill_n(n.grad, n.shape.size(), T(0));
+    for (std::uint32_t s = 1; s <= out + 1; ++s) {
+      const std::uint32_t m = meta_[s];
+      if ((m & kOpMask) == 0 || !(m & kNeedsGrad)) continue;  // leaves keep theirs
+      if (m & kSlot) {
+        adj_[s] = T(0);
+      } else {
+        const TensorRecord<T>& r = tensors_[rec_[s].in[0]];
+        std::fill_n(r.grad, r.shape.size(), T(0));
       }
     }
   }
   walked_ = true;
-  Node<T>& root = nodes_[output.id_];
-  for (std::size_t k = 0; k < seed.size(); ++k) root.grad[k] += seed[k];
-  root.reached = true;
-  run_backward(output.id_);
+  T* root = grad_ptr(out);
+  for (std::size_t k = 0; k < seed.size(); ++k) root[k] += seed[k];
+  last_output_ = out;
+  have_output_ = true;
+  order_ready_ = false;
+  run_backward(out);
 }
 
-namespace {
-
-// Scalar mode's hot path: (1, 1) records of elementwise ops and activations,
-// handled inline. Such a record's inputs are (1, 1) too (broadcasting never
-// shrinks a shape), so each rule is a line of scalar arithmetic.
 template <class T>
-bool scalar_backward(std::vector<Node<T>>& nodes, const Node<T>& n) {
-  const T g = n.grad[0];
-  const T z = n.value[0];
-  Node<T>& A = nodes[n.in[0]];
-  auto give = [](Node<T>& in, T d) {
-    if (in.grad) {
-      in.grad[0] += d;
-      in.reached = true;
-    }
-  };
-  const T a = A.value[0];
-  switch (n.op) {
-    case Op::add: give(A, g); give(nodes[n.in[1]], g); return true;
-    case Op::sub: give(A, g); give(nodes[n.in[1]], -g); return true;
-    case Op::mul: {
-      Node<T>& B = nodes[n.in[1]];
-      const T b = B.value[0];
-      give(A, g * b);
-      give(B, g * a);
-      return true;
-    }
-    case Op::div: {
-      Node<T>& B = nodes[n.in[1]];
-      const T b = B.value[0];
-      give(A, g / b);
-      give(B, -g * z / b);
-      return true;
-    }
-    case Op::neg: case Op::rsub_scalar: give(A, -g); return true;
-    case Op::add_scalar: give(A, g); return true;
-    case Op::mul_scalar: give(A, g * static_cast<T>(n.attr)); return true;
-    case Op::rdiv_scalar: give(A, -g * z / a); return true;
-    case Op::exp: give(A, g * z); return true;
-    case Op::log: give(A, g / a); return true;
-    case Op::sigmoid: give(A, g * z * (T(1) - z)); return true;
-    case Op::tanh: give(A, g * (T(1) - z * z)); return true;
-    case Op::relu: give(A, a > T(0) ? g : T(0)); return true;
-    default: return false;
-  }
+void Tape<T>::run_tensor_rule(const TensorRecord<T>& r) {
+  // A tensor whose gradient is all zero was not reached: nothing to hand back.
+  const T* g = grad_ptr(r.id);
+  const std::size_t size = r.shape.size();
+  bool zero = true;
+  for (std::size_t k = 0; k < size && zero; ++k) zero = g[k] == T(0);
+  if (zero) return;
+  detail::run_rule(*this, r);
 }
-
-}  // namespace
 
 template <class T>
 void Tape<T>::run_backward(std::uint32_t out) {
-  reverse_order_.resize(std::size_t{out} + 1);
-  std::uint32_t visited = 0;
   // Creation order is a topological order, so a plain reverse loop suffices:
-  // every consumer of a record comes after it on the tape.
-  for (std::uint32_t id = out + 1; id-- > 0;) {
-    const Node<T>& n = nodes_[id];
-    if (!n.reached) continue;
-    reverse_order_[visited++] = id;
-    if (n.op != Op::leaf && n.shape.is_scalar() && scalar_backward(nodes_, n)) continue;
-    switch (n.op) {
-      case Op::leaf:
-        break;
-      case Op::add: case Op::sub: case Op::mul: case Op::div: case Op::neg:
-      case Op::add_scalar: case Op::mul_scalar: case Op::rsub_scalar: case Op::rdiv_scalar:
-      case Op::exp: case Op::log: case Op::pow: case Op::sqrt: case Op::abs:
-        detail::backward_elementwise(*this, n);
-        break;
-      case Op::sigmoid: case Op::tanh: case Op::relu: case Op::softmax: case Op::log_softmax:
-        detail::backward_activation(*this, n);
-        break;
-      case Op::matmul: case Op::transpose: case Op::affine:
-        detail::backward_linalg(*this, n);
-        break;
-      case Op::sum: case Op::sum_rows: case Op::sum_cols: case Op::mean:
-        detail::backward_reduce(*this, n);
-        break;
-      case Op::binary_cross_entropy: case Op::binary_cross_entropy_with_logits: case Op::mse:
-      case Op::half_sse: case Op::cross_entropy:
-        detail::backward_loss(*this, n);
-        break;
-      case Op::custom: {
-        auto it = std::find_if(custom_.begin(), custom_.end(),
-                               [id](const auto& c) { return c.first == id; });
-        assert(it != custom_.end());
-        for (int k = 0; k < n.inputs; ++k) input_grad(n, k);  // mark reached
-        it->second(*this, n);
-        break;
-      }
+  // every consumer of a record comes after it on the tape. Runs of scalar
+  // records between tensor records are walked by the tight loop below.
+  const ScalarRecord<T>* rec = rec_.get();
+  T* adj = adj_.get();
+  std::size_t k = static_cast<std::size_t>(
+      std::upper_bound(tensors_.begin(), tensors_.end(), out,
+                       [](std::uint32_t id, const TensorRecord<T>& r) { return id < r.id; }) -
+      tensors_.begin());
+  std::uint32_t hi = out + 1;  // slots (lo, hi] are scalar records
+  for (;;) {
+    const std::uint32_t lo = k ? tensors_[k - 1].id + 1 : 0;
+    for (std::uint32_t s = hi; s > lo; --s) {
+      const T g = adj[s];
+      // Unreached records (and zero gradients) hand nothing back; skipping them
+      // also keeps 0 * inf from turning into NaN.
+      if (g == T(0)) continue;
+      const ScalarRecord<T>& r = rec[s];
+      adj[r.in[0]] += r.d[0] * g;
+      adj[r.in[1]] += r.d[1] * g;
     }
+    if (!k) break;
+    const TensorRecord<T>& r = tensors_[--k];
+    if ((meta_[lo] & kOpMask) != 0 && (meta_[lo] & kNeedsGrad)) run_tensor_rule(r);
+    hi = lo - 1;
   }
-  reverse_order_.resize(visited);
+}
+
+template <class T>
+void Tape<T>::apply_rule(std::uint32_t id) {
+  const std::uint32_t s = id + 1;
+  const std::uint32_t m = meta_[s];
+  if ((m & kOpMask) == 0 || !(m & kNeedsGrad)) return;
+  if (m & kTensor) {
+    detail::run_rule(*this, tensors_[rec_[s].in[0]]);
+    return;
+  }
+  const ScalarRecord<T>& r = rec_[s];
+  const T g = adj_[s];
+  if (r.in[0] && (meta_[r.in[0]] & kNeedsGrad)) adj_[r.in[0]] += r.d[0] * g;
+  if (r.in[1] && (meta_[r.in[1]] & kNeedsGrad)) adj_[r.in[1]] += r.d[1] * g;
+}
+
+template <class T>
+std::span<const std::uint32_t> Tape<T>::reverse_order() const {
+  if (order_ready_) return reverse_order_;
+  order_ready_ = true;
+  reverse_order_.clear();
+  reached_.assign(count_, false);
+  if (!have_output_ || last_output_ >= count_) return reverse_order_;
+  reached_[last_output_] = true;
+  for (std::uint32_t id = last_output_ + 1; id-- > 0;) {
+    if (!reached_[id]) continue;
+    reverse_order_.push_back(id);
+    const Node<T> n = node(id);
+    if (n.op == Op::leaf) continue;
+    for (int k = 0; k < n.inputs; ++k)
+      if (needs_grad(n.in[k])) reached_[n.in[k]] = true;
+  }
+  return reverse_order_;
+}
+
+template <class T>
+bool Tape<T>::has_grad(std::uint32_t id) const {
+  reverse_order();
+  return id < count_ && id < reached_.size() && needs_grad(id) && reached_[id];
 }
 
 template class Tape<float>;

@@ -1,10 +1,28 @@
 // Tape: the flat record of every operation, and backward as a reverse walk of it.
+//
+// Every record has an id, in creation order, which is a topological order, so
+// backward is a plain reverse loop. Two kinds of record share the one id space:
+//
+// - Scalar records, for (1, 1) values of ops with at most two (1, 1) inputs:
+//   the local partials are computed when the op is recorded and stored with the
+//   inputs' slots, `{d0, d1, in0, in1}` (24 bytes in double). Values and
+//   adjoints live in arrays of their own, indexed by slot = id + 1; slot 0 is a
+//   sink that absorbs the unused half of a unary record. The reverse walk over a
+//   run of scalar records is `adj[in] += d * adj[out]`, without a switch.
+// - Tensor records, for everything else (any shape, any op, leaves on a
+//   Parameter's storage): the op code, inputs, shape and storage offsets. Their
+//   backward rule comes from the op registry (autograd/registry.hpp).
+//
+// A (1, 1) value made by a tensor op (a sum, a loss) keeps its value and
+// adjoint in its slot too, so scalar code continues from it at full speed.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -25,22 +43,50 @@ class Tape;
 /// What a leaf stands for; drives colours and names in graph dumps.
 enum class Role : std::uint8_t { intermediate, parameter, variable, input, constant };
 
-/// One tape record: the op, its inputs, and where its value and gradient live.
-/// `grad` is null when nothing upstream needs a gradient.
+/// A scalar record: local partials d0, d1 with respect to the values in slots
+/// in0, in1. A unary record points in1 at the sink (slot 0) and keeps its
+/// plain-number operand (add_scalar's c, pow's p) in d1, for the dumps.
 template <class T>
-struct Node {
+struct ScalarRecord {
+  T d[2];
+  std::uint32_t in[2];
+};
+static_assert(sizeof(ScalarRecord<double>) == 24 && sizeof(ScalarRecord<float>) == 16);
+
+/// A tensor record. `value` and `grad` are null for a (1, 1) record kept in
+/// its slot (reach those through Tape::value_ptr / grad_ptr).
+template <class T>
+struct TensorRecord {
   T* value = nullptr;
   T* grad = nullptr;
-  T* aux = nullptr;  // values saved by forward for backward (e.g. softmax probabilities)
+  T* aux = nullptr;  // values saved by forward for backward (softmax probabilities, ...)
+  const Parameter<T>* source = nullptr;  // the Parameter of a parameter leaf, for its name
+  Attr attr;
+  std::uint32_t id = 0;
   std::uint32_t in[3] = {0, 0, 0};
   Shape shape;
-  std::uint32_t epoch = 0;
-  double attr = 0.0;  // scalar operand: pow's exponent, add_scalar's constant, ...
   Op op = Op::leaf;
   std::uint8_t inputs = 0;
   Role role = Role::intermediate;
   Reduction reduction = Reduction::mean;
-  bool reached = false;  // set during backward once a consumer wrote this gradient
+};
+
+/// A read-only description of one record, for dumps, tests and custom ops.
+/// Its pointers are valid until the tape records more or is cleared.
+template <class T>
+struct Node {
+  const T* value = nullptr;
+  T* grad = nullptr;  // null when nothing upstream needs a gradient
+  const T* aux = nullptr;
+  std::uint32_t in[3] = {0, 0, 0};
+  Shape shape;
+  Attr attr;
+  Op op = Op::leaf;
+  std::uint8_t inputs = 0;
+  Role role = Role::intermediate;
+  Reduction reduction = Reduction::mean;
+  bool scalar_record = false;  // a compact scalar record, whose partials follow
+  T partial[2] = {T(0), T(0)};
 
   bool needs_grad() const { return grad != nullptr; }
   TensorView<T> value_view() const { return {value, shape}; }
@@ -62,14 +108,16 @@ class Var {
   Shape shape() const;
   std::uint32_t rows() const { return shape().rows; }
   std::uint32_t cols() const { return shape().cols; }
-  /// The forward value, valid until the record is cleared.
+  /// The forward value. A tensor's stays valid until its record is cleared; a
+  /// (1, 1) value's until the tape records more (read it with `item()`).
   TensorView<T> value() const;
   /// The gradient after backward; throws if this value needs no gradient.
+  /// Valid as `value()` is.
   TensorView<T> grad() const;
   /// The value of a (1, 1) record.
   T item() const;
   bool requires_grad() const;
-  const Node<T>& node() const;
+  Node<T> node() const;
 
  private:
   friend class Tape<T>;
@@ -80,6 +128,10 @@ class Var {
   std::uint32_t epoch_ = 0;
 };
 
+/// Names that live as long as the program (nn layers' `z^[1]`, `a^[1]`):
+/// a tape can label records with them without copying.
+std::string_view intern_name(std::string_view name);
+
 /// Records operations in execution order; `backward` walks them in reverse.
 /// One tape per thread: tapes share nothing, so threads never interfere.
 template <class T>
@@ -89,26 +141,20 @@ class Tape {
     std::uint32_t size;
     typename Arena<T>::Mark arena;
   };
-  struct Label {
-    std::uint32_t id;
-    std::uint32_t offset;
-    std::uint32_t length;
-    int layer;
-  };
 
   Tape() = default;
   Tape(const Tape&) = delete;
   Tape& operator=(const Tape&) = delete;
 
-  /// A leaf that needs a gradient, stored on the tape (scalar mode's W11, gradcheck inputs).
-  Var<T> variable(TensorView<T> value);
-  Var<T> variable(T value) { return leaf(TensorView<T>{&value, {1, 1}}, Role::variable, true); }
+  /// A leaf that needs a gradient, stored on the tape (scalar mode, gradcheck inputs).
+  Var<T> variable(TensorView<T> value) { return leaf(value, Role::variable, true); }
+  Var<T> variable(T value) { return scalar_leaf(value, Role::variable, kNeedsGrad); }
   /// A leaf on a Parameter's own storage; backward accumulates into `p.grad`.
   Var<T> parameter(Parameter<T>& p);
   /// Leaves that need no gradient: data fed in (`input`) or fixed numbers (`constant`).
-  Var<T> input(TensorView<T> value);
-  Var<T> constant(TensorView<T> value);
-  Var<T> constant(T value) { return leaf(TensorView<T>{&value, {1, 1}}, Role::constant, false); }
+  Var<T> input(TensorView<T> value) { return leaf(value, Role::input, false); }
+  Var<T> constant(TensorView<T> value) { return leaf(value, Role::constant, false); }
+  Var<T> constant(T value) { return scalar_leaf(value, Role::constant, 0); }
 
   /// Reverse walk from `output`, a (1, 1) value: its gradient is seeded with 1.
   void backward(Var<T> output);
@@ -121,7 +167,7 @@ class Tape {
   /// Forgets every record, keeping capacity; all handles become stale.
   void clear() { rewind(Mark{0, {}}); }
   /// The current end of the tape: records made later can be dropped with rewind.
-  Mark mark() const { return {static_cast<std::uint32_t>(nodes_.size()), arena_.mark()}; }
+  Mark mark() const { return {count_, arena_.mark()}; }
   /// Drops every record made after `m`, keeping capacity; their handles become stale.
   void rewind(Mark m);
 
@@ -145,143 +191,181 @@ class Tape {
 
   /// Names and layer numbers for graph dumps (`z^[1]`, layer 1). Names are copied.
   void set_name(Var<T> v, std::string_view name, int layer = -1);
+  /// As set_name, for a name from `intern_name` (or a literal): not copied.
+  void set_static_name(Var<T> v, std::string_view name, int layer = -1);
   /// Whether code that records (nn layers) should name what it records; on by
-  /// default, off for the fastest training loops (benchmarks).
+  /// default. Names live in a side table, off the records.
   bool naming() const { return naming_; }
   void set_naming(bool on) { naming_ = on; }
   std::string_view name(std::uint32_t id) const;
   int layer(std::uint32_t id) const;
 
-  std::size_t size() const { return nodes_.size(); }
-  std::span<const Node<T>> nodes() const { return nodes_; }
-  const Node<T>& node(std::uint32_t id) const { return nodes_[id]; }
-  /// Ids in the order the last backward visited them (its reverse walk).
-  std::span<const std::uint32_t> reverse_order() const { return reverse_order_; }
-  /// Whether the last backward reached this record (its gradient is meaningful).
-  bool has_grad(std::uint32_t id) const {
-    return id < nodes_.size() && nodes_[id].needs_grad() && nodes_[id].reached;
+  /// Records on the tape.
+  std::size_t size() const { return count_; }
+  Node<T> node(std::uint32_t id) const;
+  Shape shape(std::uint32_t id) const {
+    const std::uint32_t m = meta_[id + 1];
+    return m & kTensor ? tensor_of(id).shape : Shape{1, 1};
   }
+  Op op(std::uint32_t id) const { return static_cast<Op>(meta_[id + 1] & kOpMask); }
+  Role role(std::uint32_t id) const {
+    return static_cast<Role>((meta_[id + 1] >> kRoleShift) & 7u);
+  }
+  bool needs_grad(std::uint32_t id) const { return meta_[id + 1] & kNeedsGrad; }
+  /// Where a record's value and gradient are now (null gradient: none needed).
+  const T* value_ptr(std::uint32_t id) const {
+    const std::uint32_t m = meta_[id + 1];
+    return m & kSlot ? val_.get() + id + 1 : tensor_of(id).value;
+  }
+  T* grad_ptr(std::uint32_t id) const {
+    const std::uint32_t m = meta_[id + 1];
+    if (!(m & kNeedsGrad)) return nullptr;
+    return m & kSlot ? adj_.get() + id + 1 : tensor_of(id).grad;
+  }
+  /// Ids in the order the last backward visited them (its reverse walk): the
+  /// records the output depends on that need a gradient.
+  std::span<const std::uint32_t> reverse_order() const;
+  /// Whether the last backward reached this record (its gradient is meaningful).
+  bool has_grad(std::uint32_t id) const;
   std::size_t capacity_bytes() const {
-    return arena_.capacity() * sizeof(T) + nodes_.capacity() * sizeof(Node<T>);
+    return arena_.capacity() * sizeof(T) +
+           capacity_ * (sizeof(ScalarRecord<T>) + 2 * sizeof(T) + sizeof(std::uint32_t)) +
+           tensors_.capacity() * sizeof(TensorRecord<T>);
   }
 
-  // For op implementations: check a handle, append a record, reach a node.
-  const Node<T>& checked(Var<T> v, std::string_view op) const {
-    if (v.tape_ != this || v.id_ >= nodes_.size() || nodes_[v.id_].epoch != v.epoch_) [[unlikely]]
-      reject(v, op);
-    return nodes_[v.id_];
+  /// Throws std::logic_error unless `v` is a live handle on this tape.
+  void check(Var<T> v, std::string_view op) const {
+    if (v.tape_ != this || v.epoch_ != epoch_) [[unlikely]]
+      check_old(v, op);
   }
-  const Node<T>& checked(Var<T> v, Op op) const {
-    if (v.tape_ != this || v.id_ >= nodes_.size() || nodes_[v.id_].epoch != v.epoch_) [[unlikely]]
-      reject(v, op_name(op));
-    return nodes_[v.id_];
+  /// Whether `v` was made on this tape since the last rewind: the fast check.
+  bool fresh(Var<T> v) const { return v.tape_ == this && v.epoch_ == epoch_; }
+  /// Whether a record keeps its (1, 1) value and adjoint in its slot.
+  bool in_slot(std::uint32_t id) const { return meta_[id + 1] & kSlot; }
+
+  // For op implementations (autograd/registry.hpp): append records.
+
+  /// A scalar record of `op` with value z and local partials d0, d1 with
+  /// respect to slots s0, s1 (slot = id + 1; slot 0 for none). `needs` is
+  /// kNeedsGrad if an input needs a gradient.
+  [[gnu::always_inline]] Var<T> push_scalar(Op op, T z, T d0, std::uint32_t s0, T d1,
+                                            std::uint32_t s1, std::uint32_t needs) {
+    if (count_ + 1 >= capacity_) [[unlikely]] grow();
+    const std::uint32_t s = ++count_;
+    val_[s] = z;
+    adj_[s] = T(0);
+    if (recording_) [[likely]] {
+      rec_[s] = {{d0, d1}, {s0, s1}};
+      meta_[s] = static_cast<std::uint32_t>(op) | needs | kSlot;
+    } else {
+      rec_[s] = {{T(0), T(0)}, {0, 0}};
+      meta_[s] = kConstantLeaf | kSlot;
+    }
+    return Var<T>(this, s - 1, epoch_);
   }
+  /// Slot metadata of a live handle's record, for the scalar fast path.
+  std::uint32_t meta(Var<T> v) const { return meta_[v.id_ + 1]; }
+  T slot_value(Var<T> v) const { return val_[v.id_ + 1]; }
+  static constexpr std::uint32_t kNeedsGrad = 1u << 11;
+  static constexpr std::uint32_t kSlot = 1u << 12;
+  static constexpr std::uint32_t kTensor = 1u << 13;
+
+  /// A tensor record of `op` on `inputs` (already checked) with a value of
+  /// `shape` (uninitialised) and `aux_size` saved values. Its pointers are
+  /// valid until the next record is made.
   struct Pushed {
     Var<T> var;
-    Node<T>& node;
+    TensorRecord<T>& record;
   };
-  /// Appends a record of `op` on `inputs` (already checked) with a value of
-  /// `shape` (uninitialised) and, if requested, `aux_size` saved values.
-  Pushed push(Op op, Shape shape, std::initializer_list<Var<T>> inputs, double attr = 0.0,
-              std::size_t aux_size = 0) {
-    bool needs_grad = false;
-    for (const Var<T>& v : inputs) needs_grad |= nodes_[v.id_].grad != nullptr;
-    const auto id = static_cast<std::uint32_t>(nodes_.size());
-    Node<T>& n = nodes_.emplace_back();
-    n.shape = shape;
-    n.epoch = epoch_;
-    n.attr = attr;
-    n.value = arena_.allocate(shape.size());
-    if (aux_size) n.aux = arena_.allocate(aux_size);
-    if (recording_) [[likely]] {
-      n.op = op;
-      n.inputs = static_cast<std::uint8_t>(inputs.size());
-      int k = 0;
-      for (const Var<T>& v : inputs) n.in[k++] = v.id_;
-      if (needs_grad) {
-        n.grad = arena_.allocate(shape.size());
-        std::fill_n(n.grad, shape.size(), T(0));
-      }
-    } else {
-      n.role = Role::constant;  // a no-grad result: a value with no history
-    }
-    return {Var<T>(this, id, epoch_), n};
+  Pushed push(Op op, Shape shape, std::initializer_list<Var<T>> inputs, Attr attr = {},
+              std::size_t aux_size = 0);
+  const TensorRecord<T>& tensor_of(std::uint32_t id) const {
+    return tensors_[rec_[id + 1].in[0]];
   }
-  /// Scalar mode's fast path: a (1, 1) record of `op` on one or two (1, 1)
-  /// inputs (already checked), whose value the caller computed. Value and
-  /// gradient sit side by side in the arena.
-  Var<T> push_scalar(Op op, T value, Var<T> a, double attr = 0.0) {
-    return push_scalar(op, value, a.id_, a.id_, 1, attr);
+  /// A record's value or gradient where tensor kernels write them (resolves
+  /// slot storage); valid until the next record is made.
+  T* mutable_value(Var<T> v) {
+    check(v, "mutable_value");
+    return const_cast<T*>(value_ptr(v.id_));
   }
-  Var<T> push_scalar(Op op, T value, Var<T> a, Var<T> b) {
-    return push_scalar(op, value, a.id_, b.id_, 2, 0.0);
-  }
-  Node<T>& mutable_node(std::uint32_t id) { return nodes_[id]; }
-  /// The gradient buffer of input `k` of `n`, or null if it needs none; marks it reached.
-  T* input_grad(const Node<T>& n, int k) {
-    Node<T>& in = nodes_[n.in[k]];
-    if (in.grad) in.reached = true;
-    return in.grad;
-  }
-  const T* input_value(const Node<T>& n, int k) const { return nodes_[n.in[k]].value; }
-  Shape input_shape(const Node<T>& n, int k) const { return nodes_[n.in[k]].shape; }
 
   /// A custom op's backward: given the tape and its record, add into input grads.
   using CustomBackward = std::function<void(Tape&, const Node<T>&)>;
-  /// Records a custom op whose forward the caller computes into `value` of the
-  /// result; `backward` must add the inputs' gradients (escape hatch for new ops).
+  /// Records a custom op whose forward the caller computes into
+  /// `tape.mutable_value(result)`; `backward` must add the inputs' gradients
+  /// (`input_grad`), given the record's own (`node.grad`).
   Var<T> custom(Shape shape, std::initializer_list<Var<T>> inputs, CustomBackward backward);
+  /// The gradient buffer of input `k` of `n`, or null if it needs none.
+  T* input_grad(const Node<T>& n, int k) const { return grad_ptr(n.in[k]); }
+  const T* input_value(const Node<T>& n, int k) const { return value_ptr(n.in[k]); }
+  Shape input_shape(const Node<T>& n, int k) const { return shape(n.in[k]); }
+  /// Runs one record's backward rule alone (the step-through page replays each).
+  void apply_rule(std::uint32_t id);
+  /// The custom backward of record `id` (the registry's custom entry calls it).
+  const CustomBackward& custom_backward(std::uint32_t id) const;
 
  private:
   friend class Var<T>;
-  Var<T> leaf(TensorView<T> value, Role role, bool needs_grad) {
-    const auto id = static_cast<std::uint32_t>(nodes_.size());
-    Node<T>& n = nodes_.emplace_back();
-    n.shape = value.shape;
-    n.epoch = epoch_;
-    n.role = role;
-    const std::size_t size = value.size();
-    n.value = arena_.allocate(size);
-    std::copy_n(value.data, size, n.value);
-    if (needs_grad) {
-      n.grad = arena_.allocate(size);
-      std::fill_n(n.grad, size, T(0));
-    }
-    return Var<T>(this, id, epoch_);
-  }
-  [[gnu::always_inline]] Var<T> push_scalar(Op op, T value, std::uint32_t a, std::uint32_t b, std::uint8_t inputs,
-                     double attr) {
-    const bool needs_grad = recording_ && (nodes_[a].grad || nodes_[b].grad);
-    const auto id = static_cast<std::uint32_t>(nodes_.size());
-    Node<T>& n = nodes_.emplace_back();
-    n.epoch = epoch_;
-    n.attr = attr;
-    n.value = arena_.allocate(needs_grad ? 2 : 1);
-    n.value[0] = value;
-    if (recording_) [[likely]] {
-      n.op = op;
-      n.inputs = inputs;
-      n.in[0] = a;
-      n.in[1] = b;
-      if (needs_grad) {
-        n.grad = n.value + 1;
-        n.grad[0] = T(0);
-      }
-    } else {
-      n.role = Role::constant;
-    }
-    return Var<T>(this, id, epoch_);
-  }
-  void run_backward(std::uint32_t out);
-  [[noreturn]] void reject(Var<T> v, std::string_view op) const;
+  static constexpr std::uint32_t kOpMask = 0xffu;
+  static constexpr std::uint32_t kRoleShift = 8;
+  static constexpr std::uint32_t kConstantLeaf =
+      static_cast<std::uint32_t>(Role::constant) << kRoleShift;
 
-  std::vector<Node<T>> nodes_;
+  Var<T> scalar_leaf(T value, Role role, std::uint32_t needs) {
+    if (count_ + 1 >= capacity_) [[unlikely]] grow();
+    const std::uint32_t s = ++count_;
+    val_[s] = value;
+    adj_[s] = T(0);
+    rec_[s] = {{T(0), T(0)}, {0, 0}};
+    meta_[s] = (static_cast<std::uint32_t>(role) << kRoleShift) | needs | kSlot;
+    return Var<T>(this, s - 1, epoch_);
+  }
+  Var<T> leaf(TensorView<T> value, Role role, bool needs_grad);
+  // Appends a tensor record's slot; returns its id.
+  // Appends a tensor record's slot; returns its id. Without history its
+  // slot says leaf, whatever op computed it.
+  std::uint32_t push_tensor_slot(TensorRecord<T>&& r, std::uint32_t flags, bool history = true);
+  void grow();
+  void run_backward(std::uint32_t out);
+  void run_tensor_rule(const TensorRecord<T>& r);
+  [[noreturn]] void reject(Var<T> v, std::string_view op) const;
+  void check_old(Var<T> v, std::string_view op) const;
+
+  // Slot arrays, all of capacity_ entries; slot 0 is the sink.
+  std::unique_ptr<ScalarRecord<T>[]> rec_;
+  std::unique_ptr<T[]> val_;
+  std::unique_ptr<T[]> adj_;
+  std::unique_ptr<std::uint32_t[]> meta_;
+  std::uint32_t count_ = 0;
+  std::uint32_t capacity_ = 0;
+
+  std::vector<TensorRecord<T>> tensors_;  // ascending ids
   Arena<T> arena_;
-  std::vector<std::uint32_t> reverse_order_;
+
+  struct Label {
+    std::uint32_t id;
+    int layer;
+    const char* text;  // a static name, or null: the name is names_[offset, offset + length)
+    std::uint32_t offset;
+    std::uint32_t length;
+  };
   std::vector<Label> labels_;
   std::string names_;
   std::vector<std::pair<std::uint32_t, CustomBackward>> custom_;
+
+  // Handles carry the epoch they were made in; each rewind starts a new one.
+  // floors_ holds (first epoch after a rewind, its size), sizes increasing:
+  // an older handle is live while its id is below every later rewind's size.
   std::uint32_t epoch_ = 0;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> floors_;
+
+  // The last backward's output, and the records it reached (computed on request).
+  std::uint32_t last_output_ = 0;
+  bool have_output_ = false;
+  mutable bool order_ready_ = false;
+  mutable std::vector<std::uint32_t> reverse_order_;
+  mutable std::vector<bool> reached_;
+
   bool recording_ = true;
   bool naming_ = true;
   // Gradients are zeroed when records are made; only after a walk must the

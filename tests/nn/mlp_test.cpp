@@ -78,7 +78,7 @@ TEST_CASE("forward records one affine per layer and names records after the seed
   REQUIRE(trace.size() == 4);
 
   int affines = 0;
-  for (const auto& n : tape.nodes()) affines += n.op == Op::affine;
+  for (std::uint32_t id = 0; id < tape.size(); ++id) affines += tape.op(id) == Op::affine;
   CHECK(affines == 3);
   CHECK(tape.name(trace[0].a.id()) == "a^[0]");
   CHECK(tape.layer(trace[0].a.id()) == 0);
