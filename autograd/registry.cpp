@@ -42,15 +42,8 @@ void for_broadcast(Shape out, Shape sa, Shape sb, F f) {
 
 template <class T>
 Call<T> make_call(Tape<T>& tape, const TensorRecord<T>& r) {
-  Call<T> c{r, tape, {}, {}, {}, nullptr, nullptr, r.shape, r.attr, r.reduction};
-  for (int k = 0; k < r.inputs; ++k) {
-    c.x[k] = tape.value_ptr(r.in[k]);
-    c.gx[k] = tape.grad_ptr(r.in[k]);
-    c.sx[k] = tape.shape(r.in[k]);
-  }
-  c.z = const_cast<T*>(tape.value_ptr(r.id));
-  c.g = tape.grad_ptr(r.id);
-  return c;
+  return Call<T>{r,       tape,    {r.x[0], r.x[1], r.x[2]}, {r.gx[0], r.gx[1], r.gx[2]},
+                 {r.sx[0], r.sx[1], r.sx[2]}, r.value, r.grad, r.shape, r.attr, r.reduction};
 }
 
 template <class Def, class T>

@@ -33,6 +33,10 @@
 #include "autograd/kernels.hpp"
 #include "autograd/tape.hpp"
 
+// Scalar code is a long run of tiny ops: each public elementwise function
+// inlines into its caller, so a scalar op is a few loads and stores.
+#define TAPEGRAD_INLINE [[gnu::always_inline]] inline
+
 namespace tapegrad {
 
 /// What dumps and the page show of an op. In `symbol` and `rules`, `{p}` and
@@ -55,14 +59,14 @@ template <class T>
 struct Call {
   const TensorRecord<T>& r;
   Tape<T>& tape;
-  const T* x[3] = {nullptr, nullptr, nullptr};  // input values
-  T* gx[3] = {nullptr, nullptr, nullptr};       // input gradients (null: none needed)
-  Shape sx[3];                                  // input shapes
-  T* z = nullptr;                               // the record's value
-  T* g = nullptr;                               // and gradient
+  const T* x[3];  // input values
+  T* gx[3];       // input gradients (null: none needed)
+  Shape sx[3];    // input shapes
+  T* z;           // the record's value
+  T* g;           // and gradient
   Shape shape;
   const Attr& attr;
-  Reduction reduction = Reduction::mean;
+  Reduction reduction;
 };
 
 /// The sigmoid of one number, stable for any sign of z.
@@ -871,39 +875,39 @@ template <class T> void run_rule(Tape<T>& tape, const TensorRecord<T>& r);
 /// rank 2: each dimension equal or 1 on one side, so a (1, n) row adds onto
 /// every row of (m, n) and a (1, 1) onto anything. The gradient of a
 /// broadcast operand is summed back to its shape.
-template <class T> Var<T> add(Var<T> a, Var<T> b) { return record_binary<ops::Add>(a, b); }
-template <class T> Var<T> sub(Var<T> a, Var<T> b) { return record_binary<ops::Sub>(a, b); }
-template <class T> Var<T> mul(Var<T> a, Var<T> b) { return record_binary<ops::Mul>(a, b); }
-template <class T> Var<T> div(Var<T> a, Var<T> b) { return record_binary<ops::Div>(a, b); }
-template <class T> Var<T> neg(Var<T> a) { return record_unary<ops::Neg>(a); }
+template <class T> TAPEGRAD_INLINE Var<T> add(Var<T> a, Var<T> b) { return record_binary<ops::Add>(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> sub(Var<T> a, Var<T> b) { return record_binary<ops::Sub>(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> mul(Var<T> a, Var<T> b) { return record_binary<ops::Mul>(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> div(Var<T> a, Var<T> b) { return record_binary<ops::Div>(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> neg(Var<T> a) { return record_unary<ops::Neg>(a); }
 /// With a plain number: a + c, a * c, c - a, c / a (one record, no constant leaf).
-template <class T> Var<T> add_scalar(Var<T> a, double c) { return record_unary<ops::AddScalar>(a, {c}); }
-template <class T> Var<T> mul_scalar(Var<T> a, double c) { return record_unary<ops::MulScalar>(a, {c}); }
-template <class T> Var<T> rsub_scalar(double c, Var<T> a) { return record_unary<ops::RsubScalar>(a, {c}); }
-template <class T> Var<T> rdiv_scalar(double c, Var<T> a) { return record_unary<ops::RdivScalar>(a, {c}); }
+template <class T> TAPEGRAD_INLINE Var<T> add_scalar(Var<T> a, double c) { return record_unary<ops::AddScalar>(a, {c}); }
+template <class T> TAPEGRAD_INLINE Var<T> mul_scalar(Var<T> a, double c) { return record_unary<ops::MulScalar>(a, {c}); }
+template <class T> TAPEGRAD_INLINE Var<T> rsub_scalar(double c, Var<T> a) { return record_unary<ops::RsubScalar>(a, {c}); }
+template <class T> TAPEGRAD_INLINE Var<T> rdiv_scalar(double c, Var<T> a) { return record_unary<ops::RdivScalar>(a, {c}); }
 
-template <class T> Var<T> exp(Var<T> a) { return record_unary<ops::Exp>(a); }
+template <class T> TAPEGRAD_INLINE Var<T> exp(Var<T> a) { return record_unary<ops::Exp>(a); }
 /// Natural log; log(0) is -inf and its gradient inf, as in IEEE arithmetic.
-template <class T> Var<T> log(Var<T> a) { return record_unary<ops::Log>(a); }
+template <class T> TAPEGRAD_INLINE Var<T> log(Var<T> a) { return record_unary<ops::Log>(a); }
 /// a^p for a plain exponent p.
-template <class T> Var<T> pow(Var<T> a, double p) { return record_unary<ops::Pow>(a, {p}); }
+template <class T> TAPEGRAD_INLINE Var<T> pow(Var<T> a, double p) { return record_unary<ops::Pow>(a, {p}); }
 /// a^b elementwise, with broadcasting; d/db = a^b log a.
-template <class T> Var<T> pow(Var<T> a, Var<T> b) { return record_binary<ops::PowVar>(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> pow(Var<T> a, Var<T> b) { return record_binary<ops::PowVar>(a, b); }
 /// c^a for a plain base c.
-template <class T> Var<T> pow(double c, Var<T> a) { return record_unary<ops::RpowScalar>(a, {c}); }
-template <class T> Var<T> sqrt(Var<T> a) { return record_unary<ops::Sqrt>(a); }
+template <class T> TAPEGRAD_INLINE Var<T> pow(double c, Var<T> a) { return record_unary<ops::RpowScalar>(a, {c}); }
+template <class T> TAPEGRAD_INLINE Var<T> sqrt(Var<T> a) { return record_unary<ops::Sqrt>(a); }
 /// |a|; its gradient at 0 is taken as 0.
-template <class T> Var<T> abs(Var<T> a) { return record_unary<ops::Abs>(a); }
-template <class T> Var<T> sin(Var<T> a) { return record_unary<ops::Sin>(a); }
-template <class T> Var<T> cos(Var<T> a) { return record_unary<ops::Cos>(a); }
+template <class T> TAPEGRAD_INLINE Var<T> abs(Var<T> a) { return record_unary<ops::Abs>(a); }
+template <class T> TAPEGRAD_INLINE Var<T> sin(Var<T> a) { return record_unary<ops::Sin>(a); }
+template <class T> TAPEGRAD_INLINE Var<T> cos(Var<T> a) { return record_unary<ops::Cos>(a); }
 /// log(1 + a), accurate near 0.
-template <class T> Var<T> log1p(Var<T> a) { return record_unary<ops::Log1p>(a); }
+template <class T> TAPEGRAD_INLINE Var<T> log1p(Var<T> a) { return record_unary<ops::Log1p>(a); }
 /// e^a - 1, accurate near 0.
-template <class T> Var<T> expm1(Var<T> a) { return record_unary<ops::Expm1>(a); }
+template <class T> TAPEGRAD_INLINE Var<T> expm1(Var<T> a) { return record_unary<ops::Expm1>(a); }
 /// Elementwise max and min, with broadcasting; at a tie each input gets half
 /// the gradient (as PyTorch).
-template <class T> Var<T> maximum(Var<T> a, Var<T> b) { return record_binary<ops::Maximum>(a, b); }
-template <class T> Var<T> minimum(Var<T> a, Var<T> b) { return record_binary<ops::Minimum>(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> maximum(Var<T> a, Var<T> b) { return record_binary<ops::Maximum>(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> minimum(Var<T> a, Var<T> b) { return record_binary<ops::Minimum>(a, b); }
 /// min(max(a, lo), hi); the gradient passes where lo <= a <= hi.
 template <class T> Var<T> clamp(Var<T> a, double lo, double hi) {
   if (!(lo <= hi))
@@ -913,21 +917,21 @@ template <class T> Var<T> clamp(Var<T> a, double lo, double hi) {
 
 /// The logistic sigmoid 1 / (1 + e^-z), evaluated so that it is exact and
 /// finite for any z (e.g. +-1000); local derivative a (1 - a).
-template <class T> Var<T> sigmoid(Var<T> z) { return record_unary<ops::Sigmoid>(z); }
-template <class T> Var<T> tanh(Var<T> z) { return record_unary<ops::Tanh>(z); }
+template <class T> TAPEGRAD_INLINE Var<T> sigmoid(Var<T> z) { return record_unary<ops::Sigmoid>(z); }
+template <class T> TAPEGRAD_INLINE Var<T> tanh(Var<T> z) { return record_unary<ops::Tanh>(z); }
 /// max(z, 0); its gradient at 0 is taken as 0.
-template <class T> Var<T> relu(Var<T> z) { return record_unary<ops::Relu>(z); }
+template <class T> TAPEGRAD_INLINE Var<T> relu(Var<T> z) { return record_unary<ops::Relu>(z); }
 /// z for z > 0, else slope z (PyTorch's default slope 0.01).
-template <class T> Var<T> leaky_relu(Var<T> z, double slope = 0.01) {
+template <class T> TAPEGRAD_INLINE Var<T> leaky_relu(Var<T> z, double slope = 0.01) {
   return record_unary<ops::LeakyRelu>(z, {slope});
 }
 /// z for z > 0, else alpha (e^z - 1).
-template <class T> Var<T> elu(Var<T> z, double alpha = 1.0) { return record_unary<ops::Elu>(z, {alpha}); }
+template <class T> TAPEGRAD_INLINE Var<T> elu(Var<T> z, double alpha = 1.0) { return record_unary<ops::Elu>(z, {alpha}); }
 /// log(1 + e^z), stable; z itself above 20 (as PyTorch).
-template <class T> Var<T> softplus(Var<T> z) { return record_unary<ops::Softplus>(z); }
+template <class T> TAPEGRAD_INLINE Var<T> softplus(Var<T> z) { return record_unary<ops::Softplus>(z); }
 /// GELU: the exact z Phi(z), or with `Gelu::tanh` the tanh approximation.
 enum class Gelu : std::uint8_t { exact, tanh };
-template <class T> Var<T> gelu(Var<T> z, Gelu form = Gelu::exact) {
+template <class T> TAPEGRAD_INLINE Var<T> gelu(Var<T> z, Gelu form = Gelu::exact) {
   return form == Gelu::exact ? record_unary<ops::Gelu>(z) : record_unary<ops::GeluTanh>(z);
 }
 /// Softmax of each row of (m, n) logits; stable (the row maximum is subtracted).
@@ -979,26 +983,26 @@ template <class T> Var<T> cross_entropy(Var<T> z, Var<T> y, Reduction r = Reduct
 }
 
 // Operators. A plain number converts to the Var's element type.
-template <class T> Var<T> operator+(Var<T> a, Var<T> b) { return add(a, b); }
-template <class T> Var<T> operator-(Var<T> a, Var<T> b) { return sub(a, b); }
-template <class T> Var<T> operator*(Var<T> a, Var<T> b) { return mul(a, b); }
-template <class T> Var<T> operator/(Var<T> a, Var<T> b) { return div(a, b); }
-template <class T> Var<T> operator-(Var<T> a) { return neg(a); }
-template <class T> Var<T> operator+(Var<T> a, double c) { return add_scalar(a, c); }
-template <class T> Var<T> operator+(double c, Var<T> a) { return add_scalar(a, c); }
-template <class T> Var<T> operator-(Var<T> a, double c) { return add_scalar(a, -c); }
-template <class T> Var<T> operator-(double c, Var<T> a) { return rsub_scalar(c, a); }
-template <class T> Var<T> operator*(Var<T> a, double c) { return mul_scalar(a, c); }
-template <class T> Var<T> operator*(double c, Var<T> a) { return mul_scalar(a, c); }
-template <class T> Var<T> operator/(Var<T> a, double c) { return mul_scalar(a, 1.0 / c); }
-template <class T> Var<T> operator/(double c, Var<T> a) { return rdiv_scalar(c, a); }
-template <class T> Var<T>& operator+=(Var<T>& a, Var<T> b) { return a = add(a, b); }
-template <class T> Var<T>& operator-=(Var<T>& a, Var<T> b) { return a = sub(a, b); }
-template <class T> Var<T>& operator*=(Var<T>& a, Var<T> b) { return a = mul(a, b); }
-template <class T> Var<T>& operator/=(Var<T>& a, Var<T> b) { return a = div(a, b); }
-template <class T> Var<T>& operator+=(Var<T>& a, double c) { return a = add_scalar(a, c); }
-template <class T> Var<T>& operator-=(Var<T>& a, double c) { return a = add_scalar(a, -c); }
-template <class T> Var<T>& operator*=(Var<T>& a, double c) { return a = mul_scalar(a, c); }
-template <class T> Var<T>& operator/=(Var<T>& a, double c) { return a = mul_scalar(a, 1.0 / c); }
+template <class T> TAPEGRAD_INLINE Var<T> operator+(Var<T> a, Var<T> b) { return add(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> operator-(Var<T> a, Var<T> b) { return sub(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> operator*(Var<T> a, Var<T> b) { return mul(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> operator/(Var<T> a, Var<T> b) { return div(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T> operator-(Var<T> a) { return neg(a); }
+template <class T> TAPEGRAD_INLINE Var<T> operator+(Var<T> a, double c) { return add_scalar(a, c); }
+template <class T> TAPEGRAD_INLINE Var<T> operator+(double c, Var<T> a) { return add_scalar(a, c); }
+template <class T> TAPEGRAD_INLINE Var<T> operator-(Var<T> a, double c) { return add_scalar(a, -c); }
+template <class T> TAPEGRAD_INLINE Var<T> operator-(double c, Var<T> a) { return rsub_scalar(c, a); }
+template <class T> TAPEGRAD_INLINE Var<T> operator*(Var<T> a, double c) { return mul_scalar(a, c); }
+template <class T> TAPEGRAD_INLINE Var<T> operator*(double c, Var<T> a) { return mul_scalar(a, c); }
+template <class T> TAPEGRAD_INLINE Var<T> operator/(Var<T> a, double c) { return mul_scalar(a, 1.0 / c); }
+template <class T> TAPEGRAD_INLINE Var<T> operator/(double c, Var<T> a) { return rdiv_scalar(c, a); }
+template <class T> TAPEGRAD_INLINE Var<T>& operator+=(Var<T>& a, Var<T> b) { return a = add(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T>& operator-=(Var<T>& a, Var<T> b) { return a = sub(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T>& operator*=(Var<T>& a, Var<T> b) { return a = mul(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T>& operator/=(Var<T>& a, Var<T> b) { return a = div(a, b); }
+template <class T> TAPEGRAD_INLINE Var<T>& operator+=(Var<T>& a, double c) { return a = add_scalar(a, c); }
+template <class T> TAPEGRAD_INLINE Var<T>& operator-=(Var<T>& a, double c) { return a = add_scalar(a, -c); }
+template <class T> TAPEGRAD_INLINE Var<T>& operator*=(Var<T>& a, double c) { return a = mul_scalar(a, c); }
+template <class T> TAPEGRAD_INLINE Var<T>& operator/=(Var<T>& a, double c) { return a = mul_scalar(a, 1.0 / c); }
 
 }  // namespace tapegrad

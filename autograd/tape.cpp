@@ -98,10 +98,27 @@ void Tape<T>::grow() {
     if (old) std::memcpy(bigger.get(), array.get(), std::size_t{count_ + 1} * sizeof(U));
     array = std::move(bigger);
   };
+  const T* old_val = val_.get();
+  const T* old_adj = adj_.get();
   move(rec_);
   move(val_);
   move(adj_);
   move(meta_);
+  // Tensor records point into the slots of (1, 1) values: move those pointers.
+  auto rebase = [&](auto*& p) {
+    using P = std::remove_reference_t<decltype(p)>;
+    if (p >= old_val && p < old_val + old) p = const_cast<P>(val_.get() + (p - old_val));
+    else if (p >= old_adj && p < old_adj + old) p = const_cast<P>(adj_.get() + (p - old_adj));
+  };
+  if (old)
+    for (TensorRecord<T>& r : tensors_) {
+      rebase(r.value);
+      rebase(r.grad);
+      for (int k = 0; k < 3; ++k) {
+        rebase(r.x[k]);
+        rebase(r.gx[k]);
+      }
+    }
   if (old == 0) {  // the sink
     rec_[0] = {{T(0), T(0)}, {0, 0}};
     val_[0] = adj_[0] = T(0);
@@ -111,17 +128,28 @@ void Tape<T>::grow() {
 }
 
 template <class T>
-std::uint32_t Tape<T>::push_tensor_slot(TensorRecord<T>&& r, std::uint32_t flags, bool history) {
+TensorRecord<T>& Tape<T>::push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history) {
   if (count_ + 1 >= capacity_) grow();
   const std::uint32_t s = ++count_;
-  r.id = s - 1;
   val_[s] = adj_[s] = T(0);
   rec_[s] = {{T(0), T(0)}, {static_cast<std::uint32_t>(tensors_.size()), 0}};
-  meta_[s] = (history ? static_cast<std::uint32_t>(r.op) : 0u) |
-             (static_cast<std::uint32_t>(r.role) << kRoleShift) |
-             flags | kTensor;
-  tensors_.push_back(r);
-  return s - 1;
+  meta_[s] = (history ? static_cast<std::uint32_t>(op) : 0u) |
+             (static_cast<std::uint32_t>(role) << kRoleShift) | flags | kTensor;
+  TensorRecord<T>& r = tensors_.emplace_back(typename TensorRecord<T>::Unset{});
+  r.value = r.grad = r.aux = nullptr;
+  for (int k = 0; k < 3; ++k) {
+    r.x[k] = nullptr;
+    r.gx[k] = nullptr;
+    r.in[k] = 0;
+  }
+  r.source = nullptr;
+  r.attr = {};
+  r.id = s - 1;
+  r.op = op;
+  r.inputs = 0;
+  r.role = role;
+  r.reduction = Reduction::mean;
+  return r;
 }
 
 template <class T>
@@ -131,28 +159,29 @@ Var<T> Tape<T>::leaf(TensorView<T> value, Role role, bool needs_grad) {
     const T x = value.data[0];
     return scalar_leaf(x, role, needs_grad ? kNeedsGrad : 0);
   }
-  TensorRecord<T> r;
-  r.shape = value.shape;
-  r.role = role;
-  r.value = arena_.allocate(size);
-  std::copy_n(value.data, size, r.value);
+  T* v = arena_.allocate(size);
+  std::copy_n(value.data, size, v);
+  T* g = nullptr;
   if (needs_grad) {
-    r.grad = arena_.allocate(size);
-    std::fill_n(r.grad, size, T(0));
+    g = arena_.allocate(size);
+    std::fill_n(g, size, T(0));
   }
-  return Var<T>(this, push_tensor_slot(std::move(r), needs_grad ? kNeedsGrad : 0), epoch_);
+  TensorRecord<T>& r = push_tensor_slot(Op::leaf, role, needs_grad ? kNeedsGrad : 0);
+  r.shape = value.shape;
+  r.value = v;
+  r.grad = g;
+  return Var<T>(this, r.id, epoch_);
 }
 
 template <class T>
 Var<T> Tape<T>::parameter(Parameter<T>& p) {
   if (p.grad.shape() != p.value.shape()) p.grad = Tensor<T>::zeros(p.value.shape());
-  TensorRecord<T> r;
+  TensorRecord<T>& r = push_tensor_slot(Op::leaf, Role::parameter, kNeedsGrad);
   r.shape = p.value.shape();
-  r.role = Role::parameter;
   r.value = p.value.data();
   r.grad = p.grad.data();
   if (naming_) r.source = &p;  // its name, read when a dump asks
-  return Var<T>(this, push_tensor_slot(std::move(r), kNeedsGrad), epoch_);
+  return Var<T>(this, r.id, epoch_);
 }
 
 template <class T>
@@ -160,26 +189,36 @@ typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list
                                        Attr attr, std::size_t aux_size) {
   std::uint32_t needs = 0;
   for (const Var<T>& v : inputs) needs |= meta_[v.id_ + 1] & kNeedsGrad;
-  TensorRecord<T> r;
-  r.shape = shape;
-  r.attr = attr;
-  // The op and its inputs are kept even when not recording: forward reads them.
-  r.op = op;
-  r.inputs = static_cast<std::uint8_t>(inputs.size());
-  int k = 0;
-  for (const Var<T>& v : inputs) r.in[k++] = v.id_;
   const bool slot = shape.is_scalar();
-  if (!slot) r.value = arena_.allocate(shape.size());
-  if (aux_size) r.aux = arena_.allocate(aux_size);
+  T* value = slot ? nullptr : arena_.allocate(shape.size());
+  T* aux = aux_size ? arena_.allocate(aux_size) : nullptr;
+  T* grad = nullptr;
   if (!recording_) [[unlikely]] {
-    r.role = Role::constant;  // a no-grad result: a value with no history
     needs = 0;
   } else if (needs && !slot) {
-    r.grad = arena_.allocate(shape.size());
-    std::fill_n(r.grad, shape.size(), T(0));
+    grad = arena_.allocate(shape.size());
+    std::fill_n(grad, shape.size(), T(0));
   }
-  const std::uint32_t id = push_tensor_slot(std::move(r), needs | (slot ? kSlot : 0), recording_);
-  return {Var<T>(this, id, epoch_), tensors_.back()};
+  // The op and its inputs are kept even when not recording: forward reads them.
+  TensorRecord<T>& r = push_tensor_slot(op, recording_ ? Role::intermediate : Role::constant,
+                                        needs | (slot ? kSlot : 0), recording_);
+  r.shape = shape;
+  r.attr = attr;
+  if (slot) {
+    value = val_.get() + r.id + 1;
+    if (needs) grad = adj_.get() + r.id + 1;
+  }
+  r.value = value;
+  r.grad = grad;
+  r.aux = aux;
+  r.inputs = static_cast<std::uint8_t>(inputs.size());
+  int k = 0;
+  for (const Var<T>& v : inputs) {
+    r.in[k] = v.id_;
+    resolve(v.id_, r.x[k], r.gx[k], r.sx[k]);
+    ++k;
+  }
+  return {Var<T>(this, r.id, epoch_), r};
 }
 
 template <class T>
@@ -376,7 +415,9 @@ void Tape<T>::run_backward(std::uint32_t out) {
       if (g == T(0)) continue;
       const ScalarRecord<T>& r = rec[s];
       adj[r.in[0]] += r.d[0] * g;
-      adj[r.in[1]] += r.d[1] * g;
+      // A unary record's second slot is the sink; skipping it keeps the sink
+      // from chaining every unary record into one dependency.
+      if (r.in[1]) adj[r.in[1]] += r.d[1] * g;
     }
     if (!k) break;
     const TensorRecord<T>& r = tensors_[--k];

@@ -53,22 +53,31 @@ struct ScalarRecord {
 };
 static_assert(sizeof(ScalarRecord<double>) == 24 && sizeof(ScalarRecord<float>) == 16);
 
-/// A tensor record. `value` and `grad` are null for a (1, 1) record kept in
-/// its slot (reach those through Tape::value_ptr / grad_ptr).
+/// A tensor record: its op, inputs, shape, and where its value, its gradient
+/// and its inputs' values and gradients are (pointers into slots are moved
+/// with the slot arrays when they grow). A null gradient: none needed.
 template <class T>
 struct TensorRecord {
-  T* value = nullptr;
-  T* grad = nullptr;
-  T* aux = nullptr;  // values saved by forward for backward (softmax probabilities, ...)
-  const Parameter<T>* source = nullptr;  // the Parameter of a parameter leaf, for its name
+  T* value;
+  T* grad;
+  const T* x[3];
+  T* gx[3];
+  Shape sx[3];
+  T* aux;  // values saved by forward for backward (softmax probabilities, ...)
+  const Parameter<T>* source;  // the Parameter of a parameter leaf, for its name
   Attr attr;
-  std::uint32_t id = 0;
-  std::uint32_t in[3] = {0, 0, 0};
+  std::uint32_t id;
+  std::uint32_t in[3];
   Shape shape;
-  Op op = Op::leaf;
-  std::uint8_t inputs = 0;
-  Role role = Role::intermediate;
-  Reduction reduction = Reduction::mean;
+  Op op;
+  std::uint8_t inputs;
+  Role role;
+  Reduction reduction;
+
+  // Every field is set by Tape::push_tensor_slot: a zero-filled start (a
+  // 150-byte memset) costs more than a small op's whole forward.
+  struct Unset {};
+  explicit TensorRecord(Unset) {}
 };
 
 /// A read-only description of one record, for dumps, tests and custom ops.
@@ -282,6 +291,21 @@ class Tape {
   const TensorRecord<T>& tensor_of(std::uint32_t id) const {
     return tensors_[rec_[id + 1].in[0]];
   }
+  /// Value, gradient (null: none needed) and shape of a record in one lookup.
+  void resolve(std::uint32_t id, const T*& value, T*& grad, Shape& shape) const {
+    const std::uint32_t s = id + 1;
+    const std::uint32_t m = meta_[s];
+    if (m & kTensor) {
+      const TensorRecord<T>& r = tensors_[rec_[s].in[0]];
+      shape = r.shape;
+      value = r.value;
+      grad = r.grad;
+      return;
+    }
+    shape = {1, 1};
+    value = val_.get() + s;
+    grad = m & kNeedsGrad ? adj_.get() + s : nullptr;
+  }
   /// A record's value or gradient where tensor kernels write them (resolves
   /// slot storage); valid until the next record is made.
   T* mutable_value(Var<T> v) {
@@ -322,9 +346,9 @@ class Tape {
   }
   Var<T> leaf(TensorView<T> value, Role role, bool needs_grad);
   // Appends a tensor record's slot; returns its id.
-  // Appends a tensor record's slot; returns its id. Without history its
-  // slot says leaf, whatever op computed it.
-  std::uint32_t push_tensor_slot(TensorRecord<T>&& r, std::uint32_t flags, bool history = true);
+  // Appends a tensor record and its slot; the caller fills the record in.
+  // Without history its slot says leaf, whatever op computed it.
+  TensorRecord<T>& push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history = true);
   void grow();
   void run_backward(std::uint32_t out);
   void run_tensor_rule(const TensorRecord<T>& r);
