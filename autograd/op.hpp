@@ -1,5 +1,5 @@
-// Op: the code of every recorded operation. What each op computes, its
-// backward rule and its text live in one registry entry (autograd/registry.hpp).
+// Op: the code of every recorded operation (declared here, listed in the
+// registry), and the small types ops take: Reduction, Axis, Attr.
 #pragma once
 
 #include <cstddef>
@@ -8,22 +8,9 @@
 
 namespace tapegrad {
 
-/// One code per recorded operation. The order is the registry's order
-/// (autograd/registry.hpp checks it at compile time).
-enum class Op : std::uint8_t {
-  leaf,  // parameter, variable, input or constant: nothing to propagate
-  add, sub, mul, div, neg,
-  add_scalar, mul_scalar, rsub_scalar, rdiv_scalar,
-  exp, log, pow, sqrt, abs,
-  sigmoid, tanh, relu, softmax, log_softmax,
-  matmul, transpose, affine,
-  sum, sum_rows, sum_cols, mean,
-  binary_cross_entropy, binary_cross_entropy_with_logits, mse, half_sse, cross_entropy,
-  custom,
-  sin, cos, log1p, expm1, softplus, leaky_relu, elu, gelu, gelu_tanh,
-  maximum, minimum, clamp, pow_var, rpow_scalar,
-};
-inline constexpr std::size_t op_count = static_cast<std::size_t>(Op::rpow_scalar) + 1;
+/// One code per recorded operation, defined with the registry
+/// (autograd/registry.hpp): adding an op touches that file and its test.
+enum class Op : std::uint8_t;
 
 /// How a loss combines its per-sample terms l_i (one per row): `mean` is
 /// (1/m) sum_i l_i, `sum` is sum_i l_i.

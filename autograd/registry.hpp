@@ -39,6 +39,23 @@
 
 namespace tapegrad {
 
+/// One code per recorded operation, in the order of ops::All below (checked
+/// at compile time).
+enum class Op : std::uint8_t {
+  leaf,  // parameter, variable, input or constant: nothing to propagate
+  add, sub, mul, div, neg,
+  add_scalar, mul_scalar, rsub_scalar, rdiv_scalar,
+  exp, log, pow, sqrt, abs,
+  sigmoid, tanh, relu, softmax, log_softmax,
+  matmul, transpose, affine,
+  sum, sum_rows, sum_cols, mean,
+  binary_cross_entropy, binary_cross_entropy_with_logits, mse, half_sse, cross_entropy,
+  custom,
+  sin, cos, log1p, expm1, softplus, leaky_relu, elu, gelu, gelu_tanh,
+  maximum, minimum, clamp, pow_var, rpow_scalar,
+};
+inline constexpr std::size_t op_count = static_cast<std::size_t>(Op::rpow_scalar) + 1;
+
 /// What dumps and the page show of an op. In `symbol` and `rules`, `{p}` and
 /// `{q}` stand for the op's numbers and `{reduction}` for mean or sum; a rule's
 /// other fields are gradient and value names: `{gin}` the input's gradient,

@@ -40,7 +40,7 @@ TensorView<T> Var<T>::value() const {
 }
 
 template <class T>
-TensorView<T> Var<T>::grad() const {
+TensorView<T> Var<T>::grad_checked() const {
   tape().check(*this, "var");
   T* g = tape_->grad_ptr(id_);
   if (!g)
@@ -51,7 +51,7 @@ TensorView<T> Var<T>::grad() const {
 }
 
 template <class T>
-T Var<T>::item() const {
+T Var<T>::item_checked() const {
   tape().check(*this, "var");
   const Shape s = tape_->shape(id_);
   if (!s.is_scalar()) throw ShapeError(fmt::format("item: value is not a scalar; shape is {}", s));

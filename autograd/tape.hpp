@@ -90,7 +90,7 @@ struct Node {
   std::uint32_t in[3] = {0, 0, 0};
   Shape shape;
   Attr attr;
-  Op op = Op::leaf;
+  Op op{};  // leaf
   std::uint8_t inputs = 0;
   Role role = Role::intermediate;
   Reduction reduction = Reduction::mean;
@@ -125,6 +125,8 @@ class Var {
   TensorView<T> grad() const;
   /// The value of a (1, 1) record.
   T item() const;
+  TensorView<T> grad_checked() const;
+  T item_checked() const;
   bool requires_grad() const;
   Node<T> node() const;
 
@@ -396,6 +398,24 @@ class Tape {
   // next one zero them again.
   bool walked_ = false;
 };
+
+// Scalar mode reads many gradients and values: a live (1, 1) record's are one load.
+template <class T>
+inline TensorView<T> Var<T>::grad() const {
+  if (tape_ && tape_->fresh(*this)) [[likely]] {
+    constexpr std::uint32_t want = Tape<T>::kSlot | Tape<T>::kNeedsGrad;
+    if ((tape_->meta(*this) & (want | Tape<T>::kTensor)) == want)
+      return {tape_->grad_ptr(id_), {1, 1}};
+  }
+  return grad_checked();
+}
+
+template <class T>
+inline T Var<T>::item() const {
+  if (tape_ && tape_->fresh(*this) && (tape_->meta(*this) & Tape<T>::kSlot)) [[likely]]
+    return tape_->slot_value(*this);
+  return item_checked();
+}
 
 extern template class Tape<float>;
 extern template class Tape<double>;
