@@ -17,8 +17,8 @@ namespace tapegrad::nn {
 ///  - `normal`:  N(0, 1/sqrt(in)^2)
 ///  - `xavier`:  Glorot uniform, U(-r, r) with r = sqrt(6 / (in + out))
 ///  - `he`:      He normal, N(0, sqrt(2 / in)^2)
-///  - `automatic`: the default, He for relu layers and Xavier for the others
-///    (sigmoid, tanh, identity).
+///  - `automatic`: the default, He for the relu-like layers (relu, leaky_relu,
+///    elu, gelu) and Xavier for the others (sigmoid, tanh, softplus, identity).
 enum class Init : std::uint8_t { automatic, uniform, normal, xavier, he };
 
 constexpr std::string_view init_name(Init init) {
@@ -34,7 +34,17 @@ constexpr std::string_view init_name(Init init) {
 
 /// The scheme `Init::automatic` picks for a layer with activation g.
 constexpr Init default_init(Activation g) {
-  return g == Activation::relu ? Init::he : Init::xavier;
+  switch (g) {
+    case Activation::relu:
+    case Activation::leaky_relu:
+    case Activation::elu:
+    case Activation::gelu: return Init::he;
+    case Activation::identity:
+    case Activation::sigmoid:
+    case Activation::tanh:
+    case Activation::softplus: return Init::xavier;
+  }
+  return Init::xavier;
 }
 
 /// A (in, out) weight matrix drawn row by row from `generator`: the same seed

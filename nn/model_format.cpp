@@ -388,8 +388,8 @@ class Reader {
       const auto name = string_at(layer["activation"], path + ".activation");
       const auto g = parse_activation(name);
       if (!g)
-        fail(fmt::format("{}.activation is {}; expected sigmoid, tanh, relu or identity", path,
-                         quote_text(name)));
+        fail(fmt::format("{}.activation is {}; expected {}", path, quote_text(name),
+                         activation_names));
       spec_k.activation = *g;
 
       if (spec_k.b.cols() != spec_k.W.cols())

@@ -43,8 +43,8 @@ struct TrainOptions {
 nn::Activation activation_named(const std::string& name, std::string_view option) {
   const auto g = nn::parse_activation(name);
   if (!g)
-    throw InputError(fmt::format("train: {} is \"{}\"; expected sigmoid, tanh, relu or identity",
-                                 option, name));
+    throw InputError(
+        fmt::format("train: {} is \"{}\"; expected {}", option, name, nn::activation_names));
   return *g;
 }
 
@@ -239,7 +239,9 @@ Command add_train_command(CLI::App& app) {
   command->add_option("--layers", o->layers, "sizes from inputs to outputs, e.g. 30,16,1")
       ->required()
       ->delimiter(',');
-  command->add_option("--activation", o->activation, "hidden layers: sigmoid, tanh, relu, identity")
+  command->add_option("--activation", o->activation,
+                      "hidden layers: sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus, "
+                      "identity")
       ->capture_default_str();
   command->add_option("--output-activation", o->output_activation,
                       "last layer (default: sigmoid, identity for softmax_ce)");

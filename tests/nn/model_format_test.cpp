@@ -92,6 +92,39 @@ TEST_CASE("save, load and save again gives identical bytes") {
   CHECK(again.meta_json == spec.meta_json);
 }
 
+TEST_CASE("layers with leaky_relu, elu, gelu and softplus read, write and read back") {
+  for (const std::string name : {"leaky_relu", "elu", "gelu", "softplus"}) {
+    CAPTURE(name);
+    const std::string text = R"({"layers": [{"W": [[0.5, -1]], "b": [0.25, 0], "activation": ")" +
+                             name + R"("}, {"W": [[1], [2]], "b": [0], "activation": "identity"}],
+                             "loss": "mse", "x": [[1], [-2]], "y": [[0.5], [1]]})";
+    const auto spec = parse_model(text, "m.json");
+    REQUIRE(spec.layers.size() == 2);
+    CHECK(spec.layers[0].activation == *parse_activation(name));
+    const std::string once = format_model(spec);
+    CHECK(once.find("\"activation\": \"" + name + "\"") != std::string::npos);
+    const auto again = parse_model(once, "saved");
+    CHECK(again.layers[0].activation == spec.layers[0].activation);
+    CHECK(again.layers[1].activation == Activation::identity);
+    CHECK(again.layers[0].W == spec.layers[0].W);
+    CHECK(format_model(again) == once);
+
+    const auto folder = fresh_folder(name);
+    write_model(spec, folder / "model.json");
+    CHECK(read_model(folder / "model.json").layers[0].activation == spec.layers[0].activation);
+    std::filesystem::remove_all(folder);
+  }
+}
+
+TEST_CASE("an unknown activation name gives an error naming every accepted one") {
+  for (const std::string name : {"swish", "GELU", "leaky-relu", ""}) {
+    CAPTURE(name);
+    CHECK(message_of(R"({"layers": [{"W": [[1]], "b": [0], "activation": ")" + name + R"("}]})") ==
+          "m.json: layers[0].activation is \"" + name +
+              "\"; expected sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus or identity");
+  }
+}
+
 TEST_CASE("numbers are written in the shortest form that reads back exactly") {
   CHECK(format_json_number(0.1) == "0.1");
   CHECK(format_json_number(-3.0) == "-3");
@@ -211,8 +244,8 @@ TEST_CASE("malformed model text gives one line naming the JSON path") {
         "m.json: layers[0].W[0] must be an array of numbers, but is a number");
   CHECK(message_of(model(R"({"W": [[1]], "b": [0, 1], "activation": "relu"})")) ==
         "m.json: layers[0].b has 2 numbers, but layers[0].W has 1 columns (outputs)");
-  CHECK(message_of(model(R"({"W": [[1]], "b": [0], "activation": "softplus"})")) ==
-        "m.json: layers[0].activation is \"softplus\"; expected sigmoid, tanh, relu or identity");
+  CHECK(message_of(model(R"({"W": [[1]], "b": [0], "activation": "swish"})")) ==
+        "m.json: layers[0].activation is \"swish\"; expected sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus or identity");
   CHECK(message_of(model(layer1 + ", " + R"({"W": [[1], [2]], "b": [0], "activation": "sigmoid"})")) ==
         "m.json: layers[1].W has 2 rows, but layers[0] has 3 outputs");
   CHECK(message_of(model(two, R"(, "loss": "hinge")")) ==

@@ -212,8 +212,8 @@ TEST_CASE("every shape mismatch") {
 
 TEST_CASE("unknown activation, loss or reduction") {
   auto doc = valid_model();
-  doc["layers"][0]["activation"] = "softplus";
-  expect_model_error(doc, "layers[0].activation is \"softplus\"; expected sigmoid, tanh, relu or identity");
+  doc["layers"][0]["activation"] = "swish";
+  expect_model_error(doc, "layers[0].activation is \"swish\"; expected sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus or identity");
   doc = valid_model();
   doc["loss"] = "hinge";
   expect_model_error(doc, "loss is \"hinge\"; expected bce, half_sse, softmax_ce or mse");
@@ -332,7 +332,7 @@ TEST_CASE("train and predict options that do not fit the data") {
                "train: --layers needs at least two sizes, inputs and outputs (e.g. 30,16,1)", scratch);
   expect_error({"train", "--data", "d.csv", "--layers", "2,0,1"}, "train: --layers has a size of 0", scratch);
   expect_error({"train", "--data", "d.csv", "--layers", "2,4,1", "--activation", "swish"},
-               "train: --activation is \"swish\"; expected sigmoid, tanh, relu or identity", scratch);
+               "train: --activation is \"swish\"; expected sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus or identity", scratch);
   expect_error({"train", "--data", "d.csv", "--layers", "2,4,1", "--loss", "softmax_ce"},
                "train: --loss softmax_ce needs at least 2 outputs (one per class)", scratch);
   expect_error({"train", "--data", "d.csv", "--layers", "2,4,1", "--test-fraction", "1"},
