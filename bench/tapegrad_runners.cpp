@@ -3,6 +3,9 @@
 #include <cmath>
 
 #include "autograd/autograd.hpp"
+#include "nn/losses.hpp"
+#include "nn/mlp.hpp"
+#include "nn/optimizer.hpp"
 #include "bench/functions.hpp"
 #include "bench/workloads.hpp"
 
@@ -84,6 +87,44 @@ class TapegradMlp final : public Runner {
   Tape<T> tape_;
 };
 
+// W1 as a user writes it by default: nn::Mlp, nn::loss, nn::Sgd, naming on
+// (the last layer's sigmoid is recorded too; the loss reads its logits).
+class TapegradNnW1 final : public Runner {
+ public:
+  explicit TapegradNnW1(const MlpProblem& p)
+      : x_(tensor<double>(p.x, p.batch, p.inputs())), y_(tensor<double>(p.y, p.batch, p.outputs())) {
+    for (std::size_t l = 0; l < p.layers(); ++l)
+      net_.add(tapegrad::nn::Linear<double>(tensor<double>(p.W[l], p.sizes[l], p.sizes[l + 1]),
+                                            tensor<double>(p.b[l], 1, p.sizes[l + 1]),
+                                            tapegrad::nn::Activation::sigmoid));
+    sgd_ = std::make_unique<tapegrad::nn::Sgd<double>>(net_.parameters(), p.lr);
+  }
+  void step() override {
+    tape_.clear();
+    auto L = tapegrad::nn::loss(tapegrad::nn::LossKind::bce, net_.forward(tape_.input(x_)),
+                                tape_.input(y_));
+    sgd_->zero_grad();
+    tape_.backward(L);
+    sgd_->step();
+  }
+  std::vector<double> gradient() override {
+    tape_.clear();
+    auto L = tapegrad::nn::loss(tapegrad::nn::LossKind::bce, net_.forward(tape_.input(x_)),
+                                tape_.input(y_));
+    sgd_->zero_grad();
+    tape_.backward(L);
+    std::vector<double> g;
+    for (Parameter<double>* q : net_.parameters()) g.insert(g.end(), q->grad.begin(), q->grad.end());
+    return g;
+  }
+
+ private:
+  tapegrad::nn::Mlp<double> net_;
+  Tensor<double> x_, y_;
+  Tape<double> tape_;
+  std::unique_ptr<tapegrad::nn::Sgd<double>> sgd_;
+};
+
 class TapegradSeed final : public Runner {
  public:
   explicit TapegradSeed(const SeedSamples& s) : s_(s), grad_(SeedSamples::kParams) {
@@ -148,6 +189,9 @@ class TapegradRosenbrock final : public Runner {
 std::unique_ptr<Runner> tapegrad_mlp(const MlpProblem& p) {
   if (p.float64) return std::make_unique<TapegradMlp<double>>(p);
   return std::make_unique<TapegradMlp<float>>(p);
+}
+std::unique_ptr<Runner> tapegrad_nn_w1(const MlpProblem& p) {
+  return std::make_unique<TapegradNnW1>(p);
 }
 std::unique_ptr<Runner> tapegrad_seed(const SeedSamples& s) {
   return std::make_unique<TapegradSeed>(s);

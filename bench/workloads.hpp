@@ -76,6 +76,8 @@ Rosenbrock w5_problem(std::size_t n = 100000);
 // Contenders. Each returns null when its library was not built in.
 std::unique_ptr<Runner> tapegrad_mlp(const MlpProblem& p);
 std::unique_ptr<Runner> hand_w1(const MlpProblem& p);
+/// W1 through nn::Mlp + nn::loss + nn::Sgd with naming on, as the README shows it.
+std::unique_ptr<Runner> tapegrad_nn_w1(const MlpProblem& p);
 std::unique_ptr<Runner> torch_mlp(const MlpProblem& p);
 std::unique_ptr<Runner> tapegrad_seed(const SeedSamples& s);
 std::unique_ptr<Runner> plain_seed(const SeedSamples& s);
