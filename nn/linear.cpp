@@ -35,15 +35,17 @@ void Linear<T>::set_index(int k) {
   index_ = k;
   W.name = fmt::format("W^[{}]", k);
   b.name = fmt::format("b^[{}]", k);
-  z_name_ = fmt::format("z^[{}]", k);
-  a_name_ = fmt::format("a^[{}]", k);
+  z_name_ = intern_name(fmt::format("z^[{}]", k));
+  a_name_ = intern_name(fmt::format("a^[{}]", k));
+  W_name_ = intern_name(W.name);
+  b_name_ = intern_name(b.name);
 }
 
 template <class T>
 LayerVars<T> Linear<T>::forward(Var<T> a, std::string_view a_label) {
   Tape<T>& tape = a.tape();
   if (a.shape().cols != in())
-    fail_shapes(z_name_, "input columns differ from the layer's inputs", "a", a.shape(), "W",
+    fail_shapes(std::string(z_name_), "input columns differ from the layer's inputs", "a", a.shape(), "W",
                 W.value.shape());
   const Var<T> Wv = tape.parameter(W);
   const Var<T> bv = tape.parameter(b);
@@ -52,11 +54,13 @@ LayerVars<T> Linear<T>::forward(Var<T> a, std::string_view a_label) {
   // a^[k] = g(z^[k]), elementwise
   const Var<T> out = activate(activation, z);
   if (tape.naming()) {
-    tape.set_name(Wv, W.name, index_);
-    tape.set_name(bv, b.name, index_);
-    tape.set_name(z, z_name_, index_);
-    if (activation != Activation::identity || !a_label.empty())
-      tape.set_name(out, a_label.empty() ? std::string_view(a_name_) : a_label, index_);
+    tape.set_static_name(Wv, W.name == W_name_ ? W_name_ : intern_name(W.name), index_);
+    tape.set_static_name(bv, b.name == b_name_ ? b_name_ : intern_name(b.name), index_);
+    tape.set_static_name(z, z_name_, index_);
+    if (!a_label.empty())
+      tape.set_name(out, a_label, index_);  // the caller's text: copied
+    else if (activation != Activation::identity)
+      tape.set_static_name(out, a_name_, index_);
   }
   return {z, out};
 }
@@ -64,7 +68,7 @@ LayerVars<T> Linear<T>::forward(Var<T> a, std::string_view a_label) {
 template <class T>
 Tensor<T> Linear<T>::apply(TensorView<T> a, Tensor<T>& z) const {
   if (a.cols() != in())
-    fail_shapes(z_name_, "input columns differ from the layer's inputs", "a", a.shape, "W",
+    fail_shapes(std::string(z_name_), "input columns differ from the layer's inputs", "a", a.shape, "W",
                 W.value.shape());
   const std::uint32_t m = a.rows();
   if (z.shape() != Shape{m, out()}) z = Tensor<T>::zeros({m, out()});

@@ -60,8 +60,12 @@ class Linear {
 
  private:
   int index_ = 1;
-  std::string z_name_;
-  std::string a_name_;
+  // Interned (tapegrad::intern_name): a tape labels records with them
+  // without copying, so naming stays off the training step's cost.
+  std::string_view z_name_;
+  std::string_view a_name_;
+  std::string_view W_name_;
+  std::string_view b_name_;
 };
 
 extern template class Linear<float>;

@@ -63,7 +63,7 @@ Var<T> loss(LossKind kind, const Output<T>& output, Var<T> y, Reduction r) {
     case LossKind::mse: L = mse(output.a, y, r); break;
     case LossKind::softmax_ce: L = cross_entropy(output.a, y, r); break;
   }
-  if (tape.naming()) tape.set_name(L, "L");
+  if (tape.naming()) tape.set_static_name(L, "L");
   return L;
 }
 

@@ -113,7 +113,7 @@ template <class T>
 Output<T> Mlp<T>::forward(Var<T> x) {
   if (layers_.empty()) throw std::logic_error("mlp: forward on a network without layers");
   Tape<T>& tape = x.tape();
-  if (tape.naming()) tape.set_name(x, "a^[0]", 0);
+  if (tape.naming()) tape.set_static_name(x, "a^[0]", 0);
   LayerVars<T> vars{x, x};
   for (std::size_t k = 0; k < layers_.size(); ++k) {
     const bool last = k + 1 == layers_.size();
@@ -128,7 +128,7 @@ template <class T>
 Output<T> Mlp<T>::forward(Var<T> x, std::vector<LayerVars<T>>& trace) {
   if (layers_.empty()) throw std::logic_error("mlp: forward on a network without layers");
   Tape<T>& tape = x.tape();
-  if (tape.naming()) tape.set_name(x, "a^[0]", 0);
+  if (tape.naming()) tape.set_static_name(x, "a^[0]", 0);
   trace.resize(layers_.size() + 1);
   trace[0] = {x, x};
   for (std::size_t k = 0; k < layers_.size(); ++k) {
