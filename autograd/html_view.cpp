@@ -45,7 +45,7 @@ bool is_loss(Op op) {
 template <class T>
 std::string formula(const Tape<T>& tape, const Node<T>& n, int k, const std::string& g,
                     const std::string& gin, std::string_view assign, const std::string& r) {
-  auto name = [&](int i) { return i < n.inputs ? display_name(tape, n.in[i]) : std::string(); };
+  auto name = [&](int i) { return i >= 0 && i < n.inputs ? display_name(tape, n.in[i]) : std::string(); };
   const std::string x = name(k);
   const std::string scale = n.reduction == Reduction::mean && is_loss(n.op) ? " / m" : "";
   const std::string_view rule = op_text(n.op).rules[static_cast<std::size_t>(k)];
