@@ -572,20 +572,32 @@ struct LogSoftmax {
 
 // ---------------------------------------------------------------- linear algebra
 
-/// C (m x n) += A (m x k) B (k x n), row-major: inline loops for tiny products
-/// (the 4-3-2-1 example's layers), gemm otherwise.
-template <class T>
-inline void product(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a,
-                    std::size_t lda, const T* b, std::size_t ldb, T* c, std::size_t ldc) {
+/// C (m x n) += op(A) op(B), row-major, op(A) (m x k): inline loops for tiny
+/// products (the 4-3-2-1 example's layers), gemm otherwise.
+template <bool ta, bool tb, class T>
+inline void product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t lda,
+                    const T* b, std::size_t ldb, T* c, std::size_t ldc) {
   if (m * n * k > 64) {
     gemm<T>(ta, tb, m, n, k, T(1), a, lda, b, ldb, T(1), c, ldc);
     return;
   }
-  for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t p = 0; p < k; ++p) {
-      const T x = ta ? a[p * lda + i] : a[i * lda + p];
-      for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] += x * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+  for (std::size_t i = 0; i < m; ++i) {
+    T* crow = c + i * ldc;
+    if constexpr (tb) {
+      // C_ij += sum_p A_ip B_jp: dot products over rows of B
+      for (std::size_t j = 0; j < n; ++j) {
+        T sum = 0;
+        for (std::size_t p = 0; p < k; ++p) sum += (ta ? a[p * lda + i] : a[i * lda + p]) * b[j * ldb + p];
+        crow[j] += sum;
+      }
+    } else {
+      for (std::size_t p = 0; p < k; ++p) {
+        const T x = ta ? a[p * lda + i] : a[i * lda + p];
+        const T* brow = b + p * ldb;
+        for (std::size_t j = 0; j < n; ++j) crow[j] += x * brow[j];
+      }
     }
+  }
 }
 
 struct Matmul {
@@ -600,13 +612,13 @@ struct Matmul {
   template <class T> static void forward(Call<T>& c) {
     const Shape sa = c.sx[0], sb = c.sx[1];
     std::fill_n(c.z, c.shape.size(), T(0));
-    product<T>(false, false, sa.rows, sb.cols, sa.cols, c.x[0], sa.cols, c.x[1], sb.cols, c.z, sb.cols);
+    product<false, false>(sa.rows, sb.cols, sa.cols, c.x[0], sa.cols, c.x[1], sb.cols, c.z, sb.cols);
   }
   // z = a b: da = g b^T [m x k], db = a^T g [k x n]
   template <class T> static void backward(Call<T>& c) {
     const std::size_t m = c.sx[0].rows, k = c.sx[0].cols, n = c.sx[1].cols;
-    if (c.gx[1]) product<T>(true, false, k, n, m, c.x[0], k, c.g, n, c.gx[1], n);
-    if (c.gx[0]) product<T>(false, true, m, k, n, c.g, n, c.x[1], n, c.gx[0], k);
+    if (c.gx[1]) product<true, false>(k, n, m, c.x[0], k, c.g, n, c.gx[1], n);
+    if (c.gx[0]) product<false, true>(m, k, n, c.g, n, c.x[1], n, c.gx[0], k);
   }
 };
 
@@ -645,13 +657,13 @@ struct Affine {
   template <class T> static void forward(Call<T>& c) {
     const Shape sa = c.sx[0], sw = c.sx[1];
     for (std::size_t i = 0; i < sa.rows; ++i) std::copy_n(c.x[2], sw.cols, c.z + i * sw.cols);
-    product<T>(false, false, sa.rows, sw.cols, sa.cols, c.x[0], sa.cols, c.x[1], sw.cols, c.z, sw.cols);
+    product<false, false>(sa.rows, sw.cols, sa.cols, c.x[0], sa.cols, c.x[1], sw.cols, c.z, sw.cols);
   }
   // z = a W + b: dW = a^T g [in x out], da = g W^T [m x in], db = colsum(g) [1 x out]
   template <class T> static void backward(Call<T>& c) {
     const std::size_t m = c.sx[0].rows, k = c.sx[0].cols, n = c.sx[1].cols;
-    if (c.gx[1]) product<T>(true, false, k, n, m, c.x[0], k, c.g, n, c.gx[1], n);
-    if (c.gx[0]) product<T>(false, true, m, k, n, c.g, n, c.x[1], n, c.gx[0], k);
+    if (c.gx[1]) product<true, false>(k, n, m, c.x[0], k, c.g, n, c.gx[1], n);
+    if (c.gx[0]) product<false, true>(m, k, n, c.g, n, c.x[1], n, c.gx[0], k);
     if (c.gx[2])
       for (std::size_t i = 0; i < m; ++i)
         for (std::size_t j = 0; j < n; ++j) c.gx[2][j] += c.g[i * n + j];

@@ -89,9 +89,9 @@ void Tape<T>::reject(Var<T> v, std::string_view op) const {
 template <class T>
 void Tape<T>::grow() {
   const std::uint32_t old = capacity_;
-  if (old > (std::uint32_t{1} << 31))
-    throw std::length_error("tape: more than 2^31 records");
-  const std::uint32_t capacity = std::max<std::uint32_t>(1024, old * 2);
+  constexpr std::uint32_t most = std::uint32_t{1} << 31;
+  if (old >= most) throw std::length_error("tape: more than 2^31 records");
+  const std::uint32_t capacity = old == 0 ? 1024 : old >= most / 2 ? most : old * 2;
   auto move = [&](auto& array) {
     using U = std::remove_reference_t<decltype(array[0])>;
     std::unique_ptr<U[]> bigger(new U[capacity]);
@@ -187,8 +187,20 @@ Var<T> Tape<T>::parameter(Parameter<T>& p) {
 template <class T>
 typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list<Var<T>> inputs,
                                        Attr attr, std::size_t aux_size) {
+  // Room first, so the inputs' slot pointers resolved here stay put.
+  if (count_ + 1 >= capacity_) grow();
+  const T* x[3] = {nullptr, nullptr, nullptr};
+  T* gx[3] = {nullptr, nullptr, nullptr};
+  Shape sx[3];
+  std::uint32_t in[3] = {0, 0, 0};
   std::uint32_t needs = 0;
-  for (const Var<T>& v : inputs) needs |= meta_[v.id_ + 1] & kNeedsGrad;
+  int k = 0;
+  for (const Var<T>& v : inputs) {
+    in[k] = v.id_;
+    resolve(v.id_, x[k], gx[k], sx[k]);
+    if (gx[k]) needs = kNeedsGrad;
+    ++k;
+  }
   const bool slot = shape.is_scalar();
   T* value = slot ? nullptr : arena_.allocate(shape.size());
   T* aux = aux_size ? arena_.allocate(aux_size) : nullptr;
@@ -211,12 +223,12 @@ typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list
   r.value = value;
   r.grad = grad;
   r.aux = aux;
-  r.inputs = static_cast<std::uint8_t>(inputs.size());
-  int k = 0;
-  for (const Var<T>& v : inputs) {
-    r.in[k] = v.id_;
-    resolve(v.id_, r.x[k], r.gx[k], r.sx[k]);
-    ++k;
+  r.inputs = static_cast<std::uint8_t>(k);
+  for (int i = 0; i < k; ++i) {
+    r.in[i] = in[i];
+    r.x[i] = x[i];
+    r.gx[i] = gx[i];
+    r.sx[i] = sx[i];
   }
   return {Var<T>(this, r.id, epoch_), r};
 }
@@ -276,6 +288,23 @@ Node<T> Tape<T>::node(std::uint32_t id) const {
 template <class T>
 void Tape<T>::rewind(Mark m) {
   if (m.size > count_) throw std::logic_error("rewind: mark is past the end of the tape");
+  if (m.size == 0) {  // clear(): every training step's, so without the searches below
+    count_ = 0;
+    arena_.rewind(m.arena);
+    walked_ = false;
+    ++epoch_;
+    floors_.clear();
+    floors_.emplace_back(epoch_, 0);
+    tensors_.clear();
+    labels_.clear();
+    custom_.clear();
+    names_.clear();
+    have_output_ = false;
+    order_ready_ = false;
+    reverse_order_.clear();
+    if (capacity_) adj_[0] = T(0);
+    return;
+  }
   count_ = m.size;
   arena_.rewind(m.arena);
   if (m.size == 0) walked_ = false;
