@@ -107,15 +107,15 @@ template <class T> void run_forward(Tape<T>& tape, Var<T> v);
 template <class Def, class T>
 [[gnu::always_inline]] inline Var<T> record_unary(Var<T> a, Attr attr = {}) {
   if constexpr (Def::compact) {
-    Tape<T>& tape = a.tape();
-    if (tape.fresh(a)) [[likely]] {
-      const std::uint32_t m = tape.meta(a);
-      if (m & Tape<T>::kSlot) [[likely]] {
-        const T x = tape.slot_value(a);
-        const T y = Def::template f<T>(x, attr);
-        return tape.push_scalar(Def::code, y, Def::template df<T>(x, y, attr), a.id() + 1,
-                                static_cast<T>(attr.p), 0, m & Tape<T>::kNeedsGrad);
-      }
+    // A live scalar slot: its stamp is the tape's epoch, give or take kNeeds.
+    Tape<T>* tape = a.tape_ptr();
+    const std::uint32_t sa = a.stamp();
+    if (tape && (sa & ~Var<T>::kNeeds) == tape->epoch()) [[likely]] {
+      const T x = tape->slot_value(a);
+      const T y = Def::template f<T>(x, attr);
+      return tape->push_scalar(Def::code, y, Def::template df<T>(x, y, attr), a.id() + 1,
+                               static_cast<T>(attr.p), 0,
+                               sa & Var<T>::kNeeds ? Tape<T>::kNeedsGrad : 0u);
     }
   }
   return detail::record_unary_tensor(Def::code, a, attr);
@@ -124,16 +124,15 @@ template <class Def, class T>
 /// Records an elementwise binary op; two (1, 1) values inline to a scalar record.
 template <class Def, class T>
 [[gnu::always_inline]] inline Var<T> record_binary(Var<T> a, Var<T> b) {
-  Tape<T>& tape = a.tape();
-  if (tape.fresh(a) && tape.fresh(b)) [[likely]] {
-    const std::uint32_t ma = tape.meta(a), mb = tape.meta(b);
-    if (ma & mb & Tape<T>::kSlot) [[likely]] {
-      const T x = tape.slot_value(a), y = tape.slot_value(b);
-      const T z = Def::template f<T>(x, y);
-      return tape.push_scalar(Def::code, z, Def::template da<T>(x, y, z), a.id() + 1,
-                              Def::template db<T>(x, y, z), b.id() + 1,
-                              (ma | mb) & Tape<T>::kNeedsGrad);
-    }
+  Tape<T>* tape = a.tape_ptr();
+  const std::uint32_t sa = a.stamp(), sb = b.stamp();
+  if (tape && b.tape_ptr() == tape && ((sa | sb) & ~Var<T>::kNeeds) == tape->epoch() &&
+      ((sa & sb) & ~Var<T>::kNeeds) == tape->epoch()) [[likely]] {
+    const T x = tape->slot_value(a), y = tape->slot_value(b);
+    const T z = Def::template f<T>(x, y);
+    return tape->push_scalar(Def::code, z, Def::template da<T>(x, y, z), a.id() + 1,
+                             Def::template db<T>(x, y, z), b.id() + 1,
+                             (sa | sb) & Var<T>::kNeeds ? Tape<T>::kNeedsGrad : 0u);
   }
   return detail::record_binary_tensor(Def::code, a, b);
 }

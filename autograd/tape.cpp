@@ -66,9 +66,10 @@ bool Var<T>::requires_grad() const {
 
 template <class T>
 void Tape<T>::check_old(Var<T> v, std::string_view op) const {
-  if (v.tape_ == this && v.epoch_ < epoch_ && v.id_ < count_) {
+  const std::uint32_t epoch = v.epoch_ & Var<T>::kEpochMask;
+  if (v.tape_ == this && epoch < epoch_ && v.id_ < count_) {
     // Live if every rewind since the handle was made kept its record.
-    auto it = std::upper_bound(floors_.begin(), floors_.end(), v.epoch_,
+    auto it = std::upper_bound(floors_.begin(), floors_.end(), epoch,
                                [](std::uint32_t e, const auto& f) { return e < f.first; });
     if (it != floors_.end() && v.id_ < it->second) return;
   }
@@ -170,7 +171,7 @@ Var<T> Tape<T>::leaf(TensorView<T> value, Role role, bool needs_grad) {
   r.shape = value.shape;
   r.value = v;
   r.grad = g;
-  return Var<T>(this, r.id, epoch_);
+  return handle(r.id);
 }
 
 template <class T>
@@ -181,7 +182,7 @@ Var<T> Tape<T>::parameter(Parameter<T>& p) {
   r.value = p.value.data();
   r.grad = p.grad.data();
   if (naming_) r.source = &p;  // its name, read when a dump asks
-  return Var<T>(this, r.id, epoch_);
+  return handle(r.id);
 }
 
 template <class T>
@@ -230,7 +231,7 @@ typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list
     r.gx[i] = gx[i];
     r.sx[i] = sx[i];
   }
-  return {Var<T>(this, r.id, epoch_), r};
+  return {handle(r.id), r};
 }
 
 template <class T>
@@ -286,13 +287,20 @@ Node<T> Tape<T>::node(std::uint32_t id) const {
 }
 
 template <class T>
+void Tape<T>::next_epoch() {
+  // Epochs wrap after 2^30 rewinds; older handles then count as stale.
+  epoch_ = (epoch_ + 1) & Var<T>::kEpochMask;
+  if (epoch_ == 0) floors_.clear();
+}
+
+template <class T>
 void Tape<T>::rewind(Mark m) {
   if (m.size > count_) throw std::logic_error("rewind: mark is past the end of the tape");
   if (m.size == 0) {  // clear(): every training step's, so without the searches below
     count_ = 0;
     arena_.rewind(m.arena);
     walked_ = false;
-    ++epoch_;
+    next_epoch();
     floors_.clear();
     floors_.emplace_back(epoch_, 0);
     tensors_.clear();
@@ -308,7 +316,7 @@ void Tape<T>::rewind(Mark m) {
   count_ = m.size;
   arena_.rewind(m.arena);
   if (m.size == 0) walked_ = false;
-  ++epoch_;
+  next_epoch();
   while (!floors_.empty() && floors_.back().second >= m.size) floors_.pop_back();
   floors_.emplace_back(epoch_, m.size);
   while (!tensors_.empty() && tensors_.back().id >= m.size) tensors_.pop_back();

@@ -130,9 +130,18 @@ class Var {
   bool requires_grad() const;
   Node<T> node() const;
 
+  // The handle's word of epoch and flags: the epoch it was made in (low 30
+  // bits), whether its record is not a scalar slot, and whether it needs a
+  // gradient. Scalar ops decide their fast path from it alone.
+  static constexpr std::uint32_t kNotSlot = 1u << 31;
+  static constexpr std::uint32_t kNeeds = 1u << 30;
+  static constexpr std::uint32_t kEpochMask = kNeeds - 1;
+  std::uint32_t stamp() const { return epoch_; }
+  Tape<T>* tape_ptr() const { return tape_; }
+
  private:
   friend class Tape<T>;
-  Var(Tape<T>* tape, std::uint32_t id, std::uint32_t epoch) : tape_(tape), id_(id), epoch_(epoch) {}
+  Var(Tape<T>* tape, std::uint32_t id, std::uint32_t stamp) : tape_(tape), id_(id), epoch_(stamp) {}
   [[noreturn]] static void empty_handle();
   Tape<T>* tape_ = nullptr;
   std::uint32_t id_ = 0;
@@ -246,11 +255,15 @@ class Tape {
 
   /// Throws std::logic_error unless `v` is a live handle on this tape.
   void check(Var<T> v, std::string_view op) const {
-    if (v.tape_ != this || v.epoch_ != epoch_) [[unlikely]]
+    if (v.tape_ != this || (v.epoch_ & Var<T>::kEpochMask) != epoch_) [[unlikely]]
       check_old(v, op);
   }
   /// Whether `v` was made on this tape since the last rewind: the fast check.
-  bool fresh(Var<T> v) const { return v.tape_ == this && v.epoch_ == epoch_; }
+  bool fresh(Var<T> v) const {
+    return v.tape_ == this && (v.epoch_ & Var<T>::kEpochMask) == epoch_;
+  }
+  /// The current epoch, as a live handle's stamp carries it.
+  std::uint32_t epoch() const { return epoch_; }
   /// Whether a record keeps its (1, 1) value and adjoint in its slot.
   bool in_slot(std::uint32_t id) const { return meta_[id + 1] & kSlot; }
 
@@ -271,8 +284,9 @@ class Tape {
     } else {
       rec_[s] = {{T(0), T(0)}, {0, 0}};
       meta_[s] = kConstantLeaf | kSlot;
+      return Var<T>(this, s - 1, epoch_);
     }
-    return Var<T>(this, s - 1, epoch_);
+    return Var<T>(this, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
   }
   /// Slot metadata of a live handle's record, for the scalar fast path.
   std::uint32_t meta(Var<T> v) const { return meta_[v.id_ + 1]; }
@@ -344,14 +358,21 @@ class Tape {
     adj_[s] = T(0);
     rec_[s] = {{T(0), T(0)}, {0, 0}};
     meta_[s] = (static_cast<std::uint32_t>(role) << kRoleShift) | needs | kSlot;
-    return Var<T>(this, s - 1, epoch_);
+    return Var<T>(this, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
   }
   Var<T> leaf(TensorView<T> value, Role role, bool needs_grad);
+  // The handle of record id, stamped with its slot and gradient flags.
+  Var<T> handle(std::uint32_t id) const {
+    const std::uint32_t m = meta_[id + 1];
+    return Var<T>(const_cast<Tape*>(this), id,
+                  epoch_ | (m & kSlot ? 0u : Var<T>::kNotSlot) | (m & kNeedsGrad ? Var<T>::kNeeds : 0u));
+  }
   // Appends a tensor record's slot; returns its id.
   // Appends a tensor record and its slot; the caller fills the record in.
   // Without history its slot says leaf, whatever op computed it.
   TensorRecord<T>& push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history = true);
   void grow();
+  void next_epoch();
   void run_backward(std::uint32_t out);
   void run_tensor_rule(const TensorRecord<T>& r);
   [[noreturn]] void reject(Var<T> v, std::string_view op) const;
@@ -402,17 +423,15 @@ class Tape {
 // Scalar mode reads many gradients and values: a live (1, 1) record's are one load.
 template <class T>
 inline TensorView<T> Var<T>::grad() const {
-  if (tape_ && tape_->fresh(*this)) [[likely]] {
-    constexpr std::uint32_t want = Tape<T>::kSlot | Tape<T>::kNeedsGrad;
-    if ((tape_->meta(*this) & (want | Tape<T>::kTensor)) == want)
-      return {tape_->grad_ptr(id_), {1, 1}};
-  }
+  // a live scalar slot that needs a gradient
+  if (tape_ && epoch_ == (tape_->epoch() | kNeeds)) [[likely]]
+    return {tape_->grad_ptr(id_), {1, 1}};
   return grad_checked();
 }
 
 template <class T>
 inline T Var<T>::item() const {
-  if (tape_ && tape_->fresh(*this) && (tape_->meta(*this) & Tape<T>::kSlot)) [[likely]]
+  if (tape_ && (epoch_ & ~kNeeds) == tape_->epoch()) [[likely]]  // a live scalar slot
     return tape_->slot_value(*this);
   return item_checked();
 }
