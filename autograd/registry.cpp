@@ -129,15 +129,6 @@ void run_rule(Tape<T>& tape, const TensorRecord<T>& r) {
 }
 
 template <class T>
-Var<T> record_unary_tensor(Op op, Var<T> a, Attr attr) {
-  Tape<T>& tape = a.tape();
-  tape.check(a, op_name(op));
-  const Var<T> v = tape.push(op, tape.shape(a.id()), {a}, attr).var;
-  run_forward(tape, v);
-  return v;
-}
-
-template <class T>
 Var<T> record_binary_tensor(Op op, Var<T> a, Var<T> b) {
   const std::string_view name = op_name(op);
   Tape<T>& tape = a.tape();
@@ -152,7 +143,6 @@ Var<T> record_binary_tensor(Op op, Var<T> a, Var<T> b) {
 #define TAPEGRAD_INSTANTIATE(T)                                          \
   template void run_forward(Tape<T>&, Var<T>);                           \
   template void run_rule(Tape<T>&, const TensorRecord<T>&);              \
-  template Var<T> record_unary_tensor(Op, Var<T>, Attr);                 \
   template Var<T> record_binary_tensor(Op, Var<T>, Var<T>);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)

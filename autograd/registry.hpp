@@ -98,7 +98,6 @@ namespace detail {
 // The vectorised float sigmoid (activation kernels; registry.cpp).
 void sigmoid_float(const float* z, float* a, std::size_t size);
 // Out-of-line tensor paths (registry.cpp): check, record, run the forward.
-template <class T> Var<T> record_unary_tensor(Op op, Var<T> a, Attr attr);
 template <class T> Var<T> record_binary_tensor(Op op, Var<T> a, Var<T> b);
 template <class T> void run_forward(Tape<T>& tape, Var<T> v);
 }  // namespace detail
@@ -118,7 +117,17 @@ template <class Def, class T>
                                sa & Var<T>::kNeeds ? Tape<T>::kNeedsGrad : 0u);
     }
   }
-  return detail::record_unary_tensor(Def::code, a, attr);
+  // A tensor: one record, and f mapped over it here (the activation of a
+  // small layer costs less than a call through the table).
+  Tape<T>& tape = a.tape();
+  tape.check(a, Def::text.name);
+  auto [v, r] = tape.push(Def::code, tape.shape(a.id()), {a}, attr);
+  const std::size_t n = r.shape.size();
+  if constexpr (requires { Def::map(r.x[0], r.value, n, attr); })
+    Def::map(r.x[0], r.value, n, attr);
+  else
+    for (std::size_t k = 0; k < n; ++k) r.value[k] = Def::template f<T>(r.x[0][k], attr);
+  return v;
 }
 
 /// Records an elementwise binary op; two (1, 1) values inline to a scalar record.
@@ -151,10 +160,14 @@ Var<T> record_tensor(std::initializer_list<Var<T>> inputs, Attr attr = {},
   const Shape shape = Def::shape(shapes, attr);
   std::size_t aux = 0;
   if constexpr (requires { Def::aux_size(shape, shapes); }) aux = Def::aux_size(shape, shapes);
-  auto pushed = tape.push(Def::code, shape, inputs, attr, aux);
-  pushed.record.reduction = reduction;
-  detail::run_forward(tape, pushed.var);
-  return pushed.var;
+  auto [v, r] = tape.push(Def::code, shape, inputs, attr, aux);
+  r.reduction = reduction;
+  // The forward runs here, inline: a small layer's whole op is a few dozen
+  // multiply-adds, less than a call through the table would cost.
+  Call<T> c{r, tape, {r.x[0], r.x[1], r.x[2]}, {r.gx[0], r.gx[1], r.gx[2]}, {r.sx[0], r.sx[1], r.sx[2]},
+            r.value, r.grad, r.shape, r.attr, r.reduction};
+  Def::template forward<T>(c);
+  return v;
 }
 
 namespace ops {
