@@ -17,8 +17,9 @@
 //
 // Scalars take an inline path: a (1, 1) elementwise op computes f and its
 // partials here, in the caller, and appends one compact record
-// (Tape::push_scalar). Everything else goes through the out-of-line tensor
-// path in registry.cpp, which runs the same f and df over each element.
+// (Tape::push_scalar). A tensor op appends a tensor record and runs its
+// forward where it is recorded; its backward, and binary ops' broadcasting
+// forward, come from the tables in registry.cpp, built from the same entries.
 #pragma once
 
 #include <algorithm>
