@@ -188,50 +188,53 @@ Var<T> Tape<T>::parameter(Parameter<T>& p) {
 template <class T>
 typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list<Var<T>> inputs,
                                        Attr attr, std::size_t aux_size) {
-  // Room first, so the inputs' slot pointers resolved here stay put.
+  // Every field written once: this is most of a small tensor op's cost.
   if (count_ + 1 >= capacity_) grow();
-  const T* x[3] = {nullptr, nullptr, nullptr};
-  T* gx[3] = {nullptr, nullptr, nullptr};
-  Shape sx[3];
-  std::uint32_t in[3] = {0, 0, 0};
+  const std::uint32_t s = ++count_;
+  const auto index = static_cast<std::uint32_t>(tensors_.size());
+  TensorRecord<T>& r = tensors_.emplace_back(typename TensorRecord<T>::Unset{});
   std::uint32_t needs = 0;
   int k = 0;
   for (const Var<T>& v : inputs) {
-    in[k] = v.id_;
-    resolve(v.id_, x[k], gx[k], sx[k]);
-    if (gx[k]) needs = kNeedsGrad;
+    r.in[k] = v.id_;
+    resolve(v.id_, r.x[k], r.gx[k], r.sx[k]);
+    if (r.gx[k]) needs = kNeedsGrad;
     ++k;
   }
-  const bool slot = shape.is_scalar();
-  T* value = slot ? nullptr : arena_.allocate(shape.size());
-  T* aux = aux_size ? arena_.allocate(aux_size) : nullptr;
-  T* grad = nullptr;
-  if (!recording_) [[unlikely]] {
-    needs = 0;
-  } else if (needs && !slot) {
-    grad = arena_.allocate(shape.size());
-    std::fill_n(grad, shape.size(), T(0));
+  r.inputs = static_cast<std::uint8_t>(k);
+  for (; k < 3; ++k) {
+    r.in[k] = 0;
+    r.x[k] = nullptr;
+    r.gx[k] = nullptr;
   }
   // The op and its inputs are kept even when not recording: forward reads them.
-  TensorRecord<T>& r = push_tensor_slot(op, recording_ ? Role::intermediate : Role::constant,
-                                        needs | (slot ? kSlot : 0), recording_);
-  r.shape = shape;
+  if (!recording_) [[unlikely]] needs = 0;
+  const bool slot = shape.is_scalar();
+  const std::size_t size = shape.size();
+  r.value = slot ? val_.get() + s : arena_.allocate(size);
+  r.grad = nullptr;
+  if (needs) {
+    if (slot) {
+      r.grad = adj_.get() + s;
+    } else {
+      r.grad = arena_.allocate(size);
+      std::fill_n(r.grad, size, T(0));
+    }
+  }
+  r.aux = aux_size ? arena_.allocate(aux_size) : nullptr;
+  r.source = nullptr;
   r.attr = attr;
-  if (slot) {
-    value = val_.get() + r.id + 1;
-    if (needs) grad = adj_.get() + r.id + 1;
-  }
-  r.value = value;
-  r.grad = grad;
-  r.aux = aux;
-  r.inputs = static_cast<std::uint8_t>(k);
-  for (int i = 0; i < k; ++i) {
-    r.in[i] = in[i];
-    r.x[i] = x[i];
-    r.gx[i] = gx[i];
-    r.sx[i] = sx[i];
-  }
-  return {handle(r.id), r};
+  r.id = s - 1;
+  r.shape = shape;
+  r.op = op;
+  r.role = recording_ ? Role::intermediate : Role::constant;
+  r.reduction = Reduction::mean;
+  val_[s] = adj_[s] = T(0);
+  rec_[s] = {{T(0), T(0)}, {index, 0}};
+  meta_[s] = (recording_ ? static_cast<std::uint32_t>(op) : 0u) |
+             (static_cast<std::uint32_t>(r.role) << kRoleShift) | needs | (slot ? kSlot : 0u) | kTensor;
+  return {Var<T>(this, s - 1, epoch_ | (slot ? 0u : Var<T>::kNotSlot) | (needs ? Var<T>::kNeeds : 0u)),
+          r};
 }
 
 template <class T>
