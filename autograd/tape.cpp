@@ -28,7 +28,7 @@ Node<T> Var<T>::node() const {
 }
 
 template <class T>
-Shape Var<T>::shape() const {
+Shape Var<T>::shape_checked() const {
   tape().check(*this, "var");
   return tape_->shape(id_);
 }

@@ -127,6 +127,7 @@ class Var {
   T item() const;
   TensorView<T> grad_checked() const;
   T item_checked() const;
+  Shape shape_checked() const;
   bool requires_grad() const;
   Node<T> node() const;
 
@@ -419,6 +420,13 @@ class Tape {
   // next one zero them again.
   bool walked_ = false;
 };
+
+template <class T>
+inline Shape Var<T>::shape() const {
+  if (tape_ && (epoch_ & kEpochMask) == tape_->epoch()) [[likely]]
+    return epoch_ & kNotSlot ? tape_->shape(id_) : Shape{1, 1};
+  return shape_checked();
+}
 
 // Scalar mode reads many gradients and values: a live (1, 1) record's are one load.
 template <class T>

@@ -33,13 +33,14 @@ struct Options {
 
 const char* kUsage =
     "usage: tapegrad_bench [--quick] [--only W1,W2,...] [--reps N]\n"
-    "       tapegrad_bench --profile W1|W2|W3|W4|W5 [--seconds S]\n"
+    "       tapegrad_bench --profile W1|W1nn|W2|W3|W4|W5 [--seconds S]\n"
     "  Runs W1-W5 (and the gemm peak) for tapegrad and every reference built in,\n"
     "  interleaved, and prints tables of medians, ratios and targets.\n"
     "  --quick    few short repetitions (a smoke test; numbers are rough)\n"
     "  --only     run only these workloads (GEMM, W1, W2, W3, W4, W5)\n"
     "  --reps N   timed repetitions per contender (default 15)\n"
-    "  --profile  only tapegrad's steps on one workload for S seconds (default 5),\n"
+    "  --profile  only tapegrad's steps on one workload for S seconds (default 5;\n"
+    "             W1nn: W1 through nn::Mlp, nn::loss, nn::Sgd),\n"
     "             nothing else, to run under perf record or valgrind --tool=callgrind\n";
 
 Options parse(int argc, char** argv) {
@@ -163,9 +164,10 @@ int profile(const Options& o) {
   if (o.profile == "W2") mlp = w2_problem();
   if (o.profile == "W3") mlp = w3_problem();
   if (o.profile == "W1" || o.profile == "W2" || o.profile == "W3") runner = tapegrad_mlp(mlp);
+  if (o.profile == "W1nn") runner = tapegrad_nn_w1(mlp = w1_problem());
   if (o.profile == "W4") runner = tapegrad_seed(seed = w4_problem());
   if (o.profile == "W5") runner = tapegrad_rosenbrock(rosen = w5_problem());
-  if (!runner) throw std::invalid_argument("--profile needs W1, W2, W3, W4 or W5");
+  if (!runner) throw std::invalid_argument("--profile needs W1, W1nn, W2, W3, W4 or W5");
   const auto start = std::chrono::steady_clock::now();
   std::size_t steps = 0;
   double elapsed = 0;
