@@ -16,7 +16,9 @@ std::string blas_report();
 /// ones. When that happened on a CPU with AVX-512 (or AVX2 + FMA) and
 /// OPENBLAS_CORETYPE is unset, this re-executes the program with
 /// OPENBLAS_CORETYPE=SkylakeX (or Haswell); every OpenBLAS copy in the process,
-/// LibTorch's included, reads it. Returns only if nothing had to change.
+/// LibTorch's included, reads it. It also sets OPENBLAS_THREAD_TIMEOUT=4 when
+/// unset, so idle workers sleep at once and a 1-thread row uses one core.
+/// Returns only if nothing had to change.
 void exec_with_known_blas_core(char** argv);
 
 }  // namespace bench

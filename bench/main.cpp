@@ -195,6 +195,8 @@ int run(const Options& o) {
         "note: OpenBLAS took this CPU for a Prescott (SSE3 kernels); re-run with "
         "OPENBLAS_CORETYPE={} for every contender\n",
         std::getenv("OPENBLAS_CORETYPE"));
+  fmt::print("OpenBLAS idle workers: OPENBLAS_THREAD_TIMEOUT={} (4: they sleep at once)\n",
+             std::getenv("OPENBLAS_THREAD_TIMEOUT") ? std::getenv("OPENBLAS_THREAD_TIMEOUT") : "unset");
   const std::string torch = torch_version();
   fmt::print("references: {}{}{}\n", torch.empty() ? "LibTorch not built in" : torch,
              adolc_seed(w4_problem(1), true) ? ", ADOL-C" : ", ADOL-C not built in",
