@@ -227,6 +227,28 @@ TEST_CASE("before backward a dump says gradients are not computed yet, after it 
   CHECK(graphviz_accepts(after, "after"));
 }
 
+TEST_CASE("dumps draw each op with its registry label, numbers and input labels") {
+  Tape<double> tape;
+  auto x = tape.variable(Tensor<double>{{0.5, -2.0, 3.0}});
+  auto c = clamp(x, -1.0, 2.0);
+  auto l = leaky_relu(c, 0.2);
+  auto p = pow(l, 3.0);
+  auto m = maximum(p, tape.constant(Tensor<double>{{0.0, 0.1, 0.2}}));
+  auto L = sum(m);
+  tape.backward(L);
+  const std::string dot = to_dot(tape, L);
+  CHECK(dot.find("clamp [-1, 2]") != std::string::npos);
+  CHECK(dot.find("leaky_relu 0.2") != std::string::npos);
+  CHECK(dot.find("pow 3") != std::string::npos);
+  CHECK(dot.find(">max<") != std::string::npos);
+  CHECK(dot.find("[label=\"a\", fontsize=9]") != std::string::npos);  // maximum's inputs
+  const json j = json::parse(to_json(tape, L));
+  std::vector<std::string> ops;
+  for (const auto& n : j["nodes"]) ops.push_back(n["op"]);
+  CHECK(ops == std::vector<std::string>{"leaf", "clamp", "leaky_relu", "pow", "leaf", "maximum", "sum"});
+  CHECK(graphviz_accepts(dot, "registry_labels"));
+}
+
 TEST_CASE("any name gives valid DOT and survives the JSON dump") {
   // Each name, and how its label must show it.
   const std::vector<std::pair<std::string, std::string>> names{

@@ -124,6 +124,27 @@ TEST_CASE("formulas use the seed's notation with the local derivative's numbers"
   CHECK((*aff)["contributions"][1]["formula"] == "g^[1b] = column sums of g^[1z]");
 }
 
+TEST_CASE("the page shows each op's chain rule from its registry entry, scalar records too") {
+  Tape<double> tape;
+  auto z = tape.variable(-0.5);
+  tape.set_name(z, "z^[1]", 1);
+  auto a = leaky_relu(z, 0.2);  // a scalar record: its partial was computed when recorded
+  tape.set_name(a, "a^[1]", 1);
+  auto L = a * a;
+  tape.set_name(L, "L");
+  tape.backward(L);
+  const json steps = json::parse(backward_steps_json(tape, L))["steps"];
+  const json* act = nullptr;
+  for (const json& s : steps)
+    if (s["name"] == "a^[1]") act = &s;
+  REQUIRE(act != nullptr);
+  const json& c = (*act)["contributions"][0];
+  CHECK(c["formula"] == "g^[1z] = g'(z^[1]) o g^[1a],   g'(z^[1]) = 1 if z^[1] > 0 else 0.2");
+  CHECK(c["local"][0][0].get<double>() == doctest::Approx(0.2).epsilon(1e-15));
+  CHECK(c["value"][0][0].get<double>() == doctest::Approx(0.2 * 2 * (0.2 * -0.5)).epsilon(1e-15));
+  CHECK(z.grad()[0] == doctest::Approx(0.2 * 2 * (0.2 * -0.5)).epsilon(1e-15));
+}
+
 TEST_CASE("the page is self-contained and survives any name") {
   Tape<double> tape;
   auto x = tape.variable(1.0);
