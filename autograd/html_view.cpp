@@ -35,10 +35,6 @@ json rows_json(const T* data, Shape shape) {
 
 json rows_json(const std::vector<double>& data, Shape shape) { return rows_json(data.data(), shape); }
 
-bool is_loss(Op op) {
-  return op_text(op).inputs[0] == "prediction";
-}
-
 // The chain rule of input k of record n, in the derivation's notation, from
 // the op's registry entry. `g` is the record's gradient name, `gin` the
 // input's; `assign` is "=" for a single flow and "+=" where the input fans out.
@@ -47,7 +43,8 @@ std::string formula(const Tape<T>& tape, const Node<T>& n, int k, const std::str
                     const std::string& gin, std::string_view assign, const std::string& r) {
   auto name = [&](int i) { return i >= 0 && i < n.inputs ? display_name(tape, n.in[i]) : std::string(); };
   const std::string x = name(k);
-  const std::string scale = n.reduction == Reduction::mean && is_loss(n.op) ? " / m" : "";
+  // Only losses' rules say {scale}; for the others it goes unused.
+  const std::string scale = n.reduction == Reduction::mean ? " / m" : "";
   const std::string_view rule = op_text(n.op).rules[static_cast<std::size_t>(k)];
   return fmt::format(fmt::runtime(rule.empty() ? "{gin} {assign} d{r}/d{x} . {g}" : rule),
                      fmt::arg("gin", gin), fmt::arg("assign", assign), fmt::arg("g", g),

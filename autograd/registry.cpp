@@ -40,12 +40,6 @@ void for_broadcast(Shape out, Shape sa, Shape sb, F f) {
       f(i * out.cols + j, bindex(sa, i, j), bindex(sb, i, j));
 }
 
-template <class T>
-Call<T> make_call(Tape<T>& tape, const TensorRecord<T>& r) {
-  return Call<T>{r,       tape,    {r.x[0], r.x[1], r.x[2]}, {r.gx[0], r.gx[1], r.gx[2]},
-                 {r.sx[0], r.sx[1], r.sx[2]}, r.value, r.grad, r.shape, r.attr, r.reduction};
-}
-
 template <class Def, class T>
 void forward_of(Call<T>& c) {
   if constexpr (Def::kind == OpKind::unary) {
@@ -118,13 +112,13 @@ namespace detail {
 template <class T>
 void run_forward(Tape<T>& tape, Var<T> v) {
   const TensorRecord<T>& r = tape.tensor_of(v.id());
-  Call<T> c = make_call(tape, r);
+  Call<T> c = Call<T>::of(tape, r);
   forwards<T>[static_cast<std::size_t>(r.op)](c);
 }
 
 template <class T>
 void run_rule(Tape<T>& tape, const TensorRecord<T>& r) {
-  Call<T> c = make_call(tape, r);
+  Call<T> c = Call<T>::of(tape, r);
   backwards<T>[static_cast<std::size_t>(r.op)](c);
 }
 

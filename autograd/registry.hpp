@@ -85,6 +85,12 @@ struct Call {
   Shape shape;
   const Attr& attr;
   Reduction reduction;
+
+  /// Tensor record `r`'s inputs and output, as its kernels see them.
+  static Call of(Tape<T>& tape, const TensorRecord<T>& r) {
+    return {r,       tape,    {r.x[0], r.x[1], r.x[2]}, {r.gx[0], r.gx[1], r.gx[2]},
+            {r.sx[0], r.sx[1], r.sx[2]}, r.value, r.grad, r.shape, r.attr, r.reduction};
+  }
 };
 
 /// The sigmoid of one number, stable for any sign of z.
@@ -165,8 +171,7 @@ Var<T> record_tensor(std::initializer_list<Var<T>> inputs, Attr attr = {},
   r.reduction = reduction;
   // The forward runs here, inline: a small layer's whole op is a few dozen
   // multiply-adds, less than a call through the table would cost.
-  Call<T> c{r, tape, {r.x[0], r.x[1], r.x[2]}, {r.gx[0], r.gx[1], r.gx[2]}, {r.sx[0], r.sx[1], r.sx[2]},
-            r.value, r.grad, r.shape, r.attr, r.reduction};
+  Call<T> c = Call<T>::of(tape, r);
   Def::template forward<T>(c);
   return v;
 }

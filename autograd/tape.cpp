@@ -132,10 +132,9 @@ template <class T>
 TensorRecord<T>& Tape<T>::push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history) {
   if (count_ + 1 >= capacity_) grow();
   const std::uint32_t s = ++count_;
-  val_[s] = adj_[s] = T(0);
-  rec_[s] = {{T(0), T(0)}, {static_cast<std::uint32_t>(tensors_.size()), 0}};
-  meta_[s] = (history ? static_cast<std::uint32_t>(op) : 0u) |
-             (static_cast<std::uint32_t>(role) << kRoleShift) | flags | kTensor;
+  set_tensor_slot(s, static_cast<std::uint32_t>(tensors_.size()),
+                  (history ? static_cast<std::uint32_t>(op) : 0u) |
+                      (static_cast<std::uint32_t>(role) << kRoleShift) | flags);
   TensorRecord<T>& r = tensors_.emplace_back(typename TensorRecord<T>::Unset{});
   r.value = r.grad = r.aux = nullptr;
   for (int k = 0; k < 3; ++k) {
@@ -229,10 +228,9 @@ typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list
   r.op = op;
   r.role = recording_ ? Role::intermediate : Role::constant;
   r.reduction = Reduction::mean;
-  val_[s] = adj_[s] = T(0);
-  rec_[s] = {{T(0), T(0)}, {index, 0}};
-  meta_[s] = (recording_ ? static_cast<std::uint32_t>(op) : 0u) |
-             (static_cast<std::uint32_t>(r.role) << kRoleShift) | needs | (slot ? kSlot : 0u) | kTensor;
+  set_tensor_slot(s, index,
+                  (recording_ ? static_cast<std::uint32_t>(op) : 0u) |
+                      (static_cast<std::uint32_t>(r.role) << kRoleShift) | needs | (slot ? kSlot : 0u));
   return {Var<T>(this, s - 1, epoch_ | (slot ? 0u : Var<T>::kNotSlot) | (needs ? Var<T>::kNeeds : 0u)),
           r};
 }

@@ -74,8 +74,8 @@ struct TensorRecord {
   Role role;
   Reduction reduction;
 
-  // Every field is set by Tape::push_tensor_slot: a zero-filled start (a
-  // 150-byte memset) costs more than a small op's whole forward.
+  // Every field is set by Tape::push or Tape::push_tensor_slot: a zero-filled
+  // start (a 150-byte memset) costs more than a small op's whole forward.
   struct Unset {};
   explicit TensorRecord(Unset) {}
 };
@@ -259,14 +259,8 @@ class Tape {
     if (v.tape_ != this || (v.epoch_ & Var<T>::kEpochMask) != epoch_) [[unlikely]]
       check_old(v, op);
   }
-  /// Whether `v` was made on this tape since the last rewind: the fast check.
-  bool fresh(Var<T> v) const {
-    return v.tape_ == this && (v.epoch_ & Var<T>::kEpochMask) == epoch_;
-  }
   /// The current epoch, as a live handle's stamp carries it.
   std::uint32_t epoch() const { return epoch_; }
-  /// Whether a record keeps its (1, 1) value and adjoint in its slot.
-  bool in_slot(std::uint32_t id) const { return meta_[id + 1] & kSlot; }
 
   // For op implementations (autograd/registry.hpp): append records.
 
@@ -289,8 +283,6 @@ class Tape {
     }
     return Var<T>(this, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
   }
-  /// Slot metadata of a live handle's record, for the scalar fast path.
-  std::uint32_t meta(Var<T> v) const { return meta_[v.id_ + 1]; }
   T slot_value(Var<T> v) const { return val_[v.id_ + 1]; }
   static constexpr std::uint32_t kNeedsGrad = 1u << 11;
   static constexpr std::uint32_t kSlot = 1u << 12;
@@ -369,6 +361,12 @@ class Tape {
                   epoch_ | (m & kSlot ? 0u : Var<T>::kNotSlot) | (m & kNeedsGrad ? Var<T>::kNeeds : 0u));
   }
   // Appends a tensor record's slot; returns its id.
+  // A tensor record's slot: no value of its own, the record's index, its flags.
+  void set_tensor_slot(std::uint32_t s, std::uint32_t index, std::uint32_t flags) {
+    val_[s] = adj_[s] = T(0);
+    rec_[s] = {{T(0), T(0)}, {index, 0}};
+    meta_[s] = flags | kTensor;
+  }
   // Appends a tensor record and its slot; the caller fills the record in.
   // Without history its slot says leaf, whatever op computed it.
   TensorRecord<T>& push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history = true);
