@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "io/csv.hpp"
 #include "nn/nn.hpp"
 
 namespace examples {
@@ -25,10 +26,10 @@ struct ClassificationData {
 
 /// Reads `dir/file` (last column = label), splits off 25% for testing (shuffled by `seed`) and
 /// standardises with the training part's mean and deviation. With `classes` > 0 the labels
-/// become one-hot rows (1, classes); with 0 they stay one column. Throws nn::CsvError on bad data.
+/// become one-hot rows (1, classes); with 0 they stay one column. Throws io::CsvError on bad data.
 inline ClassificationData load_classification(const std::string& dir, const std::string& file, std::uint64_t seed,
                                               std::uint32_t classes = 0) {
-  const auto table = tapegrad::nn::read_csv(std::filesystem::path(dir) / file);
+  const auto table = tapegrad::io::read_csv(std::filesystem::path(dir) / file);
   const auto split = tapegrad::nn::train_test_split(
       tapegrad::nn::split_features_labels<double>(table.values), 0.25, seed);
   const auto scaler = tapegrad::nn::Standardizer<double>::fit(split.train.x);  // fit on train only

@@ -8,6 +8,7 @@
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
 #include "nn/scalar_network.hpp"
+#include "io/model_io.hpp"
 
 namespace tapegrad::nn {
 
@@ -53,18 +54,18 @@ std::map<std::string, Tensor<double>> hand_gradient_names(const HandGradients<do
   return names;
 }
 
-void write_backprop_view(const ModelSpec& spec, const std::filesystem::path& html,
+void write_backprop_view(const io::ModelSpec& spec, const std::filesystem::path& html,
                          const BackpropViewOptions& options,
                          const std::filesystem::path& expected) {
   if (!spec.x || !spec.y || !spec.loss)
-    throw ModelFormatError("view: the model file needs x, y and a loss to run backward");
-  Mlp<double> net = Mlp<double>::from_spec(spec);
+    throw io::ModelFormatError("view: the model file needs x, y and a loss to run backward");
+  Mlp<double> net = io::to_mlp<double>(spec);
   Tape<double> tape;
   Var<double> L;
   Tensor<double> x = *spec.x, y = *spec.y;
   if (options.scalar) {
     if (options.sample >= x.rows())
-      throw ModelFormatError(fmt::format("view: sample {} is out of range; x has {} rows",
+      throw io::ModelFormatError(fmt::format("view: sample {} is out of range; x has {} rows",
                                          options.sample, x.rows()));
     x = row_of(*spec.x, options.sample);
     y = row_of(*spec.y, options.sample);

@@ -8,7 +8,7 @@
 #include "autograd/html_view.hpp"
 #include "autograd/tensor.hpp"
 #include "nn/hand_backprop.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 
 namespace tapegrad::nn {
 
@@ -30,7 +30,7 @@ struct BackpropViewOptions {
 /// derivation's gradients beside each step. If `expected` is not empty, also
 /// writes the engine's gradient of each step there (engine_gradients_json).
 /// Throws ModelFormatError if the model lacks data or a loss.
-void write_backprop_view(const ModelSpec& spec, const std::filesystem::path& html,
+void write_backprop_view(const io::ModelSpec& spec, const std::filesystem::path& html,
                          const BackpropViewOptions& options = {},
                          const std::filesystem::path& expected = {});
 

@@ -7,6 +7,7 @@
 
 #include "autograd/tape.hpp"
 #include "nn/losses.hpp"
+#include "io/model_io.hpp"
 
 namespace tapegrad::nn {
 
@@ -76,10 +77,10 @@ CheckReport check_gradients(Mlp<double>& net, const Tensor<double>& x, const Ten
   return report;
 }
 
-CheckReport check_gradients(const ModelSpec& spec, const CheckOptions& options) {
+CheckReport check_gradients(const io::ModelSpec& spec, const CheckOptions& options) {
   if (!spec.x || !spec.y || !spec.loss)
     throw std::invalid_argument("check: the model needs x, y and a loss to be checked");
-  Mlp<double> net = Mlp<double>::from_spec(spec);
+  Mlp<double> net = io::to_mlp<double>(spec);
   return check_gradients(net, *spec.x, *spec.y, *spec.loss, spec.reduction, options);
 }
 

@@ -10,7 +10,7 @@
 #include "autograd/tensor.hpp"
 #include "nn/hand_backprop.hpp"
 #include "nn/mlp.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 
 namespace tapegrad::nn {
 
@@ -66,7 +66,7 @@ CheckReport check_gradients(Mlp<double>& net, const Tensor<double>& x, const Ten
                             const CheckOptions& options = {});
 
 /// The same for a model file's contents, which must hold x, y and a loss.
-CheckReport check_gradients(const ModelSpec& spec, const CheckOptions& options = {});
+CheckReport check_gradients(const io::ModelSpec& spec, const CheckOptions& options = {});
 
 /// The two measures of `Difference` for one pair of arrays of equal size.
 Difference difference(TensorView<double> u, TensorView<double> v);

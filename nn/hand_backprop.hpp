@@ -19,7 +19,7 @@
 #include "autograd/op.hpp"
 #include "autograd/tensor.hpp"
 #include "nn/mlp.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 
 namespace tapegrad::nn {
 

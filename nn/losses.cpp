@@ -9,6 +9,22 @@
 #include "autograd/loss.hpp"
 
 namespace tapegrad::nn {
+
+std::string_view loss_name(LossKind loss) {
+  switch (loss) {
+    case LossKind::bce: return "bce";
+    case LossKind::half_sse: return "half_sse";
+    case LossKind::softmax_ce: return "softmax_ce";
+    case LossKind::mse: return "mse";
+  }
+  return "unknown";
+}
+
+std::optional<LossKind> parse_loss(std::string_view name) {
+  for (auto loss : {LossKind::bce, LossKind::half_sse, LossKind::softmax_ce, LossKind::mse})
+    if (loss_name(loss) == name) return loss;
+  return std::nullopt;
+}
 template <class T>
 void check_targets(LossKind kind, TensorView<T> y) {
   const std::string_view name = loss_name(kind);

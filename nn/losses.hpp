@@ -1,12 +1,22 @@
 // Losses: the loss of a network's output, recorded on the tape in its numerically stable form.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
 #include "autograd/op.hpp"
 #include "autograd/tape.hpp"
 #include "nn/mlp.hpp"
-#include "nn/model_format.hpp"
 
 namespace tapegrad::nn {
+
+/// The losses a network trains on (`loss` below documents each); model files
+/// name them by `loss_name`.
+enum class LossKind : std::uint8_t { bce, half_sse, softmax_ce, mse };
+
+std::string_view loss_name(LossKind loss);
+std::optional<LossKind> parse_loss(std::string_view name);
 
 /// Records L for a network output and targets y (same shape as y_hat, (m, n)):
 ///  - `bce`: -sum_j [y log y_hat + (1 - y) log(1 - y_hat)]. With a sigmoid

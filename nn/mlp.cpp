@@ -150,34 +150,6 @@ Tensor<T> Mlp<T>::predict(TensorView<T> x) const {
   return a;
 }
 
-template <class T>
-ModelSpec Mlp<T>::to_spec() const {
-  ModelSpec spec;
-  spec.layers.reserve(layers_.size());
-  auto to_double = [](const Tensor<T>& t) {
-    Tensor<double> d(t.shape(), 0.0);
-    for (std::size_t k = 0; k < t.size(); ++k) d[k] = static_cast<double>(t[k]);
-    return d;
-  };
-  for (const auto& l : layers_)
-    spec.layers.push_back({to_double(l.W.value), to_double(l.b.value), l.activation});
-  return spec;
-}
-
-template <class T>
-Mlp<T> Mlp<T>::from_spec(const ModelSpec& spec) {
-  auto from_double = [](const Tensor<double>& d) {
-    Tensor<T> t(d.shape(), T(0));
-    for (std::size_t k = 0; k < d.size(); ++k) t[k] = static_cast<T>(d[k]);
-    return t;
-  };
-  Mlp net;
-  net.layers_.reserve(spec.layers.size());
-  for (const auto& l : spec.layers)
-    net.add(Linear<T>(from_double(l.W), from_double(l.b), l.activation));
-  return net;
-}
-
 template class Mlp<float>;
 template class Mlp<double>;
 

@@ -2,13 +2,11 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "nn/linear.hpp"
-#include "nn/model_format.hpp"
 
 namespace tapegrad::nn {
 
@@ -74,15 +72,6 @@ class Mlp {
 
   /// y_hat = a^[L] of x (m, inputs) on plain values, without a tape.
   Tensor<T> predict(TensorView<T> x) const;
-
-  /// The layers as a model-format description (values converted to double).
-  ModelSpec to_spec() const;
-  /// The network a model-format description holds (its layers only).
-  static Mlp from_spec(const ModelSpec& spec);
-  /// Writes the layers as a model file, atomically (a temporary file, then a rename).
-  void save(const std::filesystem::path& path) const;
-  /// Reads a model file's layers; throws ModelFormatError for a bad file.
-  static Mlp load(const std::filesystem::path& path);
 
  private:
   std::vector<Linear<T>> layers_;

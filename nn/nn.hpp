@@ -1,5 +1,5 @@
 // tapegrad's nn layer in one include: layers, MLPs, losses, optimizers, the hand
-// derivation and the check, model files, CSV data.
+// derivation and the check. Model files and CSV data are in io/.
 //
 //   using namespace tapegrad;
 //   nn::Mlp<double> net({4, 3, 2, 1}, nn::Activation::sigmoid, 42);  // the seed's network
@@ -16,14 +16,12 @@
 #include "nn/activation.hpp"
 #include "nn/backprop_view.hpp"
 #include "nn/check.hpp"
-#include "nn/csv.hpp"
 #include "nn/dataset.hpp"
 #include "nn/hand_backprop.hpp"
 #include "nn/init.hpp"
 #include "nn/linear.hpp"
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
-#include "nn/model_format.hpp"
 #include "nn/optimizer.hpp"
 #include "nn/scalar_network.hpp"
 #include "nn/seed_walkthrough.hpp"

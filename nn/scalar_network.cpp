@@ -12,7 +12,7 @@
 namespace tapegrad::nn {
 
 template <class T>
-ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const LayerSpec> layers,
+ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const io::LayerSpec> layers,
                                        TensorView<double> x, TensorView<double> y,
                                        LossKind kind) {
   constexpr std::string_view op = "scalar network";
@@ -21,7 +21,7 @@ ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const LayerSpec>
     fail_shapes(op, "x must be one row with an entry per input of layer 1", "x", x.shape,
                 "W^[1]", layers[0].W.shape());
   for (std::size_t k = 0; k < layers.size(); ++k) {
-    const LayerSpec& l = layers[k];
+    const io::LayerSpec& l = layers[k];
     if (l.b.shape() != Shape{1, l.W.cols()})
       fail_shapes(op, fmt::format("b^[{}] must be (1, columns of W^[{}])", k + 1, k + 1),
                   "W", l.W.shape(), "b", l.b.shape());
@@ -51,7 +51,7 @@ ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const LayerSpec>
     net.a[0].push_back(name(tape.input(TensorView<T>{&v, {1, 1}}), fmt::format("a_{}^[0]", i + 1), 0));
   }
   for (std::size_t k = 1; k <= depth; ++k) {
-    const LayerSpec& l = layers[k - 1];
+    const io::LayerSpec& l = layers[k - 1];
     const int layer = static_cast<int>(k);
     const std::uint32_t in = l.W.rows(), out = l.W.cols();
     for (std::uint32_t i = 0; i < in; ++i)
@@ -118,10 +118,10 @@ ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const LayerSpec>
   return net;
 }
 
-template ScalarNetwork<float> record_scalar_network(Tape<float>&, std::span<const LayerSpec>,
+template ScalarNetwork<float> record_scalar_network(Tape<float>&, std::span<const io::LayerSpec>,
                                                     TensorView<double>, TensorView<double>,
                                                     LossKind);
-template ScalarNetwork<double> record_scalar_network(Tape<double>&, std::span<const LayerSpec>,
+template ScalarNetwork<double> record_scalar_network(Tape<double>&, std::span<const io::LayerSpec>,
                                                      TensorView<double>, TensorView<double>,
                                                      LossKind);
 

@@ -12,7 +12,7 @@
 
 #include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 
 namespace tapegrad::nn {
 
@@ -43,7 +43,7 @@ struct ScalarNetwork {
 /// `W_1,1^[1]`, `b_1^[1]`, `z_1^[1]`, `a_1^[1]`, ..., `y_hat` (or `y_hat_j`), `L`),
 /// with layer numbers set. Throws ShapeError for shapes that do not chain.
 template <class T>
-ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const LayerSpec> layers,
+ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const io::LayerSpec> layers,
                                        TensorView<double> x, TensorView<double> y,
                                        LossKind kind = LossKind::bce);
 

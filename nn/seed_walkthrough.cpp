@@ -15,6 +15,7 @@
 #include "nn/losses.hpp"
 #include "nn/optimizer.hpp"
 #include "nn/scalar_network.hpp"
+#include "io/model_io.hpp"
 
 namespace tapegrad::nn {
 
@@ -38,7 +39,7 @@ namespace {
 void write_graphs(const Tape<double>& tape, Var<double> L, const Mlp<double>& net, const Tensor<double>& x,
                   const Tensor<double>& y, const std::string& dir, std::FILE* out) {
   Tape<double> scalar_tape;
-  const auto scalar = record_scalar_network(scalar_tape, net.to_spec().layers, x, y);
+  const auto scalar = record_scalar_network(scalar_tape, io::to_spec(net).layers, x, y);
   scalar_tape.backward(scalar.loss);
   std::filesystem::create_directories(dir);
   for (const auto& [stem, result] :

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "nn/check.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
 
@@ -24,17 +24,17 @@ struct CheckCommandOptions {
 };
 
 std::string difference_json(const nn::Difference& d) {
-  return fmt::format(R"({{"abs": {}, "rel": {}}})", nn::format_json_number(d.abs),
-                     nn::format_json_number(d.rel));
+  return fmt::format(R"({{"abs": {}, "rel": {}}})", io::format_json_number(d.abs),
+                     io::format_json_number(d.rel));
 }
 
 std::string report_json(const nn::CheckReport& r) {
   std::string out = fmt::format(
       "{{\n  \"passed\": {},\n  \"loss\": {{\"autodiff\": {}, \"hand\": {}}},\n"
       "  \"tolerances\": {{\"hand\": {}, \"fd\": {}, \"eps\": {}}},\n  \"parameters\": [\n",
-      r.passed(), nn::format_json_number(r.loss_autodiff), nn::format_json_number(r.loss_hand),
-      nn::format_json_number(r.options.hand_tolerance),
-      nn::format_json_number(r.options.fd_tolerance), nn::format_json_number(r.options.eps));
+      r.passed(), io::format_json_number(r.loss_autodiff), io::format_json_number(r.loss_hand),
+      io::format_json_number(r.options.hand_tolerance),
+      io::format_json_number(r.options.fd_tolerance), io::format_json_number(r.options.eps));
   for (std::size_t k = 0; k < r.parameters.size(); ++k) {
     const auto& p = r.parameters[k];
     out += fmt::format(
@@ -48,7 +48,7 @@ std::string report_json(const nn::CheckReport& r) {
 }
 
 int run_check(CheckCommandOptions options) {
-  const nn::ModelSpec spec = read_model_with_data(options.model, options.data, "check");
+  const io::ModelSpec spec = read_model_with_data(options.model, options.data, "check");
   if (options.seed_typo) options.check.hand = nn::seed_typo_sigmoid<double>();
   const nn::CheckReport report = nn::check_gradients(spec, options.check);
   if (options.json)

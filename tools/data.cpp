@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "nn/csv.hpp"
+#include "io/csv.hpp"
 #include "nn/dataset.hpp"
 #include "tools/commands.hpp"
 
@@ -13,7 +13,7 @@ namespace tapegrad::tools {
 
 LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs) {
   const std::string source = path.string();
-  const nn::CsvTable table = nn::read_csv(path);
+  const io::CsvTable table = io::read_csv(path);
   if (table.values.rows() == 0) throw InputError(fmt::format("{}: no data rows", source));
   if (table.values.cols() < 2)
     throw InputError(fmt::format("{}: needs feature columns and a label column, but has {} column",
@@ -45,10 +45,10 @@ LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t 
   return out;
 }
 
-nn::ModelSpec read_model_with_data(const std::filesystem::path& model,
+io::ModelSpec read_model_with_data(const std::filesystem::path& model,
                                    const std::optional<std::filesystem::path>& data,
                                    std::string_view command) {
-  nn::ModelSpec spec = nn::read_model(model);
+  io::ModelSpec spec = io::read_model(model);
   const std::string source = model.string();
   if (data) {
     if (!spec.loss)

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "autograd/tensor.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 
 namespace tapegrad::tools {
 
@@ -22,13 +22,13 @@ struct LabelledData {
 /// Reads `path` for a network with `outputs` outputs. With one output the label
 /// is the target and must lie in [0, 1] (0/1 for classes); with more, labels are
 /// class numbers 0..outputs-1, turned into one-hot rows. Throws InputError or
-/// nn::CsvError naming the file and line.
+/// io::CsvError naming the file and line.
 LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs);
 
 /// Reads a model file; with `data`, its x and y come from that CSV instead of
 /// the file (the model must name a loss). Fails, naming the file, if the result
 /// has no batch: commands that compute a loss need one.
-nn::ModelSpec read_model_with_data(const std::filesystem::path& model,
+io::ModelSpec read_model_with_data(const std::filesystem::path& model,
                                    const std::optional<std::filesystem::path>& data,
                                    std::string_view command);
 

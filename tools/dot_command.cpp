@@ -9,11 +9,12 @@
 
 #include "autograd/graph_export.hpp"
 #include "nn/mlp.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 #include "nn/scalar_network.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
 #include "tools/record.hpp"
+#include "io/model_io.hpp"
 
 namespace tapegrad::tools {
 
@@ -37,7 +38,7 @@ Tensor<double> row_of(const Tensor<double>& t, std::uint32_t i) {
 int run_dot(const DotOptions& options) {
   if (options.svg && !options.output)
     throw InputError("dot: --svg needs -o FILE.dot (the SVG is written next to it)");
-  const nn::ModelSpec spec = read_model_with_data(options.model, options.data, "dot");
+  const io::ModelSpec spec = read_model_with_data(options.model, options.data, "dot");
 
   Tape<double> tape;
   Var<double> L;
@@ -50,7 +51,7 @@ int run_dot(const DotOptions& options) {
     const auto y = row_of(*spec.y, options.sample);
     L = nn::record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
   } else {
-    net = nn::Mlp<double>::from_spec(spec);
+    net = io::to_mlp<double>(spec);
     L = record_loss(tape, *net, spec);
   }
   tape.backward(L);

@@ -7,10 +7,11 @@
 #include <fmt/format.h>
 
 #include "nn/mlp.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
 #include "tools/record.hpp"
+#include "io/model_io.hpp"
 
 namespace tapegrad::tools {
 
@@ -22,20 +23,20 @@ struct GradOptions {
 };
 
 int run_grad(const GradOptions& options) {
-  const nn::ModelSpec spec = read_model_with_data(options.model, options.data, "grad");
-  auto net = nn::Mlp<double>::from_spec(spec);
+  const io::ModelSpec spec = read_model_with_data(options.model, options.data, "grad");
+  auto net = io::to_mlp<double>(spec);
   Tape<double> tape;
   const auto L = record_loss(tape, net, spec);
   net.zero_grad();
   tape.backward(L);
 
   // Numbers in shortest round-trip form: reading them back gives the same doubles.
-  std::string out = fmt::format("{{\n  \"loss\": {},\n  \"grads\": [\n", nn::format_json_number(L.item()));
+  std::string out = fmt::format("{{\n  \"loss\": {},\n  \"grads\": [\n", io::format_json_number(L.item()));
   const auto layers = net.layers();
   for (std::size_t k = 0; k < layers.size(); ++k) {
     out += fmt::format("    {{\n      \"W\": {},\n      \"b\": {}\n    }}{}\n",
-                       nn::format_json_rows(layers[k].W.grad, "      "),
-                       nn::format_json_row(layers[k].b.grad.view()),
+                       io::format_json_rows(layers[k].W.grad, "      "),
+                       io::format_json_row(layers[k].b.grad.view()),
                        k + 1 < layers.size() ? "," : "");
   }
   out += "  ]\n}\n";

@@ -5,12 +5,13 @@
 
 #include <fmt/format.h>
 
-#include "nn/csv.hpp"
+#include "io/csv.hpp"
 #include "nn/dataset.hpp"
 #include "nn/mlp.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "io/model_io.hpp"
 
 namespace tapegrad::tools {
 
@@ -32,10 +33,10 @@ std::uint32_t class_of(TensorView<double> y_hat, std::uint32_t i) {
 }
 
 int run_predict(const PredictOptions& o) {
-  const nn::ModelSpec spec = nn::read_model(o.model);
-  const auto net = nn::Mlp<double>::from_spec(spec);
+  const io::ModelSpec spec = io::read_model(o.model);
+  const auto net = io::to_mlp<double>(spec);
   const std::uint32_t inputs = net.inputs();
-  const nn::CsvTable table = nn::read_csv(o.data);
+  const io::CsvTable table = io::read_csv(o.data);
   const std::string source = o.data.string();
   const std::uint32_t cols = table.values.cols();
   if (table.values.rows() == 0) throw InputError(fmt::format("{}: no data rows", source));
@@ -56,7 +57,7 @@ int run_predict(const PredictOptions& o) {
   std::string out;
   for (std::uint32_t i = 0; i < y_hat.rows(); ++i) {
     if (o.scores) {
-      out += nn::format_json_row(y_hat, i);
+      out += io::format_json_row(y_hat, i);
       out += '\n';
     } else {
       out += fmt::format("{}\n", class_of(y_hat, i));

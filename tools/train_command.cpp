@@ -16,10 +16,11 @@
 #include "nn/dataset.hpp"
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 #include "nn/optimizer.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "io/model_io.hpp"
 
 namespace tapegrad::tools {
 
@@ -59,7 +60,7 @@ std::unique_ptr<nn::Optimizer<double>> make_optimizer(const TrainOptions& o,
 // saved model takes the file's raw features: W'_ij = W_ij / s_i and
 // b'_j = b_j - sum_i (mean_i / s_i) W_ij (s_i = 1 for a constant column, which
 // the standardiser only centres).
-void fold_standardizer(nn::LayerSpec& first, const nn::Standardizer<double>& s) {
+void fold_standardizer(io::LayerSpec& first, const nn::Standardizer<double>& s) {
   for (std::uint32_t i = 0; i < first.W.rows(); ++i) {
     const double scale = s.stddev()[i] > 0.0 ? 1.0 / s.stddev()[i] : 1.0;
     for (std::uint32_t j = 0; j < first.W.cols(); ++j) {
@@ -202,7 +203,7 @@ int run_train(const TrainOptions& o) {
   }
 
   if (o.save) {
-    nn::ModelSpec spec = net.to_spec();
+    io::ModelSpec spec = io::to_spec(net);
     fold_standardizer(spec.layers.front(), standardizer);
     spec.loss = loss;
     spec.reduction = Reduction::mean;
@@ -221,7 +222,7 @@ int run_train(const TrainOptions& o) {
     };
     if (test_accuracy) meta["test_accuracy"] = *test_accuracy;
     spec.meta_json = meta.dump();
-    nn::write_model(spec, *o.save);
+    io::write_model(spec, *o.save);
     fmt::print("saved {}\n", o.save->string());
   }
   return 0;

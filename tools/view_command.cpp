@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "nn/backprop_view.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
 
@@ -24,13 +24,13 @@ struct ViewCommandOptions {
 };
 
 int run_view(const ViewCommandOptions& options) {
-  const nn::ModelSpec spec = read_model_with_data(options.model, options.data, "view");
+  const io::ModelSpec spec = read_model_with_data(options.model, options.data, "view");
   nn::BackpropViewOptions view;
   view.scalar = options.scalar;
   view.sample = options.sample;
   try {
     nn::write_backprop_view(spec, options.output, view);
-  } catch (const nn::ModelFormatError& e) {
+  } catch (const io::ModelFormatError& e) {
     throw InputError(fmt::format("{}: {}", options.model.string(), e.what()));
   } catch (const std::runtime_error& e) {
     throw InputError(e.what());

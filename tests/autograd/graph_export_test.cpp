@@ -55,7 +55,7 @@ struct SeedNetwork {
   Tensor<double> x{{0.5, -1.0, 2.0, 0.1}};
   Tensor<double> y{{1.0}};
 
-  std::vector<nn::LayerSpec> layers() const {
+  std::vector<io::LayerSpec> layers() const {
     return {{W1, b1, nn::Activation::sigmoid},
             {W2, b2, nn::Activation::sigmoid},
             {W3, b3, nn::Activation::sigmoid}};
@@ -489,7 +489,7 @@ TEST_CASE("the scalar network checks its shapes and supports every loss") {
                     nn::LossKind::softmax_ce}) {
     CAPTURE(nn::loss_name(kind));
     Tape<double> t;
-    std::vector<nn::LayerSpec> two_out{{seed.W1, seed.b1, nn::Activation::tanh},
+    std::vector<io::LayerSpec> two_out{{seed.W1, seed.b1, nn::Activation::tanh},
                                        {seed.W2, seed.b2, nn::Activation::sigmoid}};
     if (kind == nn::LossKind::softmax_ce) two_out[1].activation = nn::Activation::identity;
     const Tensor<double> y{{1.0, 0.0}};

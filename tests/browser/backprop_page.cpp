@@ -6,8 +6,9 @@
 #include <filesystem>
 
 #include "nn/backprop_view.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 #include "nn/seed_walkthrough.hpp"
+#include "io/model_io.hpp"
 
 using namespace tapegrad;
 
@@ -21,11 +22,11 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     // The seed's 4-3-2-1 sigmoid network with BCE, one sample, fixed weights.
     const nn::SeedExample seed = nn::seed_network_example();
-    nn::ModelSpec spec = seed.net.to_spec();
+    io::ModelSpec spec = io::to_spec(seed.net);
     spec.loss = nn::LossKind::bce;
     spec.x = seed.x;
     spec.y = seed.y;
-    nn::write_model(spec, dir / "seed_model.json");
+    io::write_model(spec, dir / "seed_model.json");
     nn::write_backprop_view(spec, dir / "seed_tensor.html", {}, dir / "seed_tensor.expected.json");
     nn::write_backprop_view(spec, dir / "seed_scalar.html", {.scalar = true, .sample = 0, .title = ""},
                             dir / "seed_scalar.expected.json");

@@ -12,6 +12,7 @@
 #include "autograd/autograd.hpp"
 #include "nn/backprop_view.hpp"
 #include "nn/seed_walkthrough.hpp"
+#include "io/model_io.hpp"
 
 using namespace tapegrad;
 using json = nlohmann::json;
@@ -28,9 +29,9 @@ json embedded(const std::string& page, const std::string& id) {
   return json::parse(page.substr(begin, end - begin));
 }
 
-nn::ModelSpec seed_spec() {
+io::ModelSpec seed_spec() {
   const nn::SeedExample seed = nn::seed_network_example();
-  nn::ModelSpec spec = seed.net.to_spec();
+  io::ModelSpec spec = io::to_spec(seed.net);
   spec.loss = nn::LossKind::bce;
   spec.x = seed.x;
   spec.y = seed.y;

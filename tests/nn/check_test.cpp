@@ -8,6 +8,7 @@
 #include "autograd/autograd.hpp"
 #include "nn/losses.hpp"
 #include "nn/seed_walkthrough.hpp"
+#include "io/model_io.hpp"
 
 using namespace tapegrad;
 using nn::Activation;
@@ -178,7 +179,7 @@ TEST_CASE("the relative difference is absolute below 1 and relative above") {
 }
 
 TEST_CASE("the check of a model description needs its data and loss") {
-  nn::ModelSpec spec = seed_network().to_spec();
+  io::ModelSpec spec = io::to_spec(seed_network());
   CHECK_THROWS_WITH_AS(nn::check_gradients(spec), "check: the model needs x, y and a loss to be checked",
                        std::invalid_argument);
   spec.x = seed_x;

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "autograd/autograd.hpp"
+#include "io/model_io.hpp"
 
 using namespace tapegrad;
 using nn::Activation;
@@ -172,15 +173,15 @@ TEST_CASE("initialisation is deterministic and follows each scheme's scale") {
 
 TEST_CASE("a network converts to a model description and back unchanged") {
   Mlp<double> net({3, 4, 2}, {Activation::relu, Activation::identity}, 5);
-  const nn::ModelSpec spec = net.to_spec();
+  const io::ModelSpec spec = io::to_spec(net);
   REQUIRE(spec.layers.size() == 2);
   CHECK(spec.layers[0].activation == Activation::relu);
   CHECK(spec.layers[1].W == net.layer(2).W.value);
-  const Mlp<double> back = Mlp<double>::from_spec(spec);
+  const Mlp<double> back = io::to_mlp<double>(spec);
   CHECK(back.layer(1).W.value == net.layer(1).W.value);
   CHECK(back.layer(2).b.value == net.layer(2).b.value);
   CHECK(back.layer(2).activation == Activation::identity);
   CHECK(back.layer(2).W.name == "W^[2]");
-  const Mlp<float> single = Mlp<float>::from_spec(spec);
+  const Mlp<float> single = io::to_mlp<float>(spec);
   CHECK(single.layer(1).W.value[0] == static_cast<float>(net.layer(1).W.value[0]));
 }

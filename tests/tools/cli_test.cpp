@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/model_io.hpp"
 #include "nn/nn.hpp"
 #include "tests/tools/run_process.hpp"
 
@@ -43,8 +44,8 @@ std::string data_file(std::string_view name) {
 }
 
 // The loss of a model file's network and batch, recorded on a tape.
-double loss_of(const nn::ModelSpec& spec) {
-  auto net = nn::Mlp<double>::from_spec(spec);
+double loss_of(const io::ModelSpec& spec) {
+  auto net = io::to_mlp<double>(spec);
   Tape<double> tape;
   return nn::loss(*spec.loss, net.forward(tape.input(*spec.x)), tape.input(*spec.y), spec.reduction)
       .item();
@@ -106,8 +107,8 @@ TEST_CASE("grad on the seed network matches the hand derivation and finite diffe
   CHECK(result.err.empty());
   const auto out = nlohmann::json::parse(result.out);
 
-  const auto spec = nn::read_model(model);
-  const auto net = nn::Mlp<double>::from_spec(spec);
+  const auto spec = io::read_model(model);
+  const auto net = io::to_mlp<double>(spec);
   const auto hand = nn::hand_backprop(net, *spec.x, *spec.y, nn::LossKind::bce);
   CHECK(std::abs(out.at("loss").get<double>() - hand.loss) <= 1e-12);
   REQUIRE(out.at("grads").size() == 3);
@@ -140,8 +141,8 @@ TEST_CASE("grad prints numbers that read back to exactly the tape's gradients") 
   write_text(model, seed_model);
   const auto out = nlohmann::json::parse(tapegrad_run({"grad", model.string()}, scratch).out);
 
-  const auto spec = nn::read_model(model);
-  auto net = nn::Mlp<double>::from_spec(spec);
+  const auto spec = io::read_model(model);
+  auto net = io::to_mlp<double>(spec);
   Tape<double> tape;
   const auto L = nn::loss(nn::LossKind::bce, net.forward(tape.input(*spec.x)), tape.input(*spec.y));
   tape.backward(L);
@@ -265,8 +266,8 @@ TEST_CASE("train reaches 95% test accuracy on breast cancer; the model reloads i
 
   SUBCASE("the saved model is a valid model file that round-trips") {
     const auto text = read_text(model);
-    const auto spec = nn::parse_model(text, "model.json");
-    CHECK(nn::format_model(spec) == text);
+    const auto spec = io::parse_model(text, "model.json");
+    CHECK(io::format_model(spec) == text);
     CHECK(spec.layers.size() == 2);
     CHECK(spec.loss == nn::LossKind::bce);
     CHECK(nlohmann::json::parse(spec.meta_json)["trained_by"] == "tapegrad train");
@@ -314,7 +315,7 @@ TEST_CASE("train with several outputs uses one-hot labels and softmax cross-entr
                                     scratch);
   CHECK(trained.exit_code == 0);
   CHECK(trained.out.find("test  accuracy 100.00%") != std::string::npos);
-  const auto spec = nn::read_model(scratch / "m.json");
+  const auto spec = io::read_model(scratch / "m.json");
   CHECK(spec.loss == nn::LossKind::softmax_ce);
   CHECK(spec.layers.back().activation == nn::Activation::identity);
   const auto predicted = tapegrad_run(
@@ -331,7 +332,7 @@ TEST_CASE("train takes leaky_relu, elu, gelu and softplus hidden layers; the han
                                        "--activation", name, "--epochs", "5", "--save", model.string()},
                                       scratch);
     REQUIRE(trained.exit_code == 0);
-    const auto spec = nn::read_model(model);
+    const auto spec = io::read_model(model);
     REQUIRE(spec.layers.size() == 2);
     CHECK(nn::activation_name(spec.layers[0].activation) == name);
     CHECK(spec.layers[1].activation == nn::Activation::sigmoid);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "autograd/random.hpp"
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 
 using namespace tapegrad;
 
@@ -105,11 +105,11 @@ TEST_CASE("random mutations of model files never crash the reader") {
       text = mutate(std::move(text), generator);
     ++inputs;
     try {
-      const auto spec = nn::parse_model(text, "fuzz.json");
+      const auto spec = io::parse_model(text, "fuzz.json");
       ++accepted;
-      const std::string once = nn::format_model(spec);
-      if (nn::format_model(nn::parse_model(once, "saved")) != once) failure = "round trip: " + text;
-    } catch (const nn::ModelFormatError& e) {
+      const std::string once = io::format_model(spec);
+      if (io::format_model(io::parse_model(once, "saved")) != once) failure = "round trip: " + text;
+    } catch (const io::ModelFormatError& e) {
       ++rejected;
       const std::string message = e.what();
       if (message.find('\n') != std::string::npos || !message.starts_with("fuzz.json: "))

@@ -1,5 +1,5 @@
 // CSV: line splitting and number parsing with from_chars, errors naming file and line.
-#include "nn/csv.hpp"
+#include "io/csv.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-namespace tapegrad::nn {
+namespace tapegrad::io {
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -97,4 +97,4 @@ CsvTable read_csv(const std::filesystem::path& path) {
   return parse_csv(text.str(), path.string());
 }
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::io

@@ -12,14 +12,12 @@
 #include "autograd/op.hpp"
 #include "autograd/tensor.hpp"
 #include "nn/activation.hpp"
+#include "nn/losses.hpp"
 
-namespace tapegrad::nn {
+namespace tapegrad::io {
 
-/// The loss named in a model file (see README, "The model format").
-enum class LossKind : std::uint8_t { bce, half_sse, softmax_ce, mse };
-
-std::string_view loss_name(LossKind loss);
-std::optional<LossKind> parse_loss(std::string_view name);
+using nn::Activation;
+using nn::LossKind;
 
 /// Thrown for any malformed model file; the message is one line that names the
 /// source and what is wrong: `model.json: layers[1].W has 2 rows, but layers[0]
@@ -74,4 +72,4 @@ std::string format_json_row(TensorView<double> t, std::uint32_t i = 0);
 /// plus two spaces; the closing bracket is indented by `indent`.
 std::string format_json_rows(TensorView<double> t, std::string_view indent = "");
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::io

@@ -1,5 +1,5 @@
 // Model format (version 1): strict reader and deterministic, atomic writer.
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,25 +14,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-namespace tapegrad::nn {
+namespace tapegrad::io {
+
+using nn::activation_names;
+using nn::parse_activation;
+using nn::parse_loss;
 
 using nlohmann::json;
-
-std::string_view loss_name(LossKind loss) {
-  switch (loss) {
-    case LossKind::bce: return "bce";
-    case LossKind::half_sse: return "half_sse";
-    case LossKind::softmax_ce: return "softmax_ce";
-    case LossKind::mse: return "mse";
-  }
-  return "unknown";
-}
-
-std::optional<LossKind> parse_loss(std::string_view name) {
-  for (auto loss : {LossKind::bce, LossKind::half_sse, LossKind::softmax_ce, LossKind::mse})
-    if (loss_name(loss) == name) return loss;
-  return std::nullopt;
-}
 
 std::string format_json_number(double x) {
   if (!std::isfinite(x)) return "null";
@@ -290,7 +278,7 @@ class Reader {
   }
 
  private:
-  [[noreturn]] void fail(std::string_view what) const { nn::fail(source_, what); }
+  [[noreturn]] void fail(std::string_view what) const { io::fail(source_, what); }
 
   static std::string describe(const json& v) {
     switch (v.type()) {
@@ -560,4 +548,4 @@ void write_model(const ModelSpec& spec, const std::filesystem::path& path) {
   }
 }
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::io

@@ -1,5 +1,5 @@
 // Tests for the CSV reader and the dataset helpers: headers, strict errors, splits, scaling.
-#include "nn/csv.hpp"
+#include "io/csv.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,33 +10,33 @@
 #include "nn/dataset.hpp"
 
 using namespace tapegrad;
-using nn::CsvError;
+using io::CsvError;
 
 TEST_CASE("a header line is detected by a field that is not a number") {
-  const auto with = nn::parse_csv("569,30,malignant,benign\n1,2,0\n3.5,-4e-1,1\n", "bc.csv");
+  const auto with = io::parse_csv("569,30,malignant,benign\n1,2,0\n3.5,-4e-1,1\n", "bc.csv");
   CHECK(with.header == std::vector<std::string>{"569", "30", "malignant", "benign"});
   CHECK(with.values == Tensor<double>{{1, 2, 0}, {3.5, -0.4, 1}});
-  const auto without = nn::parse_csv("0,1,2\r\n3, 4 ,5\r\n\n\n", "digits.csv");
+  const auto without = io::parse_csv("0,1,2\r\n3, 4 ,5\r\n\n\n", "digits.csv");
   CHECK(without.header.empty());
   CHECK(without.values == Tensor<double>{{0, 1, 2}, {3, 4, 5}});
 }
 
 TEST_CASE("a malformed line gives an error naming the file and the line") {
-  CHECK_THROWS_WITH_AS(nn::parse_csv("1,2,3\n4,5\n", "data.csv"), "data.csv:2: expected 3 numbers, found 2",
-                       CsvError);
-  CHECK_THROWS_WITH_AS(nn::parse_csv("h,i\n1,2\n3,4,5\n", "data.csv"),
-                       "data.csv:3: expected 2 numbers, found 3", CsvError);
-  CHECK_THROWS_WITH_AS(nn::parse_csv("1,2\n3,x\n", "data.csv"), "data.csv:2: field 2 is not a number: \"x\"",
-                       CsvError);
-  CHECK_THROWS_WITH_AS(nn::parse_csv("1,2\n3,\n", "data.csv"), "data.csv:2: field 2 is not a number: \"\"",
-                       CsvError);
-  CHECK_THROWS_WITH_AS(nn::parse_csv("1,2\n3,4x\n", "data.csv"), "data.csv:2: field 2 is not a number: \"4x\"",
-                       CsvError);
-  CHECK_THROWS_WITH_AS(nn::parse_csv("1,2\n\n3,4\n", "data.csv"), "data.csv:2: empty line inside the data",
-                       CsvError);
-  CHECK_THROWS_WITH_AS(nn::parse_csv("a,b\n", "data.csv"), "data.csv: no data rows", CsvError);
-  CHECK_THROWS_WITH_AS(nn::parse_csv("1,2\n1,nan\n", "data.csv"), "data.csv:2: field 2 is not a number: \"nan\"",
-                       CsvError);
+  CHECK_THROWS_WITH_AS(io::parse_csv("1,2,3\n4,5\n", "data.csv"), "data.csv:2: expected 3 numbers, found 2",
+                       io::CsvError);
+  CHECK_THROWS_WITH_AS(io::parse_csv("h,i\n1,2\n3,4,5\n", "data.csv"),
+                       "data.csv:3: expected 2 numbers, found 3", io::CsvError);
+  CHECK_THROWS_WITH_AS(io::parse_csv("1,2\n3,x\n", "data.csv"), "data.csv:2: field 2 is not a number: \"x\"",
+                       io::CsvError);
+  CHECK_THROWS_WITH_AS(io::parse_csv("1,2\n3,\n", "data.csv"), "data.csv:2: field 2 is not a number: \"\"",
+                       io::CsvError);
+  CHECK_THROWS_WITH_AS(io::parse_csv("1,2\n3,4x\n", "data.csv"), "data.csv:2: field 2 is not a number: \"4x\"",
+                       io::CsvError);
+  CHECK_THROWS_WITH_AS(io::parse_csv("1,2\n\n3,4\n", "data.csv"), "data.csv:2: empty line inside the data",
+                       io::CsvError);
+  CHECK_THROWS_WITH_AS(io::parse_csv("a,b\n", "data.csv"), "data.csv: no data rows", io::CsvError);
+  CHECK_THROWS_WITH_AS(io::parse_csv("1,2\n1,nan\n", "data.csv"), "data.csv:2: field 2 is not a number: \"nan\"",
+                       io::CsvError);
 }
 
 TEST_CASE("read_csv reads a file and names it in errors") {
@@ -45,17 +45,17 @@ TEST_CASE("read_csv reads a file and names it in errors") {
     std::ofstream out(path);
     out << "1,2,3\n4,5,6\n7,8\n";
   }
-  CHECK_THROWS_WITH_AS(nn::read_csv(path), (path.string() + ":3: expected 3 numbers, found 2").c_str(), CsvError);
+  CHECK_THROWS_WITH_AS(io::read_csv(path), (path.string() + ":3: expected 3 numbers, found 2").c_str(), io::CsvError);
   std::filesystem::remove(path);
-  CHECK_THROWS_WITH_AS(nn::read_csv(path), (path.string() + ": cannot open the file").c_str(), CsvError);
+  CHECK_THROWS_WITH_AS(io::read_csv(path), (path.string() + ": cannot open the file").c_str(), io::CsvError);
 }
 
 TEST_CASE("the project's data files read with their documented shapes") {
   const std::filesystem::path data = TAPEGRAD_DATA_DIR;
-  const auto bc = nn::read_csv(data / "breast_cancer.csv");
+  const auto bc = io::read_csv(data / "breast_cancer.csv");
   CHECK(bc.values.shape() == Shape{569, 31});
   CHECK(bc.header.size() == 4);
-  const auto digits = nn::read_csv(data / "digits.csv");
+  const auto digits = io::read_csv(data / "digits.csv");
   CHECK(digits.values.shape() == Shape{1797, 65});
   CHECK(digits.header.empty());
 }

@@ -1,5 +1,5 @@
 // Tests for the model format: what the reader accepts, what it rejects, and the writer.
-#include "nn/model_format.hpp"
+#include "io/model_format.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,6 +11,7 @@
 using tapegrad::Reduction;
 using tapegrad::Tensor;
 using namespace tapegrad::nn;
+namespace io = tapegrad::io;
 
 namespace {
 
@@ -28,8 +29,8 @@ const char* const two_layer_model = R"({
 
 std::string message_of(std::string_view text) {
   try {
-    parse_model(text, "m.json");
-  } catch (const ModelFormatError& e) {
+    io::parse_model(text, "m.json");
+  } catch (const io::ModelFormatError& e) {
     return e.what();
   }
   return "accepted";
@@ -58,7 +59,7 @@ std::filesystem::path fresh_folder(std::string_view name) {
 }  // namespace
 
 TEST_CASE("a valid model file reads into layers, loss, reduction, data and meta") {
-  const auto spec = parse_model(two_layer_model, "m.json");
+  const auto spec = io::parse_model(two_layer_model, "m.json");
   REQUIRE(spec.layers.size() == 2);
   CHECK(spec.layers[0].W == Tensor<double>{{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}});
   CHECK(spec.layers[0].b == Tensor<double>{{0.01, 0.02, 0.03}});
@@ -74,7 +75,7 @@ TEST_CASE("a valid model file reads into layers, loss, reduction, data and meta"
 }
 
 TEST_CASE("loss, reduction, data and meta are optional") {
-  const auto spec = parse_model(R"({"layers": [{"W": [[2]], "b": [1], "activation": "relu"}]})", "m");
+  const auto spec = io::parse_model(R"({"layers": [{"W": [[2]], "b": [1], "activation": "relu"}]})", "m");
   CHECK_FALSE(spec.loss);
   CHECK(spec.reduction == Reduction::mean);
   CHECK_FALSE(spec.x);
@@ -83,10 +84,10 @@ TEST_CASE("loss, reduction, data and meta are optional") {
 }
 
 TEST_CASE("save, load and save again gives identical bytes") {
-  const auto spec = parse_model(two_layer_model, "m.json");
-  const std::string once = format_model(spec);
-  const auto again = parse_model(once, "saved");
-  CHECK(format_model(again) == once);
+  const auto spec = io::parse_model(two_layer_model, "m.json");
+  const std::string once = io::format_model(spec);
+  const auto again = io::parse_model(once, "saved");
+  CHECK(io::format_model(again) == once);
   CHECK(again.layers[0].W == spec.layers[0].W);
   CHECK(*again.x == *spec.x);
   CHECK(again.meta_json == spec.meta_json);
@@ -98,20 +99,20 @@ TEST_CASE("layers with leaky_relu, elu, gelu and softplus read, write and read b
     const std::string text = R"({"layers": [{"W": [[0.5, -1]], "b": [0.25, 0], "activation": ")" +
                              name + R"("}, {"W": [[1], [2]], "b": [0], "activation": "identity"}],
                              "loss": "mse", "x": [[1], [-2]], "y": [[0.5], [1]]})";
-    const auto spec = parse_model(text, "m.json");
+    const auto spec = io::parse_model(text, "m.json");
     REQUIRE(spec.layers.size() == 2);
     CHECK(spec.layers[0].activation == *parse_activation(name));
-    const std::string once = format_model(spec);
+    const std::string once = io::format_model(spec);
     CHECK(once.find("\"activation\": \"" + name + "\"") != std::string::npos);
-    const auto again = parse_model(once, "saved");
+    const auto again = io::parse_model(once, "saved");
     CHECK(again.layers[0].activation == spec.layers[0].activation);
     CHECK(again.layers[1].activation == Activation::identity);
     CHECK(again.layers[0].W == spec.layers[0].W);
-    CHECK(format_model(again) == once);
+    CHECK(io::format_model(again) == once);
 
     const auto folder = fresh_folder(name);
-    write_model(spec, folder / "model.json");
-    CHECK(read_model(folder / "model.json").layers[0].activation == spec.layers[0].activation);
+    io::write_model(spec, folder / "model.json");
+    CHECK(io::read_model(folder / "model.json").layers[0].activation == spec.layers[0].activation);
     std::filesystem::remove_all(folder);
   }
 }
@@ -126,21 +127,21 @@ TEST_CASE("an unknown activation name gives an error naming every accepted one")
 }
 
 TEST_CASE("numbers are written in the shortest form that reads back exactly") {
-  CHECK(format_json_number(0.1) == "0.1");
-  CHECK(format_json_number(-3.0) == "-3");
-  CHECK(format_json_number(1e-7) == "1e-07");
-  CHECK(format_json_number(-0.0) == "-0.0");
-  CHECK(format_json_number(1.0 / 3.0) == "0.3333333333333333");
-  CHECK(format_json_number(std::numeric_limits<double>::infinity()) == "null");
+  CHECK(io::format_json_number(0.1) == "0.1");
+  CHECK(io::format_json_number(-3.0) == "-3");
+  CHECK(io::format_json_number(1e-7) == "1e-07");
+  CHECK(io::format_json_number(-0.0) == "-0.0");
+  CHECK(io::format_json_number(1.0 / 3.0) == "0.3333333333333333");
+  CHECK(io::format_json_number(std::numeric_limits<double>::infinity()) == "null");
 
   SUBCASE("awkward values survive a round trip bit for bit") {
-    ModelSpec spec;
-    LayerSpec layer;
+    io::ModelSpec spec;
+    io::LayerSpec layer;
     layer.W = Tensor<double>{{1.0 / 3.0, -0.0, 5e-324}, {1.7976931348623157e308, 0.1 + 0.2, 1e22}};
     layer.b = Tensor<double>{{std::nextafter(1.0, 2.0), -1e-300, 123456789.125}};
     layer.activation = Activation::identity;
     spec.layers.push_back(layer);
-    const auto back = parse_model(format_model(spec), "saved");
+    const auto back = io::parse_model(io::format_model(spec), "saved");
     for (std::size_t k = 0; k < layer.W.size(); ++k) {
       CHECK(back.layers[0].W[k] == layer.W[k]);
       CHECK(std::signbit(back.layers[0].W[k]) == std::signbit(layer.W[k]));
@@ -150,34 +151,34 @@ TEST_CASE("numbers are written in the shortest form that reads back exactly") {
 }
 
 TEST_CASE("the writer refuses non-finite values") {
-  ModelSpec spec;
-  LayerSpec layer;
+  io::ModelSpec spec;
+  io::LayerSpec layer;
   layer.W = Tensor<double>{{1.0, std::nan("")}};
   layer.b = Tensor<double>{{0.0, 0.0}};
   spec.layers.push_back(layer);
-  CHECK_THROWS_WITH_AS(format_model(spec), "model: cannot save: layers[0].W[0][1] is not finite",
-                       ModelFormatError);
+  CHECK_THROWS_WITH_AS(io::format_model(spec), "model: cannot save: layers[0].W[0][1] is not finite",
+                       io::ModelFormatError);
 }
 
-TEST_CASE("write_model replaces the file atomically and read_model reads it back") {
+TEST_CASE("write_model replaces the file atomically and io::read_model reads it back") {
   const auto folder = fresh_folder("write");
   const auto path = folder / "model.json";
-  const auto spec = parse_model(two_layer_model, "m.json");
+  const auto spec = io::parse_model(two_layer_model, "m.json");
   {
     std::ofstream old(path);
     old << "old contents";
   }
-  write_model(spec, path);
-  CHECK(read_file(path) == format_model(spec));
+  io::write_model(spec, path);
+  CHECK(read_file(path) == io::format_model(spec));
   // No temporary file is left behind.
   CHECK(std::distance(std::filesystem::directory_iterator(folder),
                       std::filesystem::directory_iterator()) == 1);
-  CHECK(format_model(read_model(path)) == format_model(spec));
+  CHECK(io::format_model(io::read_model(path)) == io::format_model(spec));
 
   SUBCASE("a folder that does not exist is an error naming the file") {
-    CHECK_THROWS_WITH_AS(write_model(spec, folder / "missing" / "m.json"),
+    CHECK_THROWS_WITH_AS(io::write_model(spec, folder / "missing" / "m.json"),
                          doctest::Contains("m.json: cannot write: No such file or directory"),
-                         ModelFormatError);
+                         io::ModelFormatError);
   }
   std::filesystem::remove_all(folder);
 }
@@ -185,10 +186,10 @@ TEST_CASE("write_model replaces the file atomically and read_model reads it back
 TEST_CASE("read_model names the file when it cannot be read") {
   const auto folder = fresh_folder("read");
   CHECK(message_of("") == "m.json: file is empty");
-  CHECK_THROWS_WITH_AS(read_model(folder / "nope.json"),
+  CHECK_THROWS_WITH_AS(io::read_model(folder / "nope.json"),
                        doctest::Contains("nope.json: cannot read file: No such file or directory"),
-                       ModelFormatError);
-  CHECK_THROWS_WITH_AS(read_model(folder), doctest::Contains("is a directory"), ModelFormatError);
+                       io::ModelFormatError);
+  CHECK_THROWS_WITH_AS(io::read_model(folder), doctest::Contains("is a directory"), io::ModelFormatError);
   std::filesystem::remove_all(folder);
 }
 

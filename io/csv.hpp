@@ -9,7 +9,7 @@
 
 #include "autograd/tensor.hpp"
 
-namespace tapegrad::nn {
+namespace tapegrad::io {
 
 /// Thrown for an unreadable or malformed file; the message starts with
 /// `file:line:`, e.g. `data.csv:17: expected 31 numbers, found 30`.
@@ -33,4 +33,4 @@ CsvTable read_csv(const std::filesystem::path& path);
 /// The same on text in memory; `source` names it in error messages.
 CsvTable parse_csv(std::string_view text, std::string_view source);
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::io
