@@ -15,8 +15,6 @@
 #include "autograd/activation.hpp"
 #include "autograd/elementwise.hpp"
 #include "autograd/gradcheck.hpp"
-#include "autograd/graph_export.hpp"
-#include "autograd/html_view.hpp"
 #include "autograd/kernels.hpp"
 #include "autograd/linalg.hpp"
 #include "autograd/loss.hpp"

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "nn/nn.hpp"
+#include "reference/check.hpp"
 
 using namespace tapegrad;
 

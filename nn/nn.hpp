@@ -1,5 +1,6 @@
-// tapegrad's nn layer in one include: layers, MLPs, losses, optimizers, the hand
-// derivation and the check. Model files and CSV data are in io/.
+// tapegrad's nn layer in one include: layers, MLPs, losses, optimizers, data sets.
+// Model files and CSV are in io/, the hand derivation in reference/, pictures in viz/;
+// "tapegrad.hpp" includes everything.
 //
 //   using namespace tapegrad;
 //   nn::Mlp<double> net({4, 3, 2, 1}, nn::Activation::sigmoid, 42);  // the seed's network
@@ -14,14 +15,9 @@
 
 #include "autograd/autograd.hpp"
 #include "nn/activation.hpp"
-#include "nn/backprop_view.hpp"
-#include "nn/check.hpp"
 #include "nn/dataset.hpp"
-#include "nn/hand_backprop.hpp"
 #include "nn/init.hpp"
 #include "nn/linear.hpp"
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
 #include "nn/optimizer.hpp"
-#include "nn/scalar_network.hpp"
-#include "nn/seed_walkthrough.hpp"

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "nn/check.hpp"
+#include "reference/check.hpp"
 #include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "nn/seed_walkthrough.hpp"
+#include "examples/walkthrough.hpp"
 #include "tools/commands.hpp"
 
 namespace tapegrad::tools {

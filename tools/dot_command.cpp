@@ -7,10 +7,10 @@
 
 #include <fmt/format.h>
 
-#include "autograd/graph_export.hpp"
+#include "viz/graph_export.hpp"
 #include "nn/mlp.hpp"
 #include "io/model_format.hpp"
-#include "nn/scalar_network.hpp"
+#include "reference/scalar_network.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
 #include "tools/record.hpp"

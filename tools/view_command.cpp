@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "nn/backprop_view.hpp"
+#include "viz/backprop_view.hpp"
 #include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"

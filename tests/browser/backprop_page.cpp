@@ -5,9 +5,9 @@
 #include <exception>
 #include <filesystem>
 
-#include "nn/backprop_view.hpp"
+#include "viz/backprop_view.hpp"
 #include "io/model_format.hpp"
-#include "nn/seed_walkthrough.hpp"
+#include "reference/example_4321.hpp"
 #include "io/model_io.hpp"
 
 using namespace tapegrad;
@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
     const std::filesystem::path dir = argv[1];
     std::filesystem::create_directories(dir);
     // The seed's 4-3-2-1 sigmoid network with BCE, one sample, fixed weights.
-    const nn::SeedExample seed = nn::seed_network_example();
+    const nn::Example4321 seed = nn::example_4321();
     io::ModelSpec spec = io::to_spec(seed.net);
     spec.loss = nn::LossKind::bce;
     spec.x = seed.x;

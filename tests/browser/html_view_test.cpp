@@ -1,5 +1,5 @@
 // Tests for the step-through page's data: steps, chain-rule contributions, hand gradients, self-containment.
-#include "autograd/html_view.hpp"
+#include "viz/html_view.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/autograd.hpp"
-#include "nn/backprop_view.hpp"
-#include "nn/seed_walkthrough.hpp"
+#include "viz/backprop_view.hpp"
+#include "reference/example_4321.hpp"
 #include "io/model_io.hpp"
 
 using namespace tapegrad;
@@ -30,7 +30,7 @@ json embedded(const std::string& page, const std::string& id) {
 }
 
 io::ModelSpec seed_spec() {
-  const nn::SeedExample seed = nn::seed_network_example();
+  const nn::Example4321 seed = nn::example_4321();
   io::ModelSpec spec = io::to_spec(seed.net);
   spec.loss = nn::LossKind::bce;
   spec.x = seed.x;

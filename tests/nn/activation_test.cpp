@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "autograd/autograd.hpp"
-#include "nn/check.hpp"
+#include "reference/check.hpp"
 #include "nn/init.hpp"
 #include "nn/mlp.hpp"
 

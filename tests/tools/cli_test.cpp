@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/model_io.hpp"
-#include "nn/nn.hpp"
+#include "tapegrad.hpp"
 #include "tests/tools/run_process.hpp"
 
 using namespace tapegrad;

@@ -1,7 +1,7 @@
-// Hand backprop: every gradient of an MLP by the seed's formulas, on plain tensors, no tape.
+// Hand backprop: every gradient of an MLP by the derivation's formulas, on plain tensors, no tape.
 //
-// The seed (../shared/seed/000_70521b140d69245f.txt, corrected by ERRATA.md)
-// derives back propagation for a 4-3-2-1 sigmoid network with BCE, one sample,
+// The derivation works back propagation by hand for the 4-3-2-1 example, a
+// sigmoid network with BCE, one sample,
 // row vectors z^[k] = a^[k-1] W^[k] + b^[k]. Written for m stacked samples and
 // any depth, activation and loss, its result is:
 //   g^[Lz]        from the loss and the output activation (sigmoid + BCE: a^[L] - y)

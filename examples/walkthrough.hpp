@@ -1,7 +1,7 @@
-// Seed walkthrough: the seed's 4-3-2-1 sigmoid network on one sample, step by step.
+// The 4-3-2-1 example's walkthrough: the sigmoid network on one sample, step by step.
 //
-// The seed derivation (../shared/seed, corrected by ERRATA.md) works one fixed
-// network and one sample by hand. `seed_network_example()` gives those numbers
+// The derivation (docs) works one fixed network and one sample by hand;
+// `example_4321()` (reference/example_4321.hpp) gives those numbers
 // once; `run_seed_walkthrough` prints the forward values z^[k], a^[k] and L, each
 // gradient from the tape beside the hand derivation, the finite-difference check,
 // writes the graph files and trains on 64 samples. examples/seed_network and
@@ -13,21 +13,9 @@
 #include <string>
 
 #include "autograd/tensor.hpp"
-#include "nn/mlp.hpp"
+#include "reference/example_4321.hpp"
 
 namespace tapegrad::nn {
-
-/// The seed's example: the 4-3-2-1 sigmoid network with fixed weights in the
-/// row convention (W^[1] (4, 3), b^[1] (1, 3), W^[2] (3, 2), b^[2] (1, 2),
-/// W^[3] (2, 1), b^[3] (1, 1)), one sample x = a^[0] (1, 4) and its label y (1, 1).
-struct SeedExample {
-  Mlp<double> net;
-  Tensor<double> x;
-  Tensor<double> y;
-};
-
-/// A fresh copy of the seed's network, sample and label (same numbers every call).
-SeedExample seed_network_example();
 
 /// What the walkthrough does beyond the fixed part.
 struct SeedWalkthroughOptions {

@@ -1,5 +1,5 @@
 // Scalar network: recording an MLP neuron by neuron with one scalar op per term.
-#include "nn/scalar_network.hpp"
+#include "reference/scalar_network.hpp"
 
 #include <string>
 

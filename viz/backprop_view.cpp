@@ -1,5 +1,5 @@
 // Backprop view: a model file's backward pass as the step-through page, with the hand derivation.
-#include "nn/backprop_view.hpp"
+#include "viz/backprop_view.hpp"
 
 #include <fstream>
 
@@ -7,7 +7,7 @@
 
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
-#include "nn/scalar_network.hpp"
+#include "reference/scalar_network.hpp"
 #include "io/model_io.hpp"
 
 namespace tapegrad::nn {

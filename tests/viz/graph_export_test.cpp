@@ -1,6 +1,6 @@
 // Tests for the graph export: DOT that Graphviz accepts, the JSON schema, the
 // seed network's tensor and scalar views, big and deep graphs.
-#include "autograd/graph_export.hpp"
+#include "viz/graph_export.hpp"
 
 #include <doctest/doctest.h>
 
@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/autograd.hpp"
-#include "nn/scalar_network.hpp"
+#include "reference/scalar_network.hpp"
 
 using namespace tapegrad;
 using json = nlohmann::json;

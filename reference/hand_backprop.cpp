@@ -1,5 +1,5 @@
 // Hand backprop: the seed's forward and backward equations, one loop each.
-#include "nn/hand_backprop.hpp"
+#include "reference/hand_backprop.hpp"
 
 #include <algorithm>
 #include <cmath>

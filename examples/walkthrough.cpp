@@ -1,4 +1,4 @@
-#include "nn/seed_walkthrough.hpp"
+#include "examples/walkthrough.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,29 +8,16 @@
 
 #include <fmt/format.h>
 
-#include "autograd/graph_export.hpp"
-#include "nn/check.hpp"
+#include "viz/graph_export.hpp"
+#include "reference/check.hpp"
 #include "nn/dataset.hpp"
-#include "nn/hand_backprop.hpp"
+#include "reference/hand_backprop.hpp"
 #include "nn/losses.hpp"
 #include "nn/optimizer.hpp"
-#include "nn/scalar_network.hpp"
+#include "reference/scalar_network.hpp"
 #include "io/model_io.hpp"
 
 namespace tapegrad::nn {
-
-SeedExample seed_network_example() {
-  SeedExample example;
-  example.net.add(Linear<double>(
-      Tensor<double>{{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}, {-0.7, 0.8, 0.9}, {0.2, -0.3, 0.1}},
-      Tensor<double>{{0.1, 0.2, -0.1}}, Activation::sigmoid));
-  example.net.add(Linear<double>(Tensor<double>{{0.3, -0.4}, {0.5, 0.2}, {-0.6, 0.7}},
-                                 Tensor<double>{{-0.2, 0.3}}, Activation::sigmoid));
-  example.net.add(Linear<double>(Tensor<double>{{0.8}, {-0.5}}, Tensor<double>{{0.05}}, Activation::sigmoid));
-  example.x = Tensor<double>{{1.0, 0.5, -1.5, 2.0}};  // a^[0], one sample
-  example.y = Tensor<double>{{1.0}};
-  return example;
-}
 
 namespace {
 
@@ -57,7 +44,7 @@ void show(std::FILE* out, std::string_view name, TensorView<double> tape, Tensor
 }  // namespace
 
 int run_seed_walkthrough(const SeedWalkthroughOptions& options, std::FILE* out) {
-  auto [net, x, y] = seed_network_example();
+  auto [net, x, y] = example_4321();
 
   // Forward on the tape, keeping every layer's z^[k] and a^[k].
   Tape<double> tape;

@@ -1,5 +1,5 @@
 // Tests for the hand derivation and the check: autodiff, the seed's formulas and finite differences agree.
-#include "nn/check.hpp"
+#include "reference/check.hpp"
 
 #include <doctest/doctest.h>
 
@@ -7,7 +7,7 @@
 
 #include "autograd/autograd.hpp"
 #include "nn/losses.hpp"
-#include "nn/seed_walkthrough.hpp"
+#include "reference/example_4321.hpp"
 #include "io/model_io.hpp"
 
 using namespace tapegrad;
@@ -18,9 +18,9 @@ using nn::Mlp;
 namespace {
 
 // The seed network with fixed weights and one sample.
-Mlp<double> seed_network() { return nn::seed_network_example().net; }
-const Tensor<double> seed_x = nn::seed_network_example().x;
-const Tensor<double> seed_y = nn::seed_network_example().y;
+Mlp<double> seed_network() { return nn::example_4321().net; }
+const Tensor<double> seed_x = nn::example_4321().x;
+const Tensor<double> seed_y = nn::example_4321().y;
 
 Tensor<double> random_targets(LossKind kind, std::uint32_t m, std::uint32_t n, Generator& g) {
   Tensor<double> y({m, n}, 0.0);

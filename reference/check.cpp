@@ -1,5 +1,5 @@
 // The check: three gradients per parameter and their differences.
-#include "nn/check.hpp"
+#include "reference/check.hpp"
 
 #include <algorithm>
 #include <cmath>

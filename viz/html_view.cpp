@@ -1,5 +1,5 @@
 // HTML view: the reverse walk's steps as data, and the self-contained page that plays them.
-#include "autograd/html_view.hpp"
+#include "viz/html_view.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/registry.hpp"
-#include "autograd/html_view_page.hpp"
+#include "viz/html_view_page.hpp"
 
 namespace tapegrad {
 namespace {

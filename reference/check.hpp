@@ -8,7 +8,7 @@
 
 #include "autograd/op.hpp"
 #include "autograd/tensor.hpp"
-#include "nn/hand_backprop.hpp"
+#include "reference/hand_backprop.hpp"
 #include "nn/mlp.hpp"
 #include "io/model_format.hpp"
 

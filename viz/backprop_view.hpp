@@ -1,13 +1,13 @@
-// Backprop view: the step-through page (autograd/html_view.hpp) for a model file, with the hand derivation beside it.
+// Backprop view: the step-through page (viz/html_view.hpp) for a model file, with the hand derivation beside it.
 #pragma once
 
 #include <filesystem>
 #include <map>
 #include <string>
 
-#include "autograd/html_view.hpp"
+#include "viz/html_view.hpp"
 #include "autograd/tensor.hpp"
-#include "nn/hand_backprop.hpp"
+#include "reference/hand_backprop.hpp"
 #include "io/model_format.hpp"
 
 namespace tapegrad::nn {

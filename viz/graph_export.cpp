@@ -1,5 +1,5 @@
 // Graph export: DOT and JSON dumps of a tape, and rendering them with Graphviz.
-#include "autograd/graph_export.hpp"
+#include "viz/graph_export.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -13,7 +13,7 @@
 #include <map>
 #include <string>
 
-#include "autograd/graph_export.hpp"
+#include "viz/graph_export.hpp"
 #include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
 
