@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "viz/graph_export.hpp"
+#include "viz/graphviz.hpp"
 #include "nn/mlp.hpp"
 #include "io/model_format.hpp"
 #include "reference/scalar_network.hpp"
@@ -27,6 +28,7 @@ struct DotOptions {
   bool scalar = false;
   bool svg = false;
   bool backward_edges = false;
+  bool collapse = false;
   std::uint32_t sample = 0;
 };
 
@@ -58,7 +60,10 @@ int run_dot(const DotOptions& options) {
 
   GraphOptions graph;
   graph.backward_edges = options.backward_edges;
+  graph.collapse = options.collapse;
   const std::string dot = to_dot(tape, L, graph);
+  if (const std::string warning = slow_render_warning(graphviz::count_nodes(dot)); !warning.empty())
+    fmt::print(stderr, "warning: {}\n", warning);
   if (!options.output) {
     fmt::print("{}", dot);
     return 0;
@@ -71,7 +76,12 @@ int run_dot(const DotOptions& options) {
     if (!out) throw InputError(fmt::format("{}: cannot write the DOT file", path.string()));
   }
   if (options.svg) {
-    const RenderResult rendered = render_dot(path);
+    RenderResult rendered;
+    try {
+      rendered = render_dot(path);
+    } catch (const graphviz::Error& e) {
+      throw InputError(fmt::format("{}: {}", path.string(), e.what()));
+    }
     if (!rendered.rendered) throw InputError(fmt::format("{}: {}", path.string(), rendered.message));
     fmt::print(stderr, "{}\n", rendered.message);
   }
@@ -89,7 +99,7 @@ Command add_dot_command(CLI::App& app) {
                       "take x and y from this CSV (last column the label) instead of the file");
   command->add_option("-o,--output", options->output, "write the DOT text to FILE, not stdout");
   command->add_flag("--scalar", options->scalar,
-                    "record neuron by neuron, one * or + per term, as the seed writes it "
+                    "record neuron by neuron, one * or + per term, as the derivation writes it "
                     "(one sample, see --sample)");
   command->add_option("--sample", options->sample, "the row of x that --scalar records")
       ->capture_default_str();

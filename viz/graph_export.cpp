@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
-#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "autograd/registry.hpp"
+#include "viz/graphviz.hpp"
 
 namespace tapegrad {
 namespace {
@@ -41,6 +42,16 @@ constexpr std::string_view role_colour(Role role) {
   }
   return "#ffffff";
 }
+// The role a picture shows: a variable that belongs to a layer is one of the
+// network's weights or biases, a parameter, whether the tape stores it (the
+// scalar view records each weight as a variable) or a Parameter does (the
+// tensor view), so both views colour the same things alike.
+template <class T>
+Role display_role(const Tape<T>& tape, std::uint32_t id) {
+  const Role role = tape.node(id).role;
+  return role == Role::variable && tape.layer(id) >= 0 ? Role::parameter : role;
+}
+
 constexpr std::string_view output_colour = "#ffa8a8";
 constexpr std::string_view op_colour = "#e5dbff";
 constexpr std::string_view grad_colour = "#c92a2a";
@@ -206,7 +217,31 @@ struct GraphView {
   std::optional<std::uint32_t> output;
   std::vector<std::int64_t> step;  // reverse-walk step per record, -1 if none
   bool backward_done = false;
+  // Named records computed from the graph that the output does not read, such
+  // as y_hat = a^[L] when the loss reads the logits z^[L]: shown, dashed.
+  std::set<std::uint32_t> off_path;
 };
+
+// Adds to `view.ids` each named record whose inputs are all shown but which
+// the output does not depend on (see GraphView::off_path).
+template <class T>
+void add_off_path(const Tape<T>& tape, GraphView<T>& view) {
+  std::vector<bool> shown(tape.size(), false);
+  for (std::uint32_t id : view.ids) shown[id] = true;
+  for (std::uint32_t id = 0; id < tape.size(); ++id) {
+    const Node<T>& n = tape.node(id);
+    if (shown[id] || n.op == Op::leaf || tape.name(id).empty()) continue;
+    bool inputs_shown = true;
+    for (int k = 0; k < n.inputs; ++k) inputs_shown = inputs_shown && shown[n.in[k]];
+    if (!inputs_shown) continue;
+    shown[id] = true;
+    view.off_path.insert(id);
+  }
+  if (view.off_path.empty()) return;
+  view.ids.clear();
+  for (std::uint32_t id = 0; id < tape.size(); ++id)
+    if (shown[id]) view.ids.push_back(id);
+}
 
 template <class T>
 GraphView<T> make_view(const Tape<T>& tape, std::optional<Var<T>> output) {
@@ -214,6 +249,7 @@ GraphView<T> make_view(const Tape<T>& tape, std::optional<Var<T>> output) {
   if (output) {
     view.ids = dependencies(tape, *output);
     view.output = output->id();
+    add_off_path(tape, view);
   } else {
     view.ids.resize(tape.size());
     for (std::uint32_t id = 0; id < tape.size(); ++id) view.ids[id] = id;
@@ -254,11 +290,13 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
   const std::string name = display_name(tape, id);
   constexpr std::string_view row = "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">";
   constexpr std::string_view end_row = "</TD></TR>";
+  const bool off_path = view.off_path.contains(id);
   fmt::format_to(to(),
-                 "  v{} [shape=box, style=\"rounded,filled\", fillcolor=\"{}\", penwidth={}, "
+                 "  v{} [shape=box, style=\"rounded,filled{}\", fillcolor=\"{}\", penwidth={}, "
                  "{}label=<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
                  "CELLPADDING=\"1\">{}<B>",
-                 id, is_output ? output_colour : compact ? op_colour : role_colour(n.role),
+                 id, off_path ? ",dashed" : "",
+                 is_output ? output_colour : compact ? op_colour : role_colour(display_role(tape, id)),
                  is_output ? 2 : 1, compact ? "fontsize=9, margin=\"0.04,0.02\", " : "", row);
   if (compact) {
     fmt::format_to(to(), "{}</B>  ", symbol_text(n));
@@ -266,8 +304,10 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
     fmt::format_to(to(), "{}", end_row);
   } else {
     append_label(out, name);
-    fmt::format_to(to(), "</B>  <FONT POINT-SIZE=\"10\">({}, {}) {}</FONT>{}", n.shape.rows,
-                   n.shape.cols, role_name(n.role), end_row);
+    const Role role = display_role(tape, id);
+    fmt::format_to(to(), "</B>  <FONT POINT-SIZE=\"10\">({}, {}){}{}</FONT>{}", n.shape.rows,
+                   n.shape.cols, role == Role::intermediate ? "" : " ",
+                   role == Role::intermediate ? "" : role_name(role), end_row);
   }
   if (options.values) {
     fmt::format_to(to(), "{}", row);
@@ -275,7 +315,11 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
     fmt::format_to(to(), "{}", end_row);
   }
   const GradState state = grad_state(tape, id, view.backward_done);
-  if (options.gradients && state != GradState::none) {
+  if (options.gradients && off_path) {
+    fmt::format_to(to(), "{}<FONT POINT-SIZE=\"9\" COLOR=\"{}\">not read by ", row, grad_colour);
+    append_label(out, view.output ? display_name(tape, *view.output) : std::string("the output"));
+    fmt::format_to(to(), ": no gradient</FONT>{}", end_row);
+  } else if (options.gradients && state != GradState::none) {
     fmt::format_to(to(), "{}<FONT COLOR=\"{}\">", row, grad_colour);
     append_label(out, gradient_name(name, tape.layer(id)));
     switch (state) {
@@ -283,7 +327,8 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
       case GradState::not_yet: fmt::format_to(to(), ": not computed yet"); break;
       case GradState::not_reached: fmt::format_to(to(), ": not reached by backward"); break;
       case GradState::computed:
-        fmt::format_to(to(), " = ");
+        // A matrix starts on its own line, so the box is as wide as its rows.
+        fmt::format_to(to(), "{}", n.shape.is_scalar() ? " = " : " =<BR/>");
         append_tensor_label(out, n.grad, n.shape, options);
         break;
     }
@@ -306,24 +351,55 @@ void flush(std::ostream& out, Buffer& buffer, bool force = false) {
   }
 }
 
-void write_legend(std::ostream& out) {
+// The legend is the graph's label, below the picture, so it takes no column.
+void write_legend(std::ostream& out, const GraphOptions& options) {
   std::string cells;
   auto cell = [&cells](std::string_view colour, std::string_view text) {
     cells += fmt::format("<TD BGCOLOR=\"{}\" BORDER=\"1\">{}</TD>", colour, text);
   };
+  cell(role_colour(Role::input), "input");
   cell(role_colour(Role::parameter), "parameter");
   cell(role_colour(Role::variable), "variable");
-  cell(role_colour(Role::input), "input");
   cell(role_colour(Role::constant), "constant");
   cell(role_colour(Role::intermediate), "intermediate");
-  cell(output_colour, "output");
   cell(op_colour, "op");
+  cell(output_colour, "output");
+  const std::string backward =
+      options.backward_edges
+          ? fmt::format("; <FONT COLOR=\"{}\">dashed arrows: backward, the gradient flowing from a "
+                        "result back to each input</FONT>",
+                        grad_colour)
+          : std::string();
   out << fmt::format(
-      "  legend [shape=plaintext, label=<<TABLE BORDER=\"0\" CELLSPACING=\"2\" "
-      "CELLPADDING=\"4\"><TR><TD><B>legend</B></TD>{}</TR><TR><TD COLSPAN=\"8\" "
-      "ALIGN=\"LEFT\">solid arrows: forward; <FONT COLOR=\"{}\">g^[kx]</FONT>: gradient of the "
-      "loss; backward step: order of the reverse walk</TD></TR></TABLE>>];\n",
-      cells, grad_colour);
+      "  labelloc=b; labeljust=l; fontname=\"Helvetica\"; fontsize=10;\n"
+      "  label=<<TABLE BORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"3\"><TR>{}</TR>"
+      "<TR><TD COLSPAN=\"7\" ALIGN=\"LEFT\">solid arrows: forward{}</TD></TR>"
+      "<TR><TD COLSPAN=\"7\" ALIGN=\"LEFT\"><FONT COLOR=\"{}\">g^[kx]</FONT>: gradient of the loss "
+      "with respect to x^[k]; step: its place in the backward walk</TD></TR></TABLE>>;\n",
+      cells, backward, grad_colour);
+}
+
+// A layer drawn as one column: few enough records to stack (the tensor view's
+// W, b, affine, z, activation, a). Bigger layers (the scalar view) keep
+// Graphviz's ranks, with each named neuron group (z_j, a_j) in one column.
+constexpr std::size_t column_limit = 10;
+
+// `z_3^[1]` -> `z^[1]`, `W_1,2^[1]` -> `W^[1]`: the group a scalar-view name belongs to.
+std::string group_of(std::string_view name) {
+  const std::size_t underscore = name.find('_');
+  const std::size_t caret = name.find("^[");
+  if (underscore == std::string_view::npos || caret == std::string_view::npos || caret < underscore)
+    return std::string(name);
+  return fmt::format("{}{}", name.substr(0, underscore), name.substr(caret));
+}
+
+template <class T>
+std::size_t drawn_nodes(const Tape<T>& tape, const GraphView<T>& view,
+                        const std::vector<std::uint32_t>& ids, const GraphOptions& options) {
+  std::size_t count = 0;
+  for (std::uint32_t id : ids)
+    count += tape.node(id).op != Op::leaf && !is_compact(tape, view, id, options) ? 2 : 1;
+  return count;
 }
 
 template <class T>
@@ -332,44 +408,189 @@ void write_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& 
   out << "digraph tape {\n"
          "  rankdir=LR;\n"
          "  newrank=true;\n"
-         "  node [fontname=\"Helvetica\", fontsize=11];\n"
-         "  edge [color=\"#495057\"];\n";
-  write_legend(out);
+         "  nodesep=0.1;\n"
+         "  ranksep=0.25;\n"
+         "  node [fontname=\"Helvetica\", fontsize=11, margin=\"0.06,0.03\"];\n"
+         "  edge [color=\"#495057\", fontname=\"Helvetica\", arrowsize=0.7];\n";
+  write_legend(out, options);
   Buffer buffer;
   const auto to = [&buffer] { return std::back_inserter(buffer); };
   // Group records by layer; records without a layer stay at the top level.
   std::map<int, std::vector<std::uint32_t>> layers;
   for (std::uint32_t id : view.ids) layers[tape.layer(id)].push_back(id);
+  const bool layered = layers.size() > 1 || !layers.contains(-1);
+  // Layers drawn as one column; their inner edges point down the column.
+  std::set<int> columns;
+  for (const auto& [layer, ids] : layers)
+    if (layered && drawn_nodes(tape, view, ids, options) <= column_limit) columns.insert(layer);
   for (const auto& [layer, ids] : layers) {
     const bool cluster = layer >= 0;
     if (cluster)
       fmt::format_to(to(),
-                     "  subgraph cluster_layer_{} {{\n  label=\"layer {}\"; "
+                     "  subgraph cluster_layer_{} {{\n  label=\"layer {}\"; labeljust=l; "
                      "style=\"rounded,dashed\"; color=\"#868e96\"; fontname=\"Helvetica\";\n",
                      layer, layer);
+    else if (columns.contains(layer))
+      fmt::format_to(to(), "  {{\n");
+    if (columns.contains(layer)) fmt::format_to(to(), "  rank=same;\n");
     for (std::uint32_t id : ids) {
       write_value_node(buffer, tape, view, id, options);
       flush(out, buffer);
     }
-    if (cluster) fmt::format_to(to(), "  }}\n");
+    if (!columns.contains(layer)) {
+      // Each named neuron group of a big layer (z_1..z_n, a_1..a_n) is a column.
+      std::map<std::string, std::vector<std::uint32_t>> groups;
+      for (std::uint32_t id : ids)
+        if (tape.node(id).op != Op::leaf && !tape.name(id).empty())
+          groups[group_of(tape.name(id))].push_back(id);
+      for (const auto& [group, members] : groups) {
+        if (members.size() < 2) continue;
+        fmt::format_to(to(), "  {{ rank=same;");
+        for (std::uint32_t id : members) fmt::format_to(to(), " v{};", id);
+        fmt::format_to(to(), " }}\n");
+      }
+    }
+    if (cluster || columns.contains(layer)) fmt::format_to(to(), "  }}\n");
   }
+  // An edge inside a column points down it (drawn head to tail with dir=back,
+  // since Graphviz puts a flat edge's head above its tail); an edge into a
+  // column has no weight, so columns keep their tops level instead of stepping
+  // up to meet each edge (the staircase). An edge into a big layer spans two
+  // ranks, so the layer's parameters get a rank of their own instead of
+  // sharing the previous layer's last rank, which would stack the two layers.
+  const auto edge = [&](std::string_view from, std::uint32_t from_id, std::string_view to_node,
+                        std::uint32_t to_id, std::string_view attrs) {
+    const int a = tape.layer(from_id), b = tape.layer(to_id);
+    const bool flat = a == b && columns.contains(a);
+    std::string all(attrs);
+    if (flat) all = "dir=back";  // a column's inputs are named in its op; labels would widen it
+    else if (a != b)  // into a column: no pull; into a big layer: past its parameters' rank
+      all += std::string(all.empty() ? "" : ", ") + (columns.contains(b) ? "weight=0" : "minlen=2");
+    if (flat)
+      fmt::format_to(to(), "  {} -> {}", to_node, from);
+    else
+      fmt::format_to(to(), "  {} -> {}", from, to_node);
+    if (!all.empty()) fmt::format_to(to(), " [{}]", all);
+    fmt::format_to(to(), ";\n");
+  };
   for (std::uint32_t id : view.ids) {
     const Node<T>& n = tape.node(id);
     if (n.op == Op::leaf) continue;
     const bool compact = is_compact(tape, view, id, options);
+    const std::string target = fmt::format("{}{}", compact ? 'v' : 'o', id);
     for (int k = 0; k < n.inputs; ++k) {
       const std::string_view label = op_text(n.op).inputs[k];
-      fmt::format_to(to(), "  v{} -> {}{}", n.in[k], compact ? 'v' : 'o', id);
-      if (!label.empty()) fmt::format_to(to(), " [label=\"{}\", fontsize=9]", label);
-      fmt::format_to(to(), ";\n");
+      edge(fmt::format("v{}", n.in[k]), n.in[k], target, id,
+           label.empty() ? std::string() : fmt::format("label=\"{}\", fontsize=9", label));
     }
-    if (!compact) fmt::format_to(to(), "  o{} -> v{};\n", id, id);
-    if (options.backward_edges)
+    if (!compact) edge(fmt::format("o{}", id), id, fmt::format("v{}", id), id, "");
+    if (options.backward_edges && !view.off_path.contains(id))
       for (int k = 0; k < n.inputs; ++k)
         if (tape.node(n.in[k]).needs_grad())
           fmt::format_to(
               to(), "  v{} -> v{} [style=dashed, color=\"{}\", constraint=false, arrowsize=0.6];\n",
               id, n.in[k], grad_colour);
+    flush(out, buffer);
+  }
+  // Invisible, heavy edges between the tops of neighbouring columns keep the
+  // columns level.
+  std::vector<int> order;  // the layers left to right: numbered ones, then the rest
+  for (const auto& entry : layers)
+    if (entry.first >= 0) order.push_back(entry.first);
+  if (layers.contains(-1)) order.push_back(-1);
+  std::optional<std::uint32_t> previous;
+  for (const int layer : order) {
+    const std::vector<std::uint32_t>& ids = layers[layer];
+    if (!columns.contains(layer)) {
+      previous.reset();
+      continue;
+    }
+    const bool has_output = view.output && tape.layer(*view.output) == layer;
+    const std::uint32_t top = layer < 0 && has_output ? *view.output : ids.front();
+    if (previous) fmt::format_to(to(), "  v{} -> v{} [style=invis, weight=20];\n", *previous, top);
+    previous = top;
+  }
+  fmt::format_to(to(), "}}\n");
+  flush(out, buffer, true);
+}
+
+// One box per layer: its record groups with their count, shape and role.
+template <class T>
+void write_collapsed_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& view,
+                              const GraphOptions& options) {
+  out << "digraph tape {\n"
+         "  rankdir=LR;\n"
+         "  nodesep=0.15;\n"
+         "  ranksep=0.4;\n"
+         "  node [fontname=\"Helvetica\", fontsize=11];\n"
+         "  edge [color=\"#495057\", arrowsize=0.7];\n";
+  write_legend(out, options);
+  Buffer buffer;
+  const auto to = [&buffer] { return std::back_inserter(buffer); };
+  struct Group {
+    std::size_t count = 0;
+    Shape shape{};
+    Role role = Role::intermediate;
+    std::string op;
+  };
+  std::map<int, std::vector<std::pair<std::string, Group>>> layers;  // in first-seen order
+  std::vector<std::uint32_t> loose;                                  // records without a layer
+  for (std::uint32_t id : view.ids) {
+    const int layer = tape.layer(id);
+    if (layer < 0) {
+      loose.push_back(id);
+      continue;
+    }
+    const Node<T>& n = tape.node(id);
+    const std::string name = tape.name(id).empty()
+                                 ? fmt::format("unnamed {}", op_name(n.op))
+                                 : group_of(tape.name(id));
+    auto& groups = layers[layer];
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == name; });
+    if (it == groups.end()) {
+      groups.push_back({name, Group{0, n.shape, display_role(tape, id), std::string(op_name(n.op))}});
+      it = std::prev(groups.end());
+    }
+    ++it->second.count;
+  }
+  for (const auto& [layer, groups] : layers) {
+    std::size_t records = 0;
+    for (const auto& g : groups) records += g.second.count;
+    fmt::format_to(to(),
+                   "  layer_{} [shape=box, style=\"rounded,filled\", fillcolor=\"#f8f9fa\", "
+                   "label=<<TABLE BORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"2\"><TR><TD "
+                   "COLSPAN=\"3\" ALIGN=\"LEFT\"><B>layer {}</B>  ({} records)</TD></TR>",
+                   layer, layer, records);
+    for (const auto& [name, g] : groups) {
+      fmt::format_to(to(), "<TR><TD ALIGN=\"LEFT\" BGCOLOR=\"{}\"><B>",
+                     g.role == Role::intermediate ? op_colour : role_colour(g.role));
+      append_label(buffer, name);
+      fmt::format_to(to(), "</B></TD><TD ALIGN=\"LEFT\">{}</TD><TD ALIGN=\"LEFT\">{}</TD></TR>",
+                     g.count > 1 ? fmt::format("&#215; {}", g.count)
+                                 : fmt::format("({}, {})", g.shape.rows, g.shape.cols),
+                     g.role == Role::intermediate ? g.op : std::string(role_name(g.role)));
+    }
+    fmt::format_to(to(), "</TABLE>>];\n");
+    flush(out, buffer);
+  }
+  for (std::uint32_t id : loose) write_value_node(buffer, tape, view, id, options);
+  // Edges between boxes, once each: layer k -> layer k+1, and to and from loose records.
+  const auto end_of = [&](std::uint32_t id, bool head) {
+    const int layer = tape.layer(id);
+    if (layer >= 0) return fmt::format("layer_{}", layer);
+    const bool has_op = tape.node(id).op != Op::leaf && !is_compact(tape, view, id, options);
+    return fmt::format("{}{}", head && has_op ? 'o' : 'v', id);
+  };
+  std::set<std::pair<std::string, std::string>> edges;
+  for (std::uint32_t id : view.ids) {
+    const Node<T>& n = tape.node(id);
+    for (int k = 0; k < n.inputs; ++k) {
+      std::pair<std::string, std::string> e{end_of(n.in[k], false), end_of(id, true)};
+      if (e.first != e.second && edges.insert(e).second)
+        fmt::format_to(to(), "  {} -> {};\n", e.first, e.second);
+    }
+    if (tape.layer(id) < 0 && n.op != Op::leaf && !is_compact(tape, view, id, options))
+      fmt::format_to(to(), "  o{} -> v{};\n", id, id);
     flush(out, buffer);
   }
   fmt::format_to(to(), "}}\n");
@@ -413,7 +634,7 @@ void write_json_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>&
       fmt::format_to(to(), "{}", view.step[id]);
     else
       fmt::format_to(to(), "null");
-    fmt::format_to(to(), ",\"layer\":");
+    fmt::format_to(to(), ",\"on_path\":{},\"layer\":", !view.off_path.contains(id));
     if (layer >= 0)
       fmt::format_to(to(), "{}", layer);
     else
@@ -487,12 +708,20 @@ std::vector<std::uint32_t> dependencies(const Tape<T>& tape, Var<T> output) {
 
 template <class T>
 void write_dot(std::ostream& out, const Tape<T>& tape, const GraphOptions& options) {
-  write_dot_view(out, tape, make_view<T>(tape, std::nullopt), options);
+  const auto view = make_view<T>(tape, std::nullopt);
+  if (options.collapse)
+    write_collapsed_dot_view(out, tape, view, options);
+  else
+    write_dot_view(out, tape, view, options);
 }
 template <class T>
 void write_dot(std::ostream& out, const Tape<T>& tape, Var<T> output,
                const GraphOptions& options) {
-  write_dot_view(out, tape, make_view<T>(tape, output), options);
+  const auto view = make_view<T>(tape, output);
+  if (options.collapse)
+    write_collapsed_dot_view(out, tape, view, options);
+  else
+    write_dot_view(out, tape, view, options);
 }
 template <class T>
 std::string to_dot(const Tape<T>& tape, const GraphOptions& options) {
@@ -529,18 +758,15 @@ std::string to_json(const Tape<T>& tape, Var<T> output, const GraphOptions& opti
   return out.str();
 }
 
-bool have_graphviz() {
-  return std::system("dot -V >/dev/null 2>&1") == 0;
-}
+bool have_graphviz() { return graphviz::available(); }
 
-namespace {
-// Single-quoted for the shell, so any path is passed as one argument.
-std::string shell_quote(const std::filesystem::path& path) {
-  std::string out = "'";
-  for (char c : path.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+std::string slow_render_warning(std::size_t nodes) {
+  if (nodes <= graphviz::slow_node_count) return {};
+  return fmt::format(
+      "the graph has {} nodes; Graphviz may take a minute or more to lay it out (draw one box "
+      "per layer instead: tapegrad dot --collapse, or GraphOptions::collapse)",
+      nodes);
 }
-}  // namespace
 
 RenderResult render_dot(const std::filesystem::path& dot_file) {
   RenderResult result;
@@ -554,12 +780,8 @@ RenderResult render_dot(const std::filesystem::path& dot_file) {
         dot_file.string(), svg.string());
     return result;
   }
-  for (const auto& [format, file] : {std::pair{"svg", svg}, std::pair{"png", png}}) {
-    const std::string command = fmt::format("dot -T{} {} -o {}", format, shell_quote(dot_file),
-                                            shell_quote(file));
-    if (std::system(command.c_str()) != 0)
-      throw std::runtime_error(fmt::format("render: '{}' failed", command));
-  }
+  graphviz::render(dot_file, "svg", svg);
+  graphviz::render(dot_file, "png", png);
   result.rendered = true;
   result.svg = svg;
   result.png = png;

@@ -35,6 +35,10 @@ struct GraphOptions {
   /// the scalar view) as one small node holding its op, instead of an op node
   /// and a value node. JSON dumps are unaffected.
   bool compact_unnamed = true;
+  /// Draw each layer as one box listing its record groups (`W^[1]` x 480,
+  /// parameter), for graphs too big to draw record by record (see
+  /// slow_render_warning); records without a layer stay as they are. DOT only.
+  bool collapse = false;
   std::uint32_t full_rows = 4;
   std::uint32_t full_cols = 4;
   int precision = 4;            ///< significant digits of shown numbers
@@ -79,8 +83,12 @@ std::string to_json(const Tape<T>& tape, const GraphOptions& options = {});
 template <class T>
 std::string to_json(const Tape<T>& tape, Var<T> output, const GraphOptions& options = {});
 
-/// Whether Graphviz `dot` is on the PATH.
+/// Whether Graphviz `dot` is on the PATH (see viz/graphviz.hpp, which runs it).
 bool have_graphviz();
+
+/// A warning to show before rendering a DOT text of `nodes` nodes (count them
+/// with graphviz::count_nodes) when Graphviz would be slow, else "".
+std::string slow_render_warning(std::size_t nodes);
 
 /// The result of rendering a DOT file.
 struct RenderResult {
@@ -91,7 +99,8 @@ struct RenderResult {
 
 /// Renders `dot_file` to SVG and PNG next to it (same stem) with Graphviz
 /// `dot` if it is on the PATH; otherwise says how to do it by hand. Throws
-/// std::runtime_error if `dot` is present but fails.
+/// graphviz::Error (a std::runtime_error) if `dot` is present but fails or
+/// times out; a failed run leaves existing pictures untouched.
 RenderResult render_dot(const std::filesystem::path& dot_file);
 
 /// Writes `<stem>.dot` and `<stem>.json` of what `output` depends on, and

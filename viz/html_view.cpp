@@ -2,8 +2,7 @@
 #include "viz/html_view.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -14,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/registry.hpp"
-#include "viz/html_view_page.hpp"
+#include "viz/html_view_page.hpp"  // generated from viz/page/ by viz/embed_page.py
 
 namespace tapegrad {
 namespace {
@@ -83,38 +82,77 @@ json local_json(const Tape<T>& tape, const Node<T>& n, int k, const std::vector<
   return rows_json(local, in.shape);
 }
 
-std::string temporary_stem() {
-  static std::atomic<unsigned> counter{0};
-  return fmt::format("tapegrad_view_{}_{}", static_cast<long>(std::rand()), counter++);
+// The registry's graph label as plain text: tags dropped (a line break
+// becomes a space), the entities it uses decoded, numbers filled in.
+template <class T>
+std::string plain_symbol(const Node<T>& n) {
+  const std::string label = fmt::format(
+      fmt::runtime(op_text(n.op).symbol), fmt::arg("p", fmt::format("{:g}", n.attr.p)),
+      fmt::arg("q", fmt::format("{:g}", n.attr.q)),
+      fmt::arg("reduction", n.reduction == Reduction::mean ? "mean" : "sum"));
+  std::string out;
+  for (std::size_t k = 0; k < label.size();) {
+    if (label[k] == '<') {
+      const std::size_t end = label.find('>', k);
+      if (label.compare(k, 3, "<BR") == 0) out += ' ';
+      k = end == std::string::npos ? label.size() : end + 1;
+    } else if (label.compare(k, 7, "&#8722;") == 0) {
+      out += "\u2212";
+      k += 7;
+    } else if (label.compare(k, 6, "&#215;") == 0) {
+      out += "\u00d7";
+      k += 6;
+    } else {
+      out += label[k++];
+    }
+  }
+  return out;
 }
 
-// The Graphviz SVG of the graph (without the XML prologue), or "" without Graphviz.
+// The forward equation of record `id` as parts; a name carries its record's
+// id, so the page writes the equation once with names (`z^[1] = a^[0] W^[1] +
+// b^[1]`) and once with each name's numbers.
 template <class T>
-std::string graphviz_svg(const Tape<T>& tape, Var<T> output, const GraphOptions& options) {
-  if (!have_graphviz()) return {};
-  const auto stem = std::filesystem::temp_directory_path() / temporary_stem();
-  auto dot_file = stem, svg_file = stem;
-  dot_file += ".dot";
-  svg_file += ".svg";
-  {
-    std::ofstream out(dot_file);
-    write_dot(out, tape, output, options);
+json equation_parts(const Tape<T>& tape, std::uint32_t id) {
+  const Node<T>& n = tape.node(id);
+  json parts = json::array();
+  auto name = [&](std::uint32_t r) { parts.push_back({{"text", display_name(tape, r)}, {"id", r}}); };
+  auto text = [&](std::string t) { parts.push_back({{"text", std::move(t)}}); };
+  name(id);
+  text(" = ");
+  const std::string symbol = plain_symbol(n);
+  const bool infix = n.inputs == 2 && (symbol == "+" || symbol == "\u2212" || symbol == "\u00d7" ||
+                                       symbol == "/" || symbol == "a^b");
+  if (n.op == Op::affine || n.op == Op::matmul) {
+    name(n.in[0]);
+    text(" ");
+    name(n.in[1]);
+    if (n.op == Op::affine) {
+      text(" + ");
+      name(n.in[2]);
+    }
+  } else if (infix) {
+    name(n.in[0]);
+    text(symbol == "a^b" ? " ^ " : fmt::format(" {} ", symbol));
+    name(n.in[1]);
+  } else if (n.inputs == 1 && symbol.ends_with('x') &&
+             (symbol.size() == 1 || !std::isalpha(static_cast<unsigned char>(symbol[symbol.size() - 2])))) {
+    text(symbol.substr(0, symbol.size() - 1));  // "2 − x", "3 / x", "2^x", "−x"
+    name(n.in[0]);
+  } else if (n.inputs == 1 && (symbol.starts_with("+ ") || symbol.starts_with("\u00d7 "))) {
+    name(n.in[0]);
+    text(" " + symbol);
+  } else {
+    // op(inputs...), its parameter or reduction after it: "pow(x)  2", "bce(z, y)  (mean)"
+    const std::size_t space = symbol.find(' ');
+    text(symbol.substr(0, space) + "(");
+    for (int k = 0; k < n.inputs; ++k) {
+      if (k) text(", ");
+      name(n.in[k]);
+    }
+    text(space == std::string::npos ? ")" : ")  " + symbol.substr(space + 1));
   }
-  const std::string command =
-      fmt::format("dot -Tsvg '{}' -o '{}' 2>/dev/null", dot_file.string(), svg_file.string());
-  std::string svg;
-  if (std::system(command.c_str()) == 0) {
-    std::ifstream in(svg_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    svg = text.str();
-    const auto start = svg.find("<svg");
-    svg = start == std::string::npos ? std::string() : svg.substr(start);
-  }
-  std::error_code ignored;
-  std::filesystem::remove(dot_file, ignored);
-  std::filesystem::remove(svg_file, ignored);
-  return svg;
+  return parts;
 }
 
 // JSON text safe inside a <script> element.
@@ -210,6 +248,19 @@ std::string backward_steps_json(Tape<T>& tape, Var<T> output) {
 }
 
 template <class T>
+std::string forward_steps_json(const Tape<T>& tape, Var<T> output) {
+  const json graph = json::parse(to_json(tape, output, GraphOptions{.values = false, .gradients = false}));
+  json steps = json::array();
+  for (const json& node : graph["nodes"]) {
+    if (node["op"] == "leaf") continue;
+    const auto id = node["id"].get<std::uint32_t>();
+    steps.push_back({{"step", steps.size()}, {"id", id}, {"name", node["name"]},
+                     {"parts", equation_parts(tape, id)}});
+  }
+  return json{{"steps", std::move(steps)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+template <class T>
 std::string engine_gradients_json(const Tape<T>& tape) {
   json steps = json::array();
   const auto order = tape.reverse_order();
@@ -226,12 +277,12 @@ std::string to_html_view(Tape<T>& tape, Var<T> output, const ViewOptions& option
   const std::string steps = backward_steps_json(tape, output);
   json hand = json::object();
   for (const auto& [name, t] : options.hand_gradients) hand[name] = rows_json(t.data(), t.shape());
-  GraphOptions full = options.graph;
+  GraphOptions full;
   full.full_rows = full.full_cols = 1u << 30;  // the page's own layout shows what fits
   const std::string graph = to_json(tape, output, full);
-  const std::string svg = options.use_graphviz ? graphviz_svg(tape, output, options.graph) : "";
+  const std::string forward = forward_steps_json(tape, output);
 
-  std::string page = detail::html_view_page;
+  std::string page(detail::html_view_page);
   auto put = [&page](std::string_view key, const std::string& value) {
     const auto at = page.find(key);
     if (at == std::string::npos) throw std::logic_error("html view: template lacks a placeholder");
@@ -242,7 +293,7 @@ std::string to_html_view(Tape<T>& tape, Var<T> output, const ViewOptions& option
     title += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
   put("@TITLE@", title);
   put("@HEADING@", title);
-  put("@SVG@", svg);
+  put("@FORWARD@", script_safe(forward));
   put("@STEPS@", script_safe(steps));
   put("@GRAPH@", script_safe(graph));
   put("@HAND@", script_safe(hand.dump(-1, ' ', false, json::error_handler_t::replace)));
@@ -262,6 +313,7 @@ void write_html_view(Tape<T>& tape, Var<T> output, const std::filesystem::path& 
 #define TAPEGRAD_INSTANTIATE(T)                                                       \
   template std::string backward_steps_json(Tape<T>&, Var<T>);                        \
   template std::string engine_gradients_json(const Tape<T>&);                        \
+  template std::string forward_steps_json(const Tape<T>&, Var<T>);                   \
   template std::string to_html_view(Tape<T>&, Var<T>, const ViewOptions&);           \
   template void write_html_view(Tape<T>&, Var<T>, const std::filesystem::path&,      \
                                 const ViewOptions&);

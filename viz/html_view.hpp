@@ -5,8 +5,10 @@
 //   options.hand_gradients["z^[2]"] = my_hand_g_z2;   // optional: shown beside each step
 //   tapegrad::write_html_view(tape, L, "backprop.html", options);
 //
-// The page needs no network: its script, style, data and graph (a Graphviz SVG
-// when `dot` is on the PATH, else a layout computed in the page) are inline.
+// The page needs no network and no Graphviz: its script, style and data are
+// inline, and it lays the graph out itself (one column per small layer), so it
+// can show each value and gradient only once the step that computes it is
+// reached. Its HTML, CSS and JS live in viz/page/, embedded at build time.
 #pragma once
 
 #include <filesystem>
@@ -24,9 +26,6 @@ struct ViewOptions {
   /// Gradients from a hand derivation, by value name (`z^[2]`, `W^[1]`, `W_1,1^[1]`);
   /// each step shows the entry of the record it processes, for comparison.
   std::map<std::string, Tensor<double>> hand_gradients;
-  /// Embed a Graphviz SVG when `dot` is on the PATH (else the page lays the graph out).
-  bool use_graphviz = true;
-  GraphOptions graph;  ///< how the embedded Graphviz picture is drawn
 };
 
 /// The steps of the last backward from `output`, as JSON: for each record in
@@ -45,7 +44,14 @@ std::string backward_steps_json(Tape<T>& tape, Var<T> output);
 template <class T>
 std::string engine_gradients_json(const Tape<T>& tape);
 
-/// The whole page for the last backward from `output` (see backward_steps_json).
+/// The forward pass as steps: each record `output` depends on (and each named
+/// record computed beside it, such as y_hat) that an op computes, in tape
+/// order, with its equation as parts `{"text", "id"}` (an id marks a name).
+template <class T>
+std::string forward_steps_json(const Tape<T>& tape, Var<T> output);
+
+/// The whole page for the last backward from `output`: the forward steps, then
+/// the backward steps (see forward_steps_json, backward_steps_json).
 template <class T>
 std::string to_html_view(Tape<T>& tape, Var<T> output, const ViewOptions& options = {});
 

@@ -1,14 +1,17 @@
-// Writes the seed network's step-through pages and the engine's gradients the browser test checks.
-// Usage: backprop_page DIR   (writes DIR/seed_tensor.html, DIR/seed_scalar.html, their
-// .expected.json, and the model as DIR/seed_model.json for `tapegrad view`)
+// Writes the step-through pages the browser test clicks through, and the engine's gradients it checks.
+// Usage: backprop_page DIR   (writes DIR/example_tensor.html and DIR/example_scalar.html for the
+// 4-3-2-1 example, DIR/large_scalar.html for a 30-16-1 network's scalar view (about 2,600
+// steps), each with its .expected.json, and the 4-3-2-1 example as DIR/example_model.json
+// for `tapegrad view`)
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 
-#include "viz/backprop_view.hpp"
 #include "io/model_format.hpp"
-#include "reference/example_4321.hpp"
 #include "io/model_io.hpp"
+#include "nn/mlp.hpp"
+#include "reference/example_4321.hpp"
+#include "viz/backprop_view.hpp"
 
 using namespace tapegrad;
 
@@ -20,16 +23,29 @@ int main(int argc, char** argv) {
   try {
     const std::filesystem::path dir = argv[1];
     std::filesystem::create_directories(dir);
-    // The seed's 4-3-2-1 sigmoid network with BCE, one sample, fixed weights.
-    const nn::Example4321 seed = nn::example_4321();
-    io::ModelSpec spec = io::to_spec(seed.net);
+    // The 4-3-2-1 example: sigmoid layers, BCE, one sample, fixed weights.
+    const nn::Example4321 example = nn::example_4321();
+    io::ModelSpec spec = io::to_spec(example.net);
     spec.loss = nn::LossKind::bce;
-    spec.x = seed.x;
-    spec.y = seed.y;
-    io::write_model(spec, dir / "seed_model.json");
-    nn::write_backprop_view(spec, dir / "seed_tensor.html", {}, dir / "seed_tensor.expected.json");
-    nn::write_backprop_view(spec, dir / "seed_scalar.html", {.scalar = true, .sample = 0, .title = ""},
-                            dir / "seed_scalar.expected.json");
+    spec.x = example.x;
+    spec.y = example.y;
+    io::write_model(spec, dir / "example_model.json");
+    nn::write_backprop_view(spec, dir / "example_tensor.html", {},
+                            dir / "example_tensor.expected.json");
+    nn::write_backprop_view(spec, dir / "example_scalar.html",
+                            {.scalar = true, .sample = 0, .title = ""},
+                            dir / "example_scalar.expected.json");
+
+    // A long page: the scalar view of a 30-16-1 network records 1,590 values.
+    Generator generator(12);
+    const nn::Mlp<double> large({30, 16, 1}, nn::Activation::sigmoid, 12);
+    io::ModelSpec big = io::to_spec(large);
+    big.loss = nn::LossKind::bce;
+    big.x = Tensor<double>::normal({1, 30}, generator);
+    big.y = Tensor<double>({1, 1}, 1.0);
+    nn::write_backprop_view(big, dir / "large_scalar.html",
+                            {.scalar = true, .sample = 0, .title = "30-16-1 network, scalar view"},
+                            dir / "large_scalar.expected.json");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;

@@ -5,12 +5,12 @@ set -euo pipefail
 tapegrad=$1 page_exe=$2 out=$3/view_cli_out
 rm -rf "$out" && mkdir -p "$out"
 "$page_exe" "$out"
-"$tapegrad" view "$out/seed_model.json" -o "$out/cli_tensor.html"
-"$tapegrad" view "$out/seed_model.json" --scalar -o "$out/cli_scalar.html"
+"$tapegrad" view "$out/example_model.json" -o "$out/cli_tensor.html"
+"$tapegrad" view "$out/example_model.json" --scalar -o "$out/cli_scalar.html"
 # The command's page embeds the same steps as the API's page.
 for view in tensor scalar; do
   steps() { grep -o '<script type="application/json" id="steps-data">[^<]*' "$1"; }
-  [ "$(steps "$out/cli_$view.html")" = "$(steps "$out/seed_$view.html")" ] ||
+  [ "$(steps "$out/cli_$view.html")" = "$(steps "$out/example_$view.html")" ] ||
     { echo "tapegrad view --$view: steps differ from the API's page"; exit 1; }
 done
 set +e

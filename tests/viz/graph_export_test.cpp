@@ -1,6 +1,7 @@
 // Tests for the graph export: DOT that Graphviz accepts, the JSON schema, the
 // seed network's tensor and scalar views, big and deep graphs.
 #include "viz/graph_export.hpp"
+#include "viz/graphviz.hpp"
 
 #include <doctest/doctest.h>
 
@@ -36,12 +37,13 @@ fs::path scratch_dir() {
 // Whether Graphviz accepts the DOT text (true when dot is absent: CI has it).
 bool graphviz_accepts(const std::string& dot, const std::string& stem) {
   if (!have_graphviz()) return true;
-  const fs::path file = scratch_dir() / (stem + ".dot");
-  std::ofstream(file) << dot;
-  const std::string command =
-      fmt::format("dot -Tsvg '{}' -o '{}' 2>/dev/null", file.string(),
-                  (scratch_dir() / (stem + ".svg")).string());
-  return std::system(command.c_str()) == 0;
+  std::ofstream(scratch_dir() / (stem + ".dot")) << dot;  // kept to look at
+  try {
+    return graphviz::render_text(dot, "svg").find("<svg") != std::string::npos;
+  } catch (const graphviz::Error& e) {
+    MESSAGE(e.what());
+    return false;
+  }
 }
 
 // The seed's 4-3-2-1 sigmoid network with fixed weights, one sample, BCE.
@@ -353,14 +355,26 @@ TEST_CASE("the seed network's tensor view dumps with the seed's names, values an
     CHECK(step.count("y") == 0);
   }
 
-  SUBCASE("the DOT dump has layer clusters, a legend, and parses") {
+  SUBCASE("the DOT dump draws each layer as a column, has a legend, and parses") {
     const std::string dot = to_dot(tape, net.L);
     for (int k = 0; k <= 3; ++k)
-      CHECK(dot.find(fmt::format("subgraph cluster_layer_{} {{\n  label=\"layer {}\"", k, k)) !=
-            std::string::npos);
+      CHECK(dot.find(fmt::format("subgraph cluster_layer_{} {{\n  label=\"layer {}\"; labeljust=l; "
+                                 "style=\"rounded,dashed\"; color=\"#868e96\"; "
+                                 "fontname=\"Helvetica\";\n  rank=same;",
+                                 k, k)) != std::string::npos);
     CHECK(dot.find("rankdir=LR") != std::string::npos);
-    CHECK(dot.find("legend [") != std::string::npos);
-    CHECK(dot.find("g^[2W] = ") != std::string::npos);
+    // Inside a column edges run down it; between columns they do not pull
+    // columns up or down (no staircase).
+    const std::string z1 = std::to_string(node_named(g, "z^[1]")["id"].get<int>());
+    const std::string a1 = std::to_string(node_named(g, "a^[1]")["id"].get<int>());
+    CHECK(dot.find(fmt::format("  o{} -> v{} [dir=back];",
+                               z1, node_named(g, "W^[1]")["id"].get<int>())) != std::string::npos);
+    CHECK(dot.find(fmt::format("  v{} -> o{} [label=\"a\", fontsize=9, weight=0];", a1,
+                               node_named(g, "z^[2]")["id"].get<int>())) != std::string::npos);
+    CHECK(dot.find("labelloc=b") != std::string::npos);  // the legend is the graph's label
+    CHECK(dot.find(">parameter</TD>") != std::string::npos);
+    CHECK(dot.find("dashed arrows") == std::string::npos);  // no backward edges drawn
+    CHECK(dot.find("g^[2W] =<BR/>[") != std::string::npos);
     CHECK(dot.find("backward step 0") != std::string::npos);
     CHECK(graphviz_accepts(dot, "seed_tensor"));
   }
@@ -372,7 +386,8 @@ TEST_CASE("the seed network's tensor view dumps with the seed's names, values an
     const std::string bare = to_dot(tape, net.L, options);
     CHECK(bare.find("g^[2W]") == std::string::npos);
     CHECK(bare.find("backward step 0") == std::string::npos);
-    CHECK(bare.find(fmt::format("{:.4g}", seed.W1(0, 0))) == std::string::npos);
+    CHECK(bare.find(fmt::format("[{:.4g}  ", seed.W1(0, 0))) == std::string::npos);
+    CHECK(to_dot(tape, net.L).find(fmt::format("[{:.4g}  ", seed.W1(0, 0))) != std::string::npos);
     CHECK(bare.find("style=dashed") == std::string::npos);
     options = {};
     options.backward_edges = true;
@@ -384,6 +399,7 @@ TEST_CASE("the seed network's tensor view dumps with the seed's names, values an
     // one per input that needs a gradient: W and b of layer 1, a, W and b of
     // layers 2 and 3, each sigmoid's z, and the loss's prediction y_hat
     CHECK(dashed == 2 + 3 + 3 + 3 + 1);
+    CHECK(with_back.find("dashed arrows: backward") != std::string::npos);  // the legend says so
     CHECK(graphviz_accepts(with_back, "seed_backward"));
     const json j = json::parse(to_json(tape, net.L, GraphOptions{.values = false}));
     CHECK(node_named(j, "W^[1]")["value"].is_null());
@@ -577,6 +593,90 @@ TEST_CASE("a 784-256-128-10 MLP on a batch of 64 dumps in summary form, quickly"
   CHECK(graphviz_accepts(dot, "mlp"));
 }
 
+TEST_CASE("a loss read from the logits still shows y_hat, dashed, without a gradient") {
+  const SeedNetwork seed;
+  Tape<double> tape;
+  Parameter<double> W(seed.W1, "W^[1]"), b(seed.b1, "b^[1]");
+  auto a0 = tape.input(seed.x);
+  tape.set_name(a0, "a^[0]", 0);
+  auto z = affine(a0, tape.parameter(W), tape.parameter(b));
+  tape.set_name(z, "z^[1]", 1);
+  auto y_hat = sigmoid(z);
+  tape.set_name(y_hat, "y_hat", 1);
+  auto unnamed = exp(z);  // computed beside the loss but unnamed: not shown
+  (void)unnamed;
+  auto y = tape.constant(Tensor<double>({1, 3}, 1.0));
+  tape.set_name(y, "y");
+  auto L = binary_cross_entropy_with_logits(z, y);
+  tape.set_name(L, "L");
+  tape.backward(L);
+
+  const json g = json::parse(to_json(tape, L));
+  CHECK(g["nodes"].size() == 1 + 2 + 1 + 1 + 1 + 1);  // a^[0], W, b, z, y_hat, y, L
+  const json& shown = node_named(g, "y_hat");
+  CHECK(shown["on_path"] == false);
+  CHECK(shown["grad"].is_null());
+  CHECK(shown["value"][0][0].get<double>() ==
+        doctest::Approx(1 / (1 + std::exp(-z.value()[0]))).epsilon(1e-14));
+  CHECK(node_named(g, "z^[1]")["on_path"] == true);
+  // y_hat -> nothing; z -> y_hat is an edge of the graph
+  CHECK(edges_from(g, node_named(g, "z^[1]")["id"]).size() == 2);
+  GraphOptions options;
+  options.backward_edges = true;
+  const std::string dot = to_dot(tape, L, options);
+  CHECK(dot.find("rounded,filled,dashed") != std::string::npos);
+  CHECK(dot.find("not read by L: no gradient") != std::string::npos);
+  // no dashed backward edge leaves y_hat
+  CHECK(dot.find(fmt::format("  v{} -> v", y_hat.id())) == std::string::npos);
+  CHECK(graphviz_accepts(dot, "logits"));
+}
+
+TEST_CASE("the scalar view colours weights as parameters, as the tensor view does") {
+  const SeedNetwork seed;
+  Tape<double> tape;
+  const auto layers = seed.layers();
+  const auto net = nn::record_scalar_network(tape, layers, seed.x, seed.y);
+  tape.backward(net.loss);
+  const std::string dot = to_dot(tape, net.loss);
+  const std::string w11 = fmt::format("  v{} [shape=box, style=\"rounded,filled\", fillcolor=\"#a5d8ff\"",
+                                      net.weight(1, 1, 1).id());
+  CHECK(dot.find(w11) != std::string::npos);
+  CHECK(dot.find("(1, 1) parameter") != std::string::npos);
+  CHECK(dot.find("(1, 1) variable") == std::string::npos);
+  // Each layer's neurons z_j and a_j stand in one column.
+  CHECK(dot.find(fmt::format("  {{ rank=same; v{}; v{}; v{}; }}", net.z[1][0].id(), net.z[1][1].id(),
+                             net.z[1][2].id())) != std::string::npos);
+}
+
+TEST_CASE("a collapsed view draws one box per layer and parses") {
+  const SeedNetwork seed;
+  Tape<double> tape;
+  const auto layers = seed.layers();
+  const auto net = nn::record_scalar_network(tape, layers, seed.x, seed.y);
+  tape.backward(net.loss);
+  GraphOptions options;
+  options.collapse = true;
+  const std::string dot = to_dot(tape, net.loss, options);
+  for (int k = 0; k <= 3; ++k) CHECK(dot.find(fmt::format("  layer_{} [", k)) != std::string::npos);
+  CHECK(dot.find("<B>W^[1]</B></TD><TD ALIGN=\"LEFT\">&#215; 12</TD><TD ALIGN=\"LEFT\">parameter") !=
+        std::string::npos);
+  CHECK(dot.find("  layer_1 -> layer_2;") != std::string::npos);
+  CHECK(dot.find("  layer_2 -> layer_3;") != std::string::npos);
+  // boxes: 4 layers, y, L and its op
+  CHECK(graphviz::count_nodes(dot) == 4 + 2 + 1);
+  CHECK(graphviz::count_nodes(to_dot(tape, net.loss)) > 60);
+  CHECK(graphviz_accepts(dot, "collapsed"));
+  // JSON dumps are unaffected
+  CHECK(to_json(tape, net.loss, options) == to_json(tape, net.loss));
+}
+
+TEST_CASE("a graph Graphviz draws slowly gets a warning that offers the collapsed view") {
+  CHECK(slow_render_warning(graphviz::slow_node_count).empty());
+  const std::string warning = slow_render_warning(1590);
+  CHECK(warning.find("1590 nodes") != std::string::npos);
+  CHECK(warning.find("--collapse") != std::string::npos);
+}
+
 TEST_CASE("render_dot writes SVG and PNG with Graphviz, or says how to render") {
   Tape<double> tape;
   auto x = tape.variable(0.5);
@@ -597,5 +697,5 @@ TEST_CASE("render_dot writes SVG and PNG with Graphviz, or says how to render") 
     CHECK_FALSE(r.rendered);
     CHECK(r.message.find("dot -Tsvg") != std::string::npos);
   }
-  CHECK(have_graphviz() == (std::system("command -v dot >/dev/null 2>&1") == 0));
+  CHECK(have_graphviz() == graphviz::available());
 }
