@@ -219,7 +219,7 @@ TEST_CASE("before backward a dump says gradients are not computed yet, after it 
   tape.backward(L);
   const std::string after = to_dot(tape, L);
   CHECK(after.find("not computed yet") == std::string::npos);
-  CHECK(after.find("g(x) = [2  4]") != std::string::npos);
+  CHECK(after.find("g(x) =<BR/>[2  4]") != std::string::npos);
   const json j_after = json::parse(to_json(tape, L));
   CHECK(j_after["backward_done"] == true);
   CHECK(node_named(j_after, "x")["grad"] == json{{2.0, 4.0}});

@@ -314,6 +314,7 @@ function updatePanel(info) {
   $("intro").hidden = info.phase !== "start";
   const box = $("contributions");
   box.replaceChildren();
+  $("details-title").hidden = info.phase !== "backward" || !info.s.contributions.length;
   const handBox = $("hand");
   handBox.replaceChildren();
   if (info.phase === "start") {
@@ -346,7 +347,8 @@ function updatePanel(info) {
     return;
   }
   $("phase").textContent = "Backward step " + (info.k + 1) + " of " + backward.length;
-  $("record").textContent = s.name + (s.leaf ? "  (leaf)" : "  = " + s.op + "(\u2026)") +
+  const eq = equationOf.get(s.id);
+  $("record").textContent = (s.leaf ? s.name + "  (leaf)" : eq ? names(eq) : s.name + " = " + s.op + "(\u2026)") +
       "   shape (" + s.shape.join(", ") + ")";
   $("grad-label").textContent = "its gradient, complete now (the upstream gradient of its inputs)";
   $("grad-value").className = "math grad";
