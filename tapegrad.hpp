@@ -15,4 +15,5 @@
 #include "reference/scalar_network.hpp"
 #include "viz/backprop_view.hpp"
 #include "viz/graph_export.hpp"
+#include "viz/graphviz.hpp"
 #include "viz/html_view.hpp"

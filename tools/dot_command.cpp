@@ -107,6 +107,8 @@ Command add_dot_command(CLI::App& app) {
                     "also render FILE.svg and FILE.png next to the -o file with Graphviz");
   command->add_flag("--backward-edges", options->backward_edges,
                     "add dashed edges for the gradient flow");
+  command->add_flag("--collapse", options->collapse,
+                    "draw one box per layer (for graphs too big for Graphviz to draw quickly)");
   return {command, [options] { return run_dot(*options); }};
 }
 

@@ -3,9 +3,12 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -197,4 +200,66 @@ TEST_CASE("the seed network's page carries hand gradients equal to the engine's"
     // tensor view: z, W, b of 3 layers and a^[1], a^[2]; scalar view: every entry
     CHECK(compared == (scalar ? 6u + 3 + 2 + 1 + (12 + 3 + 6 + 2 + 2 + 1) : 3u * 3 + 2));
   }
+}
+
+TEST_CASE("the forward steps give each record's equation with names, in tape order") {
+  const auto dir = std::filesystem::temp_directory_path() / "tapegrad_html_view_forward";
+  std::filesystem::create_directories(dir);
+  nn::write_backprop_view(seed_spec(), dir / "page.html");
+  const std::string page = read(dir / "page.html");
+  const json forward = embedded(page, "forward-data")["steps"];
+  const json graph = embedded(page, "graph-data");
+  auto text = [](const json& parts) {
+    std::string out;
+    for (const json& p : parts) out += p["text"].get<std::string>();
+    return out;
+  };
+  std::vector<std::string> equations;
+  int previous = -1;
+  for (const json& s : forward) {
+    CHECK(s["id"].get<int>() > previous);  // tape order
+    previous = s["id"];
+    equations.push_back(text(s["parts"]));
+    // every named part points at its record
+    for (const json& p : s["parts"])
+      if (p.contains("id"))
+        CHECK(std::any_of(graph["nodes"].begin(), graph["nodes"].end(), [&](const json& n) {
+          return n["id"] == p["id"] && n["name"] == p["text"];
+        }));
+  }
+  // The derivation's equations, y_hat beside the logits loss included.
+  const std::vector<std::string> want = {
+      "z^[1] = a^[0] W^[1] + b^[1]", "a^[1] = sigmoid(z^[1])", "z^[2] = a^[1] W^[2] + b^[2]",
+      "a^[2] = sigmoid(z^[2])",      "z^[3] = a^[2] W^[3] + b^[3]", "y_hat = sigmoid(z^[3])",
+      "L = bce_with_logits(z^[3], y)  (mean)"};
+  CHECK(equations == want);
+}
+
+TEST_CASE("forward equations cover infix, scalar-operand and named ops") {
+  Tape<double> tape;
+  auto x = tape.variable(2.0);
+  tape.set_name(x, "x");
+  auto y = tape.variable(3.0);
+  tape.set_name(y, "y");
+  auto p = x * y;
+  tape.set_name(p, "p");
+  auto q = 1.0 - p;
+  tape.set_name(q, "q");
+  auto r = pow(q, 2.0);
+  tape.set_name(r, "r");
+  auto L = exp(r) + x / y;
+  tape.set_name(L, "L");
+  tape.backward(L);
+  const json forward = json::parse(forward_steps_json(tape, L))["steps"];
+  std::map<std::string, std::string> eq;
+  for (const json& s : forward) {
+    std::string out;
+    for (const json& part : s["parts"]) out += part["text"].get<std::string>();
+    eq[s["name"]] = out;
+  }
+  CHECK(eq["p"] == "p = x \u00d7 y");
+  CHECK(eq["q"] == "q = 1 \u2212 p");
+  CHECK(eq["r"] == "r = pow(q)  2");
+  CHECK(eq["L"].starts_with("L = t"));
+  CHECK(eq["L"].find(" + t") != std::string::npos);
 }

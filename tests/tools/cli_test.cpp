@@ -272,6 +272,21 @@ TEST_CASE("train reaches 95% test accuracy on breast cancer; the model reloads i
     CHECK(spec.loss == nn::LossKind::bce);
     CHECK(nlohmann::json::parse(spec.meta_json)["trained_by"] == "tapegrad train");
   }
+  SUBCASE("dot warns that the scalar view is slow to draw and --collapse draws one box per layer") {
+    const auto full = tapegrad_run({"dot", model.string(), "--data", data_file("breast_cancer.csv"),
+                                    "--scalar"}, scratch);
+    CHECK(full.exit_code == 0);
+    CHECK(full.err.starts_with("warning: the graph has "));
+    CHECK(full.err.find("--collapse") != std::string::npos);
+    CHECK(graphviz::count_nodes(full.out) > graphviz::slow_node_count);
+    const auto collapsed = tapegrad_run({"dot", model.string(), "--data", data_file("breast_cancer.csv"),
+                                         "--scalar", "--collapse"}, scratch);
+    CHECK(collapsed.exit_code == 0);
+    CHECK(collapsed.err.empty());
+    CHECK(collapsed.out.find("  layer_1 [") != std::string::npos);
+    CHECK(collapsed.out.find("&#215; 480") != std::string::npos);  // W_i,j^[1]: 30 x 16 weights
+    CHECK(graphviz::count_nodes(collapsed.out) < 10);
+  }
   SUBCASE("predict prints one class per row and the accuracy on stderr") {
     const auto predicted =
         tapegrad_run({"predict", "--model", model.string(), "--data", data_file("breast_cancer.csv")}, scratch);
