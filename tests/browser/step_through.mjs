@@ -65,12 +65,14 @@ const currentOnScreen = () => page.evaluate(() => {
               : b.left < v.right && b.right > v.left && b.top < v.bottom && b.bottom > v.top;
 });
 
-// Ids of the boxes whose value and whose gradient are shown.
+// Ids of the boxes whose value and whose gradient a learner can see.
 const shownIds = () => page.evaluate(() => {
   const out = { value: [], grad: [] };
+  const visible = (g, selector) =>
+    [...g.querySelectorAll(selector)].some((t) => t.textContent.trim() && getComputedStyle(t).visibility === "visible");
   for (const g of document.querySelectorAll("#graph g.node")) {
-    if (g.dataset.value === "shown") out.value.push(Number(g.dataset.id));
-    if (g.dataset.grad === "shown") out.grad.push(Number(g.dataset.id));
+    if (visible(g, "text.value")) out.value.push(Number(g.dataset.id));
+    if (visible(g, "text.grad")) out.grad.push(Number(g.dataset.id));
   }
   return out;
 });

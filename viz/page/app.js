@@ -191,17 +191,23 @@ function layout() {
     rect.setAttribute("width", b.w); rect.setAttribute("height", b.h); rect.setAttribute("rx", 6);
     rect.setAttribute("fill", n.output ? "#ffa8a8" : fill[displayRole(n)] || "#fff");
     g.appendChild(rect);
-    b.texts = b.lines.map((l, i) => {
-      const t = document.createElementNS(svgNS, "text");
-      t.setAttribute("x", b.x + PAD);
-      t.setAttribute("y", b.y + PAD + 11 + i * LINE);
-      t.setAttribute("class", l.cls || "");
-      t.textContent = l.text;
-      g.appendChild(t);
-      return t;
+    // Each value or gradient line is drawn twice, computed and pending; the
+    // box's data-value and data-grad say which is visible (CSS visibility, so
+    // a step changes no text and the browser lays nothing out again).
+    b.lines.forEach((l, i) => {
+      const add = (text, cls) => {
+        const t = document.createElementNS(svgNS, "text");
+        t.setAttribute("x", b.x + PAD);
+        t.setAttribute("y", b.y + PAD + 11 + i * LINE);
+        t.setAttribute("class", cls);
+        t.textContent = text;
+        g.appendChild(t);
+      };
+      add(l.text, l.cls || l.kind || "");
+      if (l.pending) add(l.pending, l.kind + "-pending");
     });
     b.g = g;
-    b.shown = { value: true, grad: true };
+    b.shown = {};
     svg.appendChild(g);
   });
   // Edges: from an input's right side to its consumer's left side; inside a
@@ -238,12 +244,6 @@ function showBox(id, value, grad) {
   b.shown = { value, grad };
   b.g.dataset.value = value ? "shown" : "pending";
   b.g.dataset.grad = grad ? "shown" : "pending";
-  b.lines.forEach((l, i) => {
-    const on = l.kind === "value" ? value : l.kind === "grad" ? grad : true;
-    const t = b.texts[i];
-    t.textContent = on ? l.text : l.pending || "";
-    t.setAttribute("class", (l.cls || "") + (l.kind === "grad" && on ? " gradtext" : "") + (on ? "" : " pending"));
-  });
 }
 
 // ------------------------------------------------------------------ steps
@@ -400,7 +400,8 @@ function updatePanel(info) {
           "\ncompared when the last flow arrives");
       return;
     }
-    const r = compare(c.name, c.grad_name, c.after, "computed by this step");
+    const r = compare(c.name, c.grad_name, c.after, c.of > 1
+        ? "after this step's flow (" + c.index + " of " + c.of + ", complete)" : "computed by this step");
     handRow(handBox, r.ok, r.text);
   });
   if (s.leaf && hand[s.name]) {
