@@ -69,7 +69,9 @@ graph.edges.forEach((e) => { inputs.get(e.to).push(e.from); consumers.get(e.from
 
 const displayRole = (n) => (n.role === "variable" && n.layer !== null ? "parameter" : n.role);
 const names = (parts) => parts.map((p) => p.text).join("");
-const numbers = (parts) => parts.map((p) => (p.id === undefined ? p.text : matrix(nodes.get(p.id).value))).join("");
+// The equation with each name replaced by its numbers, matrices on one line.
+const numbers = (parts) => parts.map((p) =>
+  (p.id === undefined ? p.text : matrix(nodes.get(p.id).value).replaceAll(";\n ", "; "))).join("");
 
 // The text of a record's box: its header, value lines, gradient lines, each
 // with what it shows before its step ("pending").
