@@ -7,7 +7,7 @@
 //   tapegrad::Tape<double> tape;
 //   ... forward ...; tape.backward(L);
 //   std::string dot = tapegrad::to_dot(tape, L);      // what L depends on
-//   tapegrad::write_graph_files(tape, L, "seed");     // seed.dot, seed.json (+ .svg, .png)
+//   tapegrad::write_graph_files(tape, L, "net");      // net.dot, net.json (+ .svg, .png)
 //
 // Every walk over the graph uses an explicit worklist, so a chain of millions
 // of records dumps without deep recursion.
@@ -48,7 +48,7 @@ struct GraphOptions {
 template <class T>
 std::string display_name(const Tape<T>& tape, std::uint32_t id);
 
-/// The seed's name of a gradient, derived from a value's name:
+/// The derivation's name of a gradient, derived from a value's name:
 /// `z^[1]` -> `g^[1z]`, `W^[2]` -> `g^[2W]`, `z_1^[1]` -> `g^[1z]_1`,
 /// `W_1,2^[2]` -> `g^[2W]_1,2`; the network output `y_hat` (or `y_hat_j`) of
 /// layer k -> `g^[ka]` (or `g^[ka]_j`), since y_hat is a^[k]; any other name

@@ -30,7 +30,7 @@ struct ViewOptions {
 
 /// The steps of the last backward from `output`, as JSON: for each record in
 /// reverse-walk order its gradient (the upstream gradient of its inputs), the
-/// chain-rule formula in the seed's notation, and for each input that needs a
+/// chain-rule formula in the derivation's notation, and for each input that needs a
 /// gradient the local derivative, the contribution and the running sum where
 /// the input fans out. Replays each record's backward rule in isolation to
 /// measure its contribution; the tape's gradients are restored exactly.
