@@ -168,7 +168,12 @@ async function stepThrough(name) {
   await settle();
   check((await step()) === -1, `${name}: Home returns to the start`);
 
-  // Play at the fastest speed, then pause.
+  // Play slowly (2 s a step: no step within 1 s), then at the fastest speed, then pause.
+  await page.selectOption("#speed", "2000");
+  await page.click("#play");
+  await page.waitForTimeout(1000);
+  check((await step()) === -1, `${name}: at 2 s a step, play moved within 1 s`);
+  await page.click("#play");
   await page.selectOption("#speed", "16");
   await page.click("#play");
   await page.waitForFunction(() => Number(document.getElementById("step-counter").dataset.step) >= 5,
