@@ -94,8 +94,11 @@ function boxText(n) {
   return lines;
 }
 
+// Box geometry in px: line height, padding, a 12 px monospace character, gaps.
 const LINE = 16, PAD = 6, CHAR = 7.3, GAP_X = 56, GAP_Y = 14, TOP = 28;
-const boxes = new Map();  // id -> {x, y, w, h, g, texts, lines}
+// A layer of at most this many records is drawn as one column (as the pictures do).
+const COLUMN_LIMIT = 6;
+const boxes = new Map();  // id -> {x, y, w, h, col, lines, g, shown}
 const edgeList = [];      // {from, to, path}
 
 // Columns: a small layer (the tensor view's W, b, z, a) is one column, in tape
@@ -122,7 +125,7 @@ function columnsOf() {
   [...groups.keys()].sort((a, b) => a - b).forEach((key) => {
     const ids = groups.get(key);
     const label = layered && key !== Infinity ? key : undefined;
-    if (layered && ids.length <= 6) { columns.push({ ids, layer: label }); return; }
+    if (layered && ids.length <= COLUMN_LIMIT) { columns.push({ ids, layer: label }); return; }
     const byDepth = new Map();
     ids.forEach((id) => {
       if (!byDepth.has(depth.get(id))) byDepth.set(depth.get(id), []);
@@ -143,7 +146,7 @@ function layout() {
   svg.appendChild(edgeLayer);
   columns.forEach((col) => {
     // Order a column by where its inputs are (barycentre), keeping tape order for ties.
-    if (col.ids.length > 6) {
+    if (col.ids.length > COLUMN_LIMIT) {
       const at = (id) => {
         const ys = inputs.get(id).filter((i) => row.has(i)).map((i) => row.get(i));
         return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : Infinity;
