@@ -1,4 +1,4 @@
-// The C++ example in docs/visualisation.md is the body of draw_collapsed below,
+// The C++ example in docs/visualisation.md is the region `// [collapsed]` below,
 // line for line, so it compiles and runs.
 #include <doctest/doctest.h>
 
@@ -22,7 +22,7 @@ std::string read_all(const std::filesystem::path& path) {
 
 // Returns the warning the snippet computes.
 std::string draw_collapsed(tapegrad::Tape<double>& tape, tapegrad::Var<double> L) {
-  // docs begin
+  // [collapsed]
   tapegrad::GraphOptions options;
   options.collapse = true;  // one box per layer
   std::string dot = tapegrad::to_dot(tape, L, options);
@@ -30,7 +30,7 @@ std::string draw_collapsed(tapegrad::Tape<double>& tape, tapegrad::Var<double> L
   std::ofstream("net.dot") << dot;
   if (tapegrad::graphviz::available())
     tapegrad::graphviz::render("net.dot", "svg", "net.svg");  // throws graphviz::Error
-  // docs end
+  // [collapsed]
   return warn;
 }
 
@@ -39,11 +39,12 @@ std::string draw_collapsed(tapegrad::Tape<double>& tape, tapegrad::Var<double> L
 TEST_CASE("docs/visualisation.md's C++ example is this test's code, and it runs") {
   const std::filesystem::path root = TAPEGRAD_SOURCE_DIR;
   const std::string source = read_all(root / "tests" / "viz" / "docs_snippet_test.cpp");
-  const auto begin = source.find("  // docs begin\n"), end = source.find("  // docs end\n");
+  const std::string marker = "  // [collapsed]\n";
+  const auto begin = source.find(marker), end = source.find(marker, begin + 1);
   REQUIRE(begin != std::string::npos);
   REQUIRE(end != std::string::npos);
   std::string body;  // dedented by two spaces
-  std::istringstream lines(source.substr(begin + 16, end - begin - 16));
+  std::istringstream lines(source.substr(begin + marker.size(), end - begin - marker.size()));
   for (std::string line; std::getline(lines, line);) body += line.substr(std::min<std::size_t>(2, line.size())) + "\n";
   const std::string docs = read_all(root / "docs" / "visualisation.md");
   CHECK_MESSAGE(docs.find("```cpp\n" + body + "```\n") != std::string::npos,
