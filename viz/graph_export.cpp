@@ -492,8 +492,8 @@ void write_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& 
               id, n.in[k], grad_colour);
     flush(out, buffer);
   }
-  // Invisible, heavy edges between the tops of neighbouring columns keep the
-  // columns level.
+  // Invisible, heavy edges between the tops of neighbouring layers keep the
+  // layers level.
   std::vector<int> order;  // the layers left to right: numbered ones, then the rest
   for (const auto& entry : layers)
     if (entry.first >= 0) order.push_back(entry.first);
@@ -501,10 +501,6 @@ void write_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& 
   std::optional<std::uint32_t> previous;
   for (const int layer : order) {
     const std::vector<std::uint32_t>& ids = layers[layer];
-    if (!columns.contains(layer)) {
-      previous.reset();
-      continue;
-    }
     const bool has_output = view.output && tape.layer(*view.output) == layer;
     const std::uint32_t top = layer < 0 && has_output ? *view.output : ids.front();
     if (previous) fmt::format_to(to(), "  v{} -> v{} [style=invis, weight=20];\n", *previous, top);
