@@ -6,6 +6,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -43,7 +44,10 @@ std::vector<std::string_view> split(std::string_view line) {
 
 }  // namespace
 
-CsvTable parse_csv(std::string_view text, std::string_view source) {
+CsvTable parse_csv(std::string_view text, std::string_view source, RowShard shard) {
+  if (shard.count == 0 || shard.index >= shard.count)
+    throw std::invalid_argument(
+        fmt::format("parse_csv: shard {} of {} does not exist", shard.index, shard.count));
   CsvTable table;
   std::vector<double> values;
   std::size_t cols = 0, rows = 0, line_number = 0, blank_line = 0;
@@ -69,6 +73,7 @@ CsvTable parse_csv(std::string_view text, std::string_view source) {
         continue;
       }
     }
+    if (table.rows_in_file++ % shard.count != shard.index) continue;
     if (cols == 0) cols = fields.size();
     if (fields.size() != cols)
       throw CsvError(fmt::format("{}:{}: expected {} numbers, found {}", source, line_number, cols,
@@ -82,19 +87,19 @@ CsvTable parse_csv(std::string_view text, std::string_view source) {
     }
     ++rows;
   }
-  if (rows == 0) throw CsvError(fmt::format("{}: no data rows", source));
+  if (table.rows_in_file == 0) throw CsvError(fmt::format("{}: no data rows", source));
   table.values = Tensor<double>::from(
       values, Shape{static_cast<std::uint32_t>(rows), static_cast<std::uint32_t>(cols)});
   return table;
 }
 
-CsvTable read_csv(const std::filesystem::path& path) {
+CsvTable read_csv(const std::filesystem::path& path, RowShard shard) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw CsvError(fmt::format("{}: cannot open the file", path.string()));
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw CsvError(fmt::format("{}: read error", path.string()));
-  return parse_csv(text.str(), path.string());
+  return parse_csv(text.str(), path.string(), shard);
 }
 
 }  // namespace tapegrad::io

@@ -26,20 +26,30 @@ Dataset<T> split_features_labels(const Tensor<double>& table) {
 }
 
 template <class T>
-Standardizer<T> Standardizer<T>::fit(const Tensor<T>& x) {
-  check_nonempty("standardize", x.shape());
+Standardizer<T> Standardizer<T>::fit(const Tensor<T>& x, const SumParts& across) {
+  if (!across) check_nonempty("standardize", x.shape());
+  const std::uint32_t n = x.cols();
+  // Column sums, then sums of squared deviations: two passes, as the one-pass
+  // formula loses digits; each part sums its rows and `across` adds the parts.
+  std::vector<double> sums(n + 1, 0.0);
+  for (std::uint32_t j = 0; j < n; ++j)
+    for (std::uint32_t i = 0; i < x.rows(); ++i) sums[j] += x(i, j);
+  sums[n] = x.rows();
+  if (across) across(sums);
+  const double m = sums[n];
+  if (m == 0) check_nonempty("standardize", Shape{0, n});
+  std::vector<double> squares(n, 0.0);
+  for (std::uint32_t j = 0; j < n; ++j) {
+    const double mean = sums[j] / m;
+    for (std::uint32_t i = 0; i < x.rows(); ++i) squares[j] += (x(i, j) - mean) * (x(i, j) - mean);
+  }
+  if (across) across(squares);
   Standardizer s;
-  const std::uint32_t m = x.rows(), n = x.cols();
   s.mean_ = Tensor<T>({1, n}, T(0));
   s.stddev_ = Tensor<T>({1, n}, T(0));
   for (std::uint32_t j = 0; j < n; ++j) {
-    double sum = 0;
-    for (std::uint32_t i = 0; i < m; ++i) sum += x(i, j);
-    const double mean = sum / m;
-    double squares = 0;
-    for (std::uint32_t i = 0; i < m; ++i) squares += (x(i, j) - mean) * (x(i, j) - mean);
-    s.mean_[j] = static_cast<T>(mean);
-    s.stddev_[j] = static_cast<T>(std::sqrt(squares / m));
+    s.mean_[j] = static_cast<T>(sums[j] / m);
+    s.stddev_[j] = static_cast<T>(std::sqrt(squares[j] / m));
   }
   return s;
 }
@@ -76,9 +86,7 @@ void gather_rows(const Tensor<T>& source, std::span<const std::uint32_t> index, 
   }
 }
 
-template <class T>
-TrainTest<T> train_test_split(const Dataset<T>& data, double test_fraction, std::uint64_t seed) {
-  const std::uint32_t m = data.size();
+SplitRows split_rows(std::uint32_t m, double test_fraction, std::uint64_t seed) {
   if (!(test_fraction > 0 && test_fraction < 1))
     throw std::invalid_argument(
         fmt::format("train_test_split: test fraction {} is not between 0 and 1", test_fraction));
@@ -89,12 +97,20 @@ TrainTest<T> train_test_split(const Dataset<T>& data, double test_fraction, std:
   Generator generator(seed);
   std::vector<std::uint32_t> order;
   shuffle_indices(order, m, generator);
-  const std::span<const std::uint32_t> all(order);
+  SplitRows out;
+  out.test.assign(order.begin(), order.begin() + test_size);
+  out.train.assign(order.begin() + test_size, order.end());
+  return out;
+}
+
+template <class T>
+TrainTest<T> train_test_split(const Dataset<T>& data, double test_fraction, std::uint64_t seed) {
+  const SplitRows rows = split_rows(data.size(), test_fraction, seed);
   TrainTest<T> out;
-  gather_rows(data.x, all.subspan(test_size), out.train.x);
-  gather_rows(data.y, all.subspan(test_size), out.train.y);
-  gather_rows(data.x, all.first(test_size), out.test.x);
-  gather_rows(data.y, all.first(test_size), out.test.y);
+  gather_rows(data.x, rows.train, out.train.x);
+  gather_rows(data.y, rows.train, out.train.y);
+  gather_rows(data.x, rows.test, out.test.x);
+  gather_rows(data.y, rows.test, out.test.y);
   return out;
 }
 

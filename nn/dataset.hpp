@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -29,8 +30,14 @@ Dataset<T> split_features_labels(const Tensor<double>& table);
 template <class T>
 class Standardizer {
  public:
-  /// Fits on x (m, n); throws ShapeError for an empty x.
-  static Standardizer fit(const Tensor<T>& x);
+  /// Sums a vector over every part of a data set split across processes, in
+  /// place (e.g. dist::Communicator::sum).
+  using SumParts = std::function<void(std::span<double>)>;
+
+  /// Fits on x (m, n); throws ShapeError for an empty x. With `across`, x is
+  /// one part of the rows, possibly (0, n), and the statistics are those of
+  /// all parts' rows (a data-parallel fit: every part calls it).
+  static Standardizer fit(const Tensor<T>& x, const SumParts& across = {});
   /// (x - mean) / stddev column by column; x must have the fitted column count.
   Tensor<T> apply(const Tensor<T>& x) const;
   const Tensor<T>& mean() const { return mean_; }
@@ -47,9 +54,18 @@ struct TrainTest {
   Dataset<T> test;
 };
 
-/// Shuffles the samples with a Generator seeded by `seed` (Fisher-Yates) and puts
-/// round(test_fraction m) of them in `test`, the rest in `train`. Throws
+/// Row numbers of a split of m samples into a training and a test set.
+struct SplitRows {
+  std::vector<std::uint32_t> train;
+  std::vector<std::uint32_t> test;
+};
+
+/// Shuffles 0..m-1 with a Generator seeded by `seed` (Fisher-Yates) and puts the
+/// first round(test_fraction m) in `test`, the rest in `train`. Throws
 /// std::invalid_argument unless 0 < test_fraction < 1 and both parts are non-empty.
+SplitRows split_rows(std::uint32_t m, double test_fraction, std::uint64_t seed);
+
+/// The samples of `split_rows(data.size(), test_fraction, seed)`, in its order.
 template <class T>
 TrainTest<T> train_test_split(const Dataset<T>& data, double test_fraction, std::uint64_t seed);
 

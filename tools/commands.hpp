@@ -20,6 +20,13 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A failure that another process has reported (another rank of a
+/// data-parallel run, see tools/ranks.hpp): main exits with 2 without a message.
+class RankFailed : public std::runtime_error {
+ public:
+  RankFailed() : std::runtime_error("another rank failed") {}
+};
+
 /// A subcommand and how to run it once parsed.
 struct Command {
   CLI::App* app;

@@ -11,25 +11,35 @@
 
 namespace tapegrad::tools {
 
-LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs) {
+LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs,
+                               io::RowShard shard) {
   const std::string source = path.string();
-  const io::CsvTable table = io::read_csv(path);
-  if (table.values.rows() == 0) throw InputError(fmt::format("{}: no data rows", source));
+  const io::CsvTable table = io::read_csv(path, shard);
+  LabelledData out;
+  out.source = source;
+  out.rows_in_file = table.rows_in_file;
+  if (table.values.rows() == 0) {  // an empty shard of a file with rows
+    out.y = Tensor<double>({0, outputs}, 0.0);
+    out.labels = Tensor<double>({0, 1}, 0.0);
+    return out;
+  }
   if (table.values.cols() < 2)
     throw InputError(fmt::format("{}: needs feature columns and a label column, but has {} column",
                                  source, table.values.cols()));
   auto data = nn::split_features_labels<double>(table.values);
-  const std::size_t first_line = table.header.empty() ? 1 : 2;
+  // The file line of kept row i, for messages (blank lines inside the data are errors).
+  const std::size_t data_start = table.header.empty() ? 1 : 2;
+  const auto line_of = [&](std::uint32_t i) {
+    return data_start + std::size_t{i} * shard.count + shard.index;
+  };
 
-  LabelledData out;
-  out.source = source;
   out.labels = data.y;
   if (outputs == 1) {
     for (std::uint32_t i = 0; i < data.y.rows(); ++i)
       if (!(data.y(i, 0) >= 0.0 && data.y(i, 0) <= 1.0))
         throw InputError(fmt::format(
             "{}:{}: label {} is outside [0, 1]; a network with 1 output needs 0/1 labels",
-            source, first_line + i, data.y(i, 0)));
+            source, line_of(i), data.y(i, 0)));
     out.y = data.y;
   } else {
     for (std::uint32_t i = 0; i < data.y.rows(); ++i) {
@@ -37,7 +47,7 @@ LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t 
       if (!(label >= 0.0 && label < outputs && label == std::floor(label)))
         throw InputError(fmt::format(
             "{}:{}: label {} is not a class number 0..{} (the network has {} outputs)", source,
-            first_line + i, label, outputs - 1, outputs));
+            line_of(i), label, outputs - 1, outputs));
     }
     out.y = nn::one_hot(data.y, outputs);
   }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "autograd/tensor.hpp"
+#include "io/csv.hpp"
 #include "io/model_format.hpp"
 
 namespace tapegrad::tools {
@@ -17,13 +18,16 @@ struct LabelledData {
   Tensor<double> labels;  ///< (m, 1), as in the file
   Tensor<double> y;       ///< (m, outputs) targets: the labels for one output, else one-hot
   std::string source;     ///< the file name, for messages
+  std::size_t rows_in_file = 0;  ///< data rows in the file (more than m when sharded)
 };
 
 /// Reads `path` for a network with `outputs` outputs. With one output the label
 /// is the target and must lie in [0, 1] (0/1 for classes); with more, labels are
 /// class numbers 0..outputs-1, turned into one-hot rows. Throws InputError or
-/// io::CsvError naming the file and line.
-LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs);
+/// io::CsvError naming the file and line. With `shard`, keeps only that shard's
+/// rows (see io::RowShard), possibly none: then x is (0, 0) and y (0, outputs).
+LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs,
+                               io::RowShard shard = {});
 
 /// Reads a model file; with `data`, its x and y come from that CSV instead of
 /// the file (the model must name a loss). Fails, naming the file, if the result

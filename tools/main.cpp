@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
     for (const auto& command : commands)
       if (command.app->parsed()) return command.run();
     return report_error("no command given (run 'tapegrad --help')");
+  } catch (const RankFailed&) {
+    return 2;
   } catch (const std::bad_alloc&) {
     return report_error("out of memory");
   } catch (const std::exception& e) {

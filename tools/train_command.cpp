@@ -21,6 +21,9 @@
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
 #include "io/model_io.hpp"
+#include "dist/data_parallel.hpp"
+#include "tools/ranks.hpp"
+#include "tools/train_data.hpp"
 
 namespace tapegrad::tools {
 
@@ -102,17 +105,19 @@ class Progress {
   std::chrono::steady_clock::time_point last_draw_{};
 };
 
-double accuracy_of(const nn::Mlp<double>& net, const nn::Dataset<double>& d) {
-  return nn::accuracy<double>(net.predict(d.x), d.y);
-}
-
 std::string accuracy_line(std::string_view what, double accuracy, std::uint32_t rows) {
   const auto right = static_cast<std::uint32_t>(std::lround(accuracy * rows));
   return fmt::format("{} accuracy {:.2f}% ({}/{})", what, 100.0 * accuracy, right, rows);
 }
 
-int run_train(const TrainOptions& o) {
-  // Options first, so a mistake is reported before any work.
+// What the options decide, checked before any work.
+struct TrainSetup {
+  nn::LossKind loss = nn::LossKind::bce;
+  std::vector<nn::Activation> activations;  // one per layer
+  double lr = 0;
+};
+
+TrainSetup check_options(const TrainOptions& o) {
   if (o.layers.size() < 2)
     throw InputError("train: --layers needs at least two sizes, inputs and outputs (e.g. 30,16,1)");
   for (auto n : o.layers)
@@ -140,34 +145,49 @@ int run_train(const TrainOptions& o) {
     throw InputError(fmt::format("train: --test-fraction is {}; expected 0 <= F < 1", o.test_fraction));
   const double lr = o.lr.value_or(o.optimizer == "adam" ? 0.01 : 0.1);
   if (!(lr > 0.0 && std::isfinite(lr))) throw InputError(fmt::format("train: --lr is {}; expected > 0", lr));
+  std::vector<nn::Activation> activations(o.layers.size() - 1, hidden);
+  activations.back() = output;
+  return {loss, std::move(activations), lr};
+}
 
-  LabelledData data = read_labelled_csv(o.data, outputs);
-  if (data.x.cols() != o.layers.front())
-    throw InputError(fmt::format("{}: has {} features, but --layers starts with {} inputs",
-                                 data.source, data.x.cols(), o.layers.front()));
-  nn::Dataset<double> all{std::move(data.x), std::move(data.y)};
-  nn::TrainTest<double> split;
-  if (o.test_fraction > 0.0) {
-    if (all.size() < 2) throw InputError(fmt::format("{}: too few rows to split off a test set", data.source));
-    split = nn::train_test_split(all, o.test_fraction, o.seed);
-  } else {
-    split.train = all;
-  }
-  const auto standardizer = nn::Standardizer<double>::fit(split.train.x);
+// The accuracy over every rank's rows of a set of `rows` rows in all.
+double accuracy_of(const nn::Mlp<double>& net, const nn::Dataset<double>& mine, std::uint32_t rows,
+                   dist::Communicator& comm) {
+  double right = 0;
+  if (mine.size() > 0) right = std::round(nn::accuracy<double>(net.predict(mine.x), mine.y) * mine.size());
+  comm.sum(std::span<double>(&right, 1));
+  return right / rows;
+}
+
+// A trained network and what rank 0 reports of it.
+struct Trained {
+  nn::Mlp<double> net;
+  nn::Standardizer<double> standardizer;
+  double final_loss = 0;
+  double train_accuracy = 0;
+  std::optional<double> test_accuracy;
+};
+
+// Standardises the data and trains, on every rank (collective calls throughout).
+Trained train(const TrainOptions& o, const TrainSetup& setup, TrainShard& split, Ranks& ranks) {
+  dist::Communicator& comm = ranks.comm();
+  const auto standardizer = nn::Standardizer<double>::fit(
+      split.train.x, [&comm](std::span<double> sums) { comm.sum(sums); });
   split.train.x = standardizer.apply(split.train.x);
   if (split.test.size() > 0) split.test.x = standardizer.apply(split.test.x);
 
-  std::vector<nn::Activation> activations(o.layers.size() - 1, hidden);
-  activations.back() = output;
-  nn::Mlp<double> net(o.layers, activations, o.seed);
+  const nn::LossKind loss = setup.loss;
+  const double lr = setup.lr;
+  nn::Mlp<double> net(o.layers, setup.activations, o.seed);
   auto optimizer = make_optimizer(o, net, lr);
+  dist::DataParallel<double> group(comm, *optimizer);
 
   Tape<double> tape;
   tape.set_naming(false);
   Generator generator(o.seed);
-  std::vector<std::uint32_t> order;
+  std::vector<std::uint32_t> order, shard_rows;
   Tensor<double> x_batch, y_batch;
-  const std::uint32_t m = split.train.size();
+  const std::uint32_t m = split.train_size();
   Progress progress(o.epochs);
   const auto start = std::chrono::steady_clock::now();
   double epoch_loss = 0.0;
@@ -176,36 +196,43 @@ int run_train(const TrainOptions& o) {
     double total = 0.0;
     for (std::uint32_t first = 0; first < m; first += o.batch) {
       const std::span<const std::uint32_t> rows(order.data() + first, std::min(o.batch, m - first));
-      nn::gather_rows(split.train.x, rows, x_batch);
-      nn::gather_rows(split.train.y, rows, y_batch);
-      tape.clear();
-      const auto L = nn::loss(loss, net.forward(tape.input(x_batch)), tape.input(y_batch));
-      optimizer->zero_grad();
-      tape.backward(L);
-      optimizer->step();
-      total += L.item() * static_cast<double>(rows.size());
+      split.rows_of(rows, shard_rows);
+      nn::gather_rows(split.train.x, shard_rows, x_batch);
+      nn::gather_rows(split.train.y, shard_rows, y_batch);
+      const double L = dist::train_step(group, tape, net, loss, x_batch, y_batch,
+                                        static_cast<std::uint32_t>(rows.size()));
+      total += L * static_cast<double>(rows.size());
     }
     epoch_loss = total / m;
     if (!std::isfinite(epoch_loss))
-      throw InputError(fmt::format("train: the loss became {} at epoch {}; try a smaller --lr",
+      throw SharedError(fmt::format("train: the loss became {} at epoch {}; try a smaller --lr",
                                    epoch_loss, epoch));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    progress.epoch(epoch, epoch_loss, seconds > 0 ? static_cast<double>(epoch) * m / seconds : 0.0);
+    if (ranks.leader())
+      progress.epoch(epoch, epoch_loss, seconds > 0 ? static_cast<double>(epoch) * m / seconds : 0.0);
   }
+  if (!group.replicas_agree())
+    throw SharedError("train: the ranks' weights differ after training (the MPI sum is not "
+                      "the same on every rank)");
 
-  const double train_accuracy = accuracy_of(net, split.train);
-  fmt::print("{}\n", accuracy_line("train", train_accuracy, split.train.size()));
-  std::optional<double> test_accuracy;
-  if (split.test.size() > 0) {
-    test_accuracy = accuracy_of(net, split.test);
-    fmt::print("{}\n", accuracy_line("test ", *test_accuracy, split.test.size()));
-  }
+  Trained out{std::move(net), standardizer, epoch_loss, 0.0, std::nullopt};
+  out.train_accuracy = accuracy_of(out.net, split.train, m, comm);
+  if (split.test_size > 0)
+    out.test_accuracy = accuracy_of(out.net, split.test, split.test_size, comm);
+  return out;
+}
+
+// Rank 0's part: the accuracy lines and the model file.
+void report(const TrainOptions& o, const TrainSetup& setup, const TrainShard& split,
+            const Trained& t, int ranks) {
+  fmt::print("{}\n", accuracy_line("train", t.train_accuracy, split.train_size()));
+  if (t.test_accuracy) fmt::print("{}\n", accuracy_line("test ", *t.test_accuracy, split.test_size));
 
   if (o.save) {
-    io::ModelSpec spec = io::to_spec(net);
-    fold_standardizer(spec.layers.front(), standardizer);
-    spec.loss = loss;
+    io::ModelSpec spec = io::to_spec(t.net);
+    fold_standardizer(spec.layers.front(), t.standardizer);
+    spec.loss = setup.loss;
     spec.reduction = Reduction::mean;
     nlohmann::json meta = {
         {"trained_by", "tapegrad train"},
@@ -213,18 +240,33 @@ int run_train(const TrainOptions& o) {
         {"epochs", o.epochs},
         {"batch", o.batch},
         {"optimizer", o.optimizer},
-        {"lr", lr},
+        {"lr", setup.lr},
         {"seed", o.seed},
         {"test_fraction", o.test_fraction},
-        {"final_loss", epoch_loss},
-        {"train_accuracy", train_accuracy},
+        {"final_loss", t.final_loss},
+        {"train_accuracy", t.train_accuracy},
         {"standardization", "folded into layers[0]: the model takes raw features"},
     };
-    if (test_accuracy) meta["test_accuracy"] = *test_accuracy;
+    if (ranks > 1) meta["ranks"] = ranks;
+    if (t.test_accuracy) meta["test_accuracy"] = *t.test_accuracy;
     spec.meta_json = meta.dump();
     io::write_model(spec, *o.save);
     fmt::print("saved {}\n", o.save->string());
   }
+}
+
+// Under mpirun every rank runs this on its shard of the data (see
+// docs/distributed.md); only rank 0 prints and writes files.
+int run_train(const TrainOptions& o) {
+  Ranks ranks;
+  // Options first, so a mistake is reported before any work.
+  const TrainSetup setup = ranks.agree([&] { return check_options(o); });
+  TrainShard data = ranks.agree([&] {
+    return read_train_shard(o.data, o.layers.front(), o.layers.back(), o.test_fraction, o.seed,
+                            ranks.rank(), ranks.size());
+  });
+  const Trained trained = ranks.guard([&] { return train(o, setup, data, ranks); });
+  if (ranks.leader()) report(o, setup, data, trained, ranks.size());
   return 0;
 }
 

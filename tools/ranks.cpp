@@ -1,0 +1,52 @@
+// Ranks: MPI under a launcher when built with it, a single process otherwise; the error vote.
+#include "tools/ranks.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#ifdef TAPEGRAD_HAVE_MPI
+#include "dist/mpi_communicator.hpp"
+#endif
+
+namespace tapegrad::tools {
+
+Ranks::Ranks() {
+#ifdef TAPEGRAD_HAVE_MPI
+  if (dist::launched_by_mpi()) {
+    comm_ = std::make_unique<dist::MpiCommunicator>();
+    return;
+  }
+#endif
+  comm_ = std::make_unique<dist::SingleProcess>();
+}
+
+Ranks::~Ranks() = default;
+
+void Ranks::settle(const std::exception_ptr& error) {
+  const bool failed = error != nullptr;
+  const int first = comm_->lowest_with(failed);
+  if (first < 0) return;
+  const bool everyone = comm_->all(failed);
+  if (rank() != first) throw RankFailed();
+  if (everyone || size() == 1) std::rethrow_exception(error);
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::bad_alloc&) {
+    throw InputError(fmt::format("rank {} of {}: out of memory", rank(), size()));
+  } catch (const std::exception& e) {
+    throw InputError(fmt::format("rank {} of {}: {}", rank(), size(), e.what()));
+  }
+}
+
+void Ranks::abort(const std::string& message) {
+#ifdef TAPEGRAD_HAVE_MPI
+  if (auto* mpi = dynamic_cast<dist::MpiCommunicator*>(comm_.get())) mpi->abort(message, 2);
+#endif
+  // Only a single process gets here, and guard rethrows for it instead.
+  fmt::print(stderr, "error: {}\n", message);
+  std::exit(2);
+}
+
+}  // namespace tapegrad::tools

@@ -1,0 +1,93 @@
+// Ranks: the processes one command runs on (several under mpirun), and how their errors end them.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "dist/communicator.hpp"
+#include "tools/commands.hpp"
+
+namespace tapegrad::tools {
+
+/// An error that every rank raises at the same point, decided from values all
+/// ranks share (the reduced loss): rank 0 reports it, the others exit quietly.
+class SharedError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+/// The ranks of a data-parallel run: the MPI world when the process was started
+/// by an MPI launcher and tapegrad was built with MPI, otherwise this process
+/// alone. Errors end every rank with one message and a non-zero status, never
+/// a hang: see `agree` and `guard`.
+class Ranks {
+ public:
+  Ranks();
+  ~Ranks();
+  Ranks(const Ranks&) = delete;
+  Ranks& operator=(const Ranks&) = delete;
+
+  dist::Communicator& comm() { return *comm_; }
+  int rank() const { return comm_->rank(); }
+  int size() const { return comm_->size(); }
+  /// Rank 0: the one that prints and writes files.
+  bool leader() const { return comm_->rank() == 0; }
+
+  /// Runs `work`, which makes no collective calls, on every rank and agrees on
+  /// the outcome. If it threw anywhere, it throws on every rank: the lowest
+  /// failing rank its error (naming the rank when not all failed), the others
+  /// RankFailed, which main turns into exit status 2 without a message.
+  template <class Work>
+  auto agree(Work&& work) -> decltype(work()) {
+    std::exception_ptr error;
+    try {
+      if constexpr (std::is_void_v<decltype(work())>) {
+        work();
+        settle(nullptr);
+        return;
+      } else {
+        auto result = work();
+        settle(nullptr);
+        return result;
+      }
+    } catch (...) {
+      error = std::current_exception();
+    }
+    settle(error);
+    throw std::logic_error("unreachable");
+  }
+
+  /// Runs `work`, which makes collective calls. A SharedError is handled as in
+  /// `agree`, without a vote (every rank raised it). Any other error is one
+  /// rank's alone while the others may wait for it in a collective: with
+  /// several ranks it ends the whole job (MPI_Abort) with the error's message.
+  template <class Work>
+  auto guard(Work&& work) -> decltype(work()) {
+    try {
+      return work();
+    } catch (const SharedError&) {
+      if (leader()) throw;
+      throw RankFailed();
+    } catch (const RankFailed&) {
+      throw;
+    } catch (const std::bad_alloc&) {
+      if (size() == 1) throw;
+      abort("out of memory");
+    } catch (const std::exception& e) {
+      if (size() == 1) throw;
+      abort(e.what());
+    }
+  }
+
+ private:
+  // Votes on whether `error` (null: none) happened on any rank; returns if none did.
+  void settle(const std::exception_ptr& error);
+  [[noreturn]] void abort(const std::string& message);
+
+  std::unique_ptr<dist::Communicator> comm_;
+};
+
+}  // namespace tapegrad::tools
