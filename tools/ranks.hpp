@@ -3,6 +3,7 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -42,22 +43,25 @@ class Ranks {
   /// RankFailed, which main turns into exit status 2 without a message.
   template <class Work>
   auto agree(Work&& work) -> decltype(work()) {
+    using Result = decltype(work());
     std::exception_ptr error;
-    try {
-      if constexpr (std::is_void_v<decltype(work())>) {
+    if constexpr (std::is_void_v<Result>) {
+      try {
         work();
-        settle(nullptr);
-        return;
-      } else {
-        auto result = work();
-        settle(nullptr);
-        return result;
+      } catch (...) {
+        error = std::current_exception();
       }
-    } catch (...) {
-      error = std::current_exception();
+      settle(error);
+    } else {
+      std::optional<Result> result;
+      try {
+        result.emplace(work());
+      } catch (...) {
+        error = std::current_exception();
+      }
+      settle(error);
+      return std::move(*result);
     }
-    settle(error);
-    throw std::logic_error("unreachable");
   }
 
   /// Runs `work`, which makes collective calls. A SharedError is handled as in
@@ -83,7 +87,8 @@ class Ranks {
   }
 
  private:
-  // Votes on whether `error` (null: none) happened on any rank; returns if none did.
+  // Votes on whether `error` (null: none) happened on any rank; returns if none
+  // did, throws (see `agree`) otherwise.
   void settle(const std::exception_ptr& error);
   [[noreturn]] void abort(const std::string& message);
 
