@@ -178,6 +178,18 @@ TEST_CASE("a rank that dies in training ends the job promptly, with a non-zero s
   CHECK_FALSE(std::filesystem::exists(scratch / "model.json"));
 }
 
+TEST_CASE("one rank's own error inside a collective section aborts the job with its message") {
+  ScratchFolder scratch("mpi_guard");
+  const auto run = testing::run_process(
+      required_env("TAPEGRAD_MPIRUN"),
+      {"--allow-run-as-root", "--oversubscribe", "--timeout", "240", "-np", "2",
+       required_env("TAPEGRAD_GUARD_PROBE")},
+      scratch.path());
+  CHECK(run.exit_code != 0);
+  CHECK(count(run.err, "error: rank 1 of 2: probe: rank 1 fails alone\n") == 1);
+  CHECK(run.err.find("MPI_ABORT") != std::string::npos);
+}
+
 int main(int argc, char** argv) {
   const char* mpirun = std::getenv("TAPEGRAD_MPIRUN");
   if (!mpirun || !*mpirun) {
