@@ -30,6 +30,9 @@ class MpiCommunicator final : public Communicator {
   void broadcast(std::span<double> values) override;
   std::uint64_t max(std::uint64_t value) override;
 
+  /// How many ranks of the job share this rank's node (its shared memory).
+  int ranks_on_node() const { return ranks_on_node_; }
+
   /// Prints `error: rank R of N: message` on stderr and ends every rank of the
   /// job with `code` (MPI_Abort): for a failure the other ranks cannot know of,
   /// while they may be waiting for this one in a collective.
@@ -38,6 +41,7 @@ class MpiCommunicator final : public Communicator {
  private:
   int rank_ = 0;
   int size_ = 1;
+  int ranks_on_node_ = 1;
 };
 
 }  // namespace tapegrad::dist

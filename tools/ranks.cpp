@@ -1,10 +1,14 @@
 // Ranks: MPI under a launcher when built with it, a single process otherwise; the error vote.
 #include "tools/ranks.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include <fmt/format.h>
+
+#include "autograd/kernels.hpp"
 
 #ifdef TAPEGRAD_HAVE_MPI
 #include "dist/mpi_communicator.hpp"
@@ -15,7 +19,14 @@ namespace tapegrad::tools {
 Ranks::Ranks() {
 #ifdef TAPEGRAD_HAVE_MPI
   if (dist::launched_by_mpi()) {
-    comm_ = std::make_unique<dist::MpiCommunicator>();
+    auto mpi = std::make_unique<dist::MpiCommunicator>();
+    // Ranks on one node share its cores: unless told otherwise, each rank's
+    // BLAS takes its share instead of every core (which would oversubscribe).
+    if (!std::getenv("OPENBLAS_NUM_THREADS") && !std::getenv("OMP_NUM_THREADS")) {
+      const int cores = static_cast<int>(std::thread::hardware_concurrency());
+      set_num_threads(std::max(1, cores / mpi->ranks_on_node()));
+    }
+    comm_ = std::move(mpi);
     return;
   }
 #endif
