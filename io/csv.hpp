@@ -1,6 +1,7 @@
 // CSV: the project's small strict reader for numeric tables.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
