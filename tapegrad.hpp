@@ -1,10 +1,14 @@
 // All of tapegrad in one include: the engine (autograd/), layers and training
 // (nn/), model files and CSV (io/), the hand derivation and the checks
-// (reference/), graph dumps and the step-through page (viz/). Link with the
-// `tapegrad` library, and `tapegrad_viz` for viz/.
+// (reference/), data-parallel training (dist/; its MPI communicator,
+// dist/mpi_communicator.hpp, is in `tapegrad_mpi`), graph dumps and the
+// step-through page (viz/). Link with the `tapegrad` library, and
+// `tapegrad_viz` for viz/.
 #pragma once
 
 #include "autograd/autograd.hpp"
+#include "dist/communicator.hpp"
+#include "dist/data_parallel.hpp"
 #include "io/csv.hpp"
 #include "io/model_format.hpp"
 #include "io/model_io.hpp"
