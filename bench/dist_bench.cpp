@@ -123,12 +123,13 @@ int main(int argc, char** argv) {
   fmt::print("W3 {} data-parallel, global batch {}, float32, {} ranks, 1 BLAS thread each, {} steps "
              "(medians, ms); all-reduce of {:.1f} MB; final loss {:.6f}\n",
              fmt::join(p.sizes, "-"), batch, ranks, steps, bytes / 1e6, loss);
-  // pack: the rest of the step, copying gradients into and out of the flat buffer.
-  fmt::print("rank  rows   step  compute  wait  all-reduce  update  pack\n");
+  // other: the step's median less the others' medians: copying gradients into
+  // and out of the flat buffer (2 or more ranks), and noise.
+  fmt::print("rank  rows   step  compute  wait  all-reduce  update  other\n");
   for (int r = 0; r < ranks; ++r) {
     const double* t = table.data() + 5 * r;
     const auto rows_r = batch * (r + 1) / ranks - batch * r / ranks;
-    fmt::print("{:>4}  {:>4}  {:>5.1f}  {:>7.1f}  {:>4.1f}  {:>10.1f}  {:>6.1f}  {:>4.1f}\n", r,
+    fmt::print("{:>4}  {:>4}  {:>5.1f}  {:>7.1f}  {:>4.1f}  {:>10.1f}  {:>6.1f}  {:>5.1f}\n", r,
                rows_r, 1e3 * t[0], 1e3 * t[1], 1e3 * t[2], 1e3 * t[3], 1e3 * t[4],
                1e3 * std::max(0.0, t[0] - t[1] - t[2] - t[3] - t[4]));
   }
