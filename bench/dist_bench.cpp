@@ -30,7 +30,8 @@ double seconds_since(Clock::time_point start) {
 nn::Mlp<float> w3_network(const bench::MlpProblem& p) {
   nn::Mlp<float> net;
   for (std::size_t l = 0; l < p.layers(); ++l) {
-    const auto in = static_cast<std::uint32_t>(p.sizes[l]), out = static_cast<std::uint32_t>(p.sizes[l + 1]);
+    const auto in = static_cast<std::uint32_t>(p.sizes[l]);
+    const auto out = static_cast<std::uint32_t>(p.sizes[l + 1]);
     Tensor<float> W({in, out}, 0.0f), b({1, out}, 0.0f);
     std::copy(p.W[l].begin(), p.W[l].end(), W.data());
     std::copy(p.b[l].begin(), p.b[l].end(), b.data());
@@ -74,7 +75,8 @@ int main(int argc, char** argv) {
   const std::uint32_t rows = last - first, inputs = static_cast<std::uint32_t>(p.inputs());
   Tensor<float> x({rows, inputs}, 0.0f), y({rows, 1}, 0.0f);
   for (std::uint32_t i = 0; i < rows; ++i) {
-    for (std::uint32_t j = 0; j < inputs; ++j) x(i, j) = static_cast<float>(p.x[(first + i) * inputs + j]);
+    for (std::uint32_t j = 0; j < inputs; ++j)
+      x(i, j) = static_cast<float>(p.x[(first + i) * inputs + j]);
     y(i, 0) = static_cast<float>(p.y[first + i]);
   }
 

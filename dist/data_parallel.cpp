@@ -56,7 +56,8 @@ T DataParallel<T>::reduce_gradients(T local_loss, std::uint32_t local_rows,
 
   const auto start = std::chrono::steady_clock::now();
   comm_.sum(buffer_);
-  reduce_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto end = std::chrono::steady_clock::now();
+  reduce_seconds_ += std::chrono::duration<double>(end - start).count();
 
   at = 0;
   for (Parameter<T>* p : optimizer_.parameters()) {

@@ -154,7 +154,8 @@ TrainSetup check_options(const TrainOptions& o) {
 double accuracy_of(const nn::Mlp<double>& net, const nn::Dataset<double>& mine, std::uint32_t rows,
                    dist::Communicator& comm) {
   double right = 0;
-  if (mine.size() > 0) right = std::round(nn::accuracy<double>(net.predict(mine.x), mine.y) * mine.size());
+  if (mine.size() > 0)
+    right = std::round(nn::accuracy<double>(net.predict(mine.x), mine.y) * mine.size());
   comm.sum(std::span<double>(&right, 1));
   return right / rows;
 }
@@ -206,11 +207,11 @@ Trained train(const TrainOptions& o, const TrainSetup& setup, TrainShard& split,
     epoch_loss = total / m;
     if (!std::isfinite(epoch_loss))
       throw SharedError(fmt::format("train: the loss became {} at epoch {}; try a smaller --lr",
-                                   epoch_loss, epoch));
+                                    epoch_loss, epoch));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (ranks.leader())
-      progress.epoch(epoch, epoch_loss, seconds > 0 ? static_cast<double>(epoch) * m / seconds : 0.0);
+    const double rate = seconds > 0 ? static_cast<double>(epoch) * m / seconds : 0.0;
+    if (ranks.leader()) progress.epoch(epoch, epoch_loss, rate);
   }
   if (!group.replicas_agree())
     throw SharedError("train: the ranks' weights differ after training (the MPI sum is not "
@@ -227,7 +228,8 @@ Trained train(const TrainOptions& o, const TrainSetup& setup, TrainShard& split,
 void report(const TrainOptions& o, const TrainSetup& setup, const TrainShard& split,
             const Trained& t, int ranks) {
   fmt::print("{}\n", accuracy_line("train", t.train_accuracy, split.train_size()));
-  if (t.test_accuracy) fmt::print("{}\n", accuracy_line("test ", *t.test_accuracy, split.test_size));
+  if (t.test_accuracy)
+    fmt::print("{}\n", accuracy_line("test ", *t.test_accuracy, split.test_size));
 
   if (o.save) {
     io::ModelSpec spec = io::to_spec(t.net);

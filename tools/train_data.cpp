@@ -55,7 +55,8 @@ TrainShard read_train_shard(const std::filesystem::path& path, std::uint32_t inp
 
   nn::SplitRows split;
   if (test_fraction > 0.0) {
-    if (m < 2) throw InputError(fmt::format("{}: too few rows to split off a test set", data.source));
+    if (m < 2)
+      throw InputError(fmt::format("{}: too few rows to split off a test set", data.source));
     split = nn::split_rows(m, test_fraction, seed);
   } else {
     split.train.resize(m);
