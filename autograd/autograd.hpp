@@ -13,6 +13,7 @@
 #pragma once
 
 #include "autograd/activation.hpp"
+#include "autograd/derivatives.hpp"
 #include "autograd/elementwise.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/kernels.hpp"

@@ -140,6 +140,8 @@ Var<T> record_binary_tensor(Op op, Var<T> a, Var<T> b) {
   template Var<T> record_binary_tensor(Op, Var<T>, Var<T>);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
+TAPEGRAD_INSTANTIATE(Dual<float>)
+TAPEGRAD_INSTANTIATE(Dual<double>)
 #undef TAPEGRAD_INSTANTIATE
 
 }  // namespace detail

@@ -32,6 +32,7 @@
 
 #include "autograd/fast_exp.hpp"
 #include "autograd/kernels.hpp"
+#include "autograd/math.hpp"
 #include "autograd/tape.hpp"
 
 // Scalar code is a long run of tiny ops: each public elementwise function
@@ -96,8 +97,8 @@ struct Call {
 /// The sigmoid of one number, stable for any sign of z.
 template <class T>
 inline T sigmoid_value(T z) {
-  if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
-  const T e = std::exp(z);
+  if (z >= T(0)) return T(1) / (T(1) + math::exp(-z));
+  const T e = math::exp(z);
   return e / (T(1) + e);
 }
 
@@ -283,7 +284,7 @@ struct Exp {
   static constexpr OpKind kind = OpKind::unary;
   static constexpr bool compact = true;
   static constexpr OpText text{"exp", "exp", {}, {"{gin} {assign} {r} o {g}"}};
-  template <class T> static T f(T x, Attr) { return std::exp(x); }
+  template <class T> static T f(T x, Attr) { return math::exp(x); }
   template <class T> static T df(T, T y, Attr) { return y; }
 };
 
@@ -293,7 +294,7 @@ struct Log {
   static constexpr bool compact = true;
   static constexpr OpText text{"log", "log", {}, {"{gin} {assign} {g} / {x}"}};
   // log(0) is -inf and its derivative inf, as in IEEE arithmetic.
-  template <class T> static T f(T x, Attr) { return std::log(x); }
+  template <class T> static T f(T x, Attr) { return math::log(x); }
   template <class T> static T df(T x, T, Attr) { return T(1) / x; }
 };
 
@@ -302,10 +303,10 @@ struct Pow {
   static constexpr OpKind kind = OpKind::unary;
   static constexpr bool compact = true;
   static constexpr OpText text{"pow", "pow {p}", {}, {"{gin} {assign} {p} {x}^({p} - 1) o {g}"}};
-  template <class T> static T f(T x, Attr c) { return std::pow(x, static_cast<T>(c.p)); }
+  template <class T> static T f(T x, Attr c) { return math::pow(x, static_cast<T>(c.p)); }
   // y = x^p: dx = p x^(p-1); 0 for p = 0 (as PyTorch), even at x = 0
   template <class T> static T df(T x, T, Attr c) {
-    return c.p == 0 ? T(0) : static_cast<T>(c.p) * std::pow(x, static_cast<T>(c.p - 1));
+    return c.p == 0 ? T(0) : static_cast<T>(c.p) * math::pow(x, static_cast<T>(c.p - 1));
   }
 };
 
@@ -314,7 +315,7 @@ struct Sqrt {
   static constexpr OpKind kind = OpKind::unary;
   static constexpr bool compact = true;
   static constexpr OpText text{"sqrt", "sqrt", {}, {"{gin} {assign} {g} / (2 {r})"}};
-  template <class T> static T f(T x, Attr) { return std::sqrt(x); }
+  template <class T> static T f(T x, Attr) { return math::sqrt(x); }
   template <class T> static T df(T, T y, Attr) { return T(1) / (T(2) * y); }
 };
 
@@ -323,7 +324,7 @@ struct Abs {
   static constexpr OpKind kind = OpKind::unary;
   static constexpr bool compact = true;
   static constexpr OpText text{"abs", "abs", {}, {"{gin} {assign} sign({x}) o {g}"}};
-  template <class T> static T f(T x, Attr) { return std::abs(x); }
+  template <class T> static T f(T x, Attr) { return math::abs(x); }
   // sign(x), 0 at x = 0
   template <class T> static T df(T x, T, Attr) { return T((x > 0) - (x < 0)); }
 };
@@ -333,8 +334,8 @@ struct Sin {
   static constexpr OpKind kind = OpKind::unary;
   static constexpr bool compact = true;
   static constexpr OpText text{"sin", "sin", {}, {"{gin} {assign} cos({x}) o {g}"}};
-  template <class T> static T f(T x, Attr) { return std::sin(x); }
-  template <class T> static T df(T x, T, Attr) { return std::cos(x); }
+  template <class T> static T f(T x, Attr) { return math::sin(x); }
+  template <class T> static T df(T x, T, Attr) { return math::cos(x); }
 };
 
 struct Cos {
@@ -342,8 +343,8 @@ struct Cos {
   static constexpr OpKind kind = OpKind::unary;
   static constexpr bool compact = true;
   static constexpr OpText text{"cos", "cos", {}, {"{gin} {assign} -sin({x}) o {g}"}};
-  template <class T> static T f(T x, Attr) { return std::cos(x); }
-  template <class T> static T df(T x, T, Attr) { return -std::sin(x); }
+  template <class T> static T f(T x, Attr) { return math::cos(x); }
+  template <class T> static T df(T x, T, Attr) { return -math::sin(x); }
 };
 
 struct Log1p {
@@ -351,7 +352,7 @@ struct Log1p {
   static constexpr OpKind kind = OpKind::unary;
   static constexpr bool compact = true;
   static constexpr OpText text{"log1p", "log1p", {}, {"{gin} {assign} {g} / (1 + {x})"}};
-  template <class T> static T f(T x, Attr) { return std::log1p(x); }
+  template <class T> static T f(T x, Attr) { return math::log1p(x); }
   template <class T> static T df(T x, T, Attr) { return T(1) / (T(1) + x); }
 };
 
@@ -360,7 +361,7 @@ struct Expm1 {
   static constexpr OpKind kind = OpKind::unary;
   static constexpr bool compact = true;
   static constexpr OpText text{"expm1", "expm1", {}, {"{gin} {assign} ({r} + 1) o {g}"}};
-  template <class T> static T f(T x, Attr) { return std::expm1(x); }
+  template <class T> static T f(T x, Attr) { return math::expm1(x); }
   template <class T> static T df(T, T y, Attr) { return y + T(1); }
 };
 
@@ -383,10 +384,10 @@ struct RpowScalar {
   static constexpr OpKind kind = OpKind::unary;
   static constexpr bool compact = true;
   static constexpr OpText text{"rpow_scalar", "{p}^x", {}, {"{gin} {assign} {r} log {p} o {g}"}};
-  template <class T> static T f(T x, Attr c) { return std::pow(static_cast<T>(c.p), x); }
+  template <class T> static T f(T x, Attr c) { return math::pow(static_cast<T>(c.p), x); }
   // y = c^x: dx = y log c; 0 where c = 0 and x >= 0 (as PyTorch)
   template <class T> static T df(T x, T y, Attr c) {
-    return c.p == 0 && x >= T(0) ? T(0) : y * static_cast<T>(std::log(c.p));
+    return c.p == 0 && x >= T(0) ? T(0) : y * static_cast<T>(math::log(c.p));
   }
 };
 
@@ -396,11 +397,11 @@ struct PowVar {
   static constexpr OpText text{"pow", "a^b", {"a", "b"},
                                {"{gin} {assign} {in1} {in0}^({in1} - 1) o {g}",
                                 "{gin} {assign} {r} log {in0} o {g}"}};
-  template <class T> static T f(T a, T b) { return std::pow(a, b); }
+  template <class T> static T f(T a, T b) { return math::pow(a, b); }
   // z = a^b: da = b a^(b-1) (0 where b = 0), db = z log a (0 where a = 0 and b >= 0), as PyTorch
-  template <class T> static T da(T a, T b, T) { return b == T(0) ? T(0) : b * std::pow(a, b - T(1)); }
+  template <class T> static T da(T a, T b, T) { return b == T(0) ? T(0) : b * math::pow(a, b - T(1)); }
   template <class T> static T db(T a, T b, T z) {
-    return a == T(0) && b >= T(0) ? T(0) : z * std::log(a);
+    return a == T(0) && b >= T(0) ? T(0) : z * math::log(a);
   }
 };
 
@@ -409,7 +410,7 @@ struct Maximum {
   static constexpr OpKind kind = OpKind::binary;
   static constexpr OpText text{"maximum", "max", {"a", "b"},
                                {"{gin} {assign} [{in0} >= {in1}] o {g}", "{gin} {assign} [{in1} >= {in0}] o {g}"}};
-  template <class T> static T f(T a, T b) { return std::isnan(a) || a > b ? a : b; }
+  template <class T> static T f(T a, T b) { return math::isnan(a) || a > b ? a : b; }
   // the larger input takes the gradient; a tie splits it in half (as PyTorch)
   template <class T> static T da(T a, T b, T) { return a > b ? T(1) : a == b ? T(0.5) : T(0); }
   template <class T> static T db(T a, T b, T) { return b > a ? T(1) : a == b ? T(0.5) : T(0); }
@@ -420,7 +421,7 @@ struct Minimum {
   static constexpr OpKind kind = OpKind::binary;
   static constexpr OpText text{"minimum", "min", {"a", "b"},
                                {"{gin} {assign} [{in0} <= {in1}] o {g}", "{gin} {assign} [{in1} <= {in0}] o {g}"}};
-  template <class T> static T f(T a, T b) { return std::isnan(a) || a < b ? a : b; }
+  template <class T> static T f(T a, T b) { return math::isnan(a) || a < b ? a : b; }
   template <class T> static T da(T a, T b, T) { return a < b ? T(1) : a == b ? T(0.5) : T(0); }
   template <class T> static T db(T a, T b, T) { return b < a ? T(1) : a == b ? T(0.5) : T(0); }
 };
@@ -445,7 +446,7 @@ struct Tanh {
   static constexpr OpKind kind = OpKind::unary;
   static constexpr bool compact = true;
   static constexpr OpText text{"tanh", "tanh", {}, {"{gin} {assign} g'({x}) o {g},   g'({x}) = 1 - {r}^2"}};
-  template <class T> static T f(T z, Attr) { return std::tanh(z); }
+  template <class T> static T f(T z, Attr) { return math::tanh(z); }
   template <class T> static T df(T, T a, Attr) { return T(1) - a * a; }
 };
 
@@ -475,7 +476,7 @@ struct Elu {
   static constexpr bool compact = true;
   static constexpr OpText text{"elu", "elu {p}", {}, {"{gin} {assign} g'({x}) o {g},   g'({x}) = 1 if {x} > 0 else {r} + {p}"}};
   template <class T> static T f(T z, Attr s) {
-    return z > T(0) ? z : static_cast<T>(s.p) * std::expm1(z);
+    return z > T(0) ? z : static_cast<T>(s.p) * math::expm1(z);
   }
   // 1 for z > 0, else alpha e^z = a + alpha (alpha at 0, as PyTorch)
   template <class T> static T df(T z, T a, Attr s) { return z > T(0) ? T(1) : a + static_cast<T>(s.p); }
@@ -487,7 +488,7 @@ struct Softplus {
   static constexpr bool compact = true;
   static constexpr OpText text{"softplus", "softplus", {}, {"{gin} {assign} sigmoid({x}) o {g}"}};
   /// log(1 + e^z) without overflow: max(z, 0) + log(1 + e^-|z|).
-  template <class T> static T stable(T z) { return std::max(z, T(0)) + std::log1p(std::exp(-std::abs(z))); }
+  template <class T> static T stable(T z) { return std::max(z, T(0)) + math::log1p(math::exp(-math::abs(z))); }
   // above 20, z itself (PyTorch's threshold)
   template <class T> static T f(T z, Attr) { return z > T(20) ? z : stable(z); }
   template <class T> static T df(T z, T, Attr) { return z > T(20) ? T(1) : sigmoid_value(z); }
@@ -500,11 +501,11 @@ struct Gelu {
   static constexpr OpText text{"gelu", "gelu", {}, {"{gin} {assign} (Phi({x}) + {x} phi({x})) o {g}"}};
   // z Phi(z), Phi the standard normal CDF
   template <class T> static T f(T z, Attr) {
-    return T(0.5) * z * (T(1) + std::erf(z * static_cast<T>(std::numbers::sqrt2 / 2)));
+    return T(0.5) * z * (T(1) + math::erf(z * static_cast<T>(std::numbers::sqrt2 / 2)));
   }
   template <class T> static T df(T z, T, Attr) {
-    const T cdf = T(0.5) * (T(1) + std::erf(z * static_cast<T>(std::numbers::sqrt2 / 2)));
-    const T pdf = std::exp(T(-0.5) * z * z) * static_cast<T>(std::numbers::inv_sqrtpi / std::numbers::sqrt2);
+    const T cdf = T(0.5) * (T(1) + math::erf(z * static_cast<T>(std::numbers::sqrt2 / 2)));
+    const T pdf = math::exp(T(-0.5) * z * z) * static_cast<T>(std::numbers::inv_sqrtpi / std::numbers::sqrt2);
     return cdf + z * pdf;
   }
 };
@@ -518,11 +519,11 @@ struct GeluTanh {
   // 0.5 z (1 + tanh(u)), u = sqrt(2 / pi) (z + 0.044715 z^3)
   template <class T> static T f(T z, Attr) {
     const T c = static_cast<T>(std::numbers::sqrt2 * std::numbers::inv_sqrtpi);
-    return T(0.5) * z * (T(1) + std::tanh(c * (z + static_cast<T>(k) * z * z * z)));
+    return T(0.5) * z * (T(1) + math::tanh(c * (z + static_cast<T>(k) * z * z * z)));
   }
   template <class T> static T df(T z, T, Attr) {
     const T c = static_cast<T>(std::numbers::sqrt2 * std::numbers::inv_sqrtpi);
-    const T t = std::tanh(c * (z + static_cast<T>(k) * z * z * z));
+    const T t = math::tanh(c * (z + static_cast<T>(k) * z * z * z));
     return T(0.5) * (T(1) + t) + T(0.5) * z * (T(1) - t * t) * c * (T(1) + T(3) * static_cast<T>(k) * z * z);
   }
 };
@@ -536,8 +537,8 @@ void log_softmax_rows(const T* x, Shape s, T* out) {
     T* o = out + i * s.cols;
     const T max = *std::max_element(row, row + s.cols);
     T sum = 0;
-    for (std::size_t j = 0; j < s.cols; ++j) sum += std::exp(row[j] - max);
-    const T log_sum = std::log(sum) + max;
+    for (std::size_t j = 0; j < s.cols; ++j) sum += math::exp(row[j] - max);
+    const T log_sum = math::log(sum) + max;
     for (std::size_t j = 0; j < s.cols; ++j) o[j] = row[j] - log_sum;
   }
 }
@@ -552,7 +553,7 @@ struct Softmax {
   }
   template <class T> static void forward(Call<T>& c) {
     log_softmax_rows(c.x[0], c.shape, c.z);
-    for (std::size_t k = 0; k < c.shape.size(); ++k) c.z[k] = std::exp(c.z[k]);
+    for (std::size_t k = 0; k < c.shape.size(); ++k) c.z[k] = math::exp(c.z[k]);
   }
   // a_j = e^z_j / sum e^z: dz_j = a_j (g_j - sum_k g_k a_k), per row
   template <class T> static void backward(Call<T>& c) {
@@ -583,7 +584,7 @@ struct LogSoftmax {
       const std::size_t r = i * s.cols;
       T total = 0;
       for (std::size_t j = 0; j < s.cols; ++j) total += c.g[r + j];
-      for (std::size_t j = 0; j < s.cols; ++j) c.gx[0][r + j] += c.g[r + j] - std::exp(c.z[r + j]) * total;
+      for (std::size_t j = 0; j < s.cols; ++j) c.gx[0][r + j] += c.g[r + j] - math::exp(c.z[r + j]) * total;
     }
   }
 };
@@ -733,7 +734,7 @@ using Mean = Reduce<Op::mean, 1>;
 // both. `term` is l's summand per element, `dx` and `dy` its derivatives.
 template <class T>
 inline T clamped_log(T x) {
-  return std::max(std::log(x), T(-100));
+  return std::max(math::log(x), T(-100));
 }
 
 template <class T>
@@ -860,7 +861,7 @@ struct CrossEntropy {
       T row_total = 0;
       for (std::size_t j = 0; j < s.cols; ++j) row_total += y[r + j];
       for (std::size_t j = 0; j < s.cols; ++j) {
-        if (c.gx[0]) c.gx[0][r + j] += scale * (std::exp(lsm[r + j]) * row_total - y[r + j]);
+        if (c.gx[0]) c.gx[0][r + j] += scale * (math::exp(lsm[r + j]) * row_total - y[r + j]);
         if (c.gx[1]) c.gx[1][r + j] -= scale * lsm[r + j];
       }
     }

@@ -427,7 +427,7 @@ void Tape<T>::run_tensor_rule(const TensorRecord<T>& r) {
   const T* g = grad_ptr(r.id);
   const std::size_t size = r.shape.size();
   bool zero = true;
-  for (std::size_t k = 0; k < size && zero; ++k) zero = g[k] == T(0);
+  for (std::size_t k = 0; k < size && zero; ++k) zero = math::is_zero(g[k]);
   if (zero) return;
   detail::run_rule(*this, r);
 }
@@ -450,7 +450,7 @@ void Tape<T>::run_backward(std::uint32_t out) {
       const T g = adj[s];
       // Unreached records (and zero gradients) hand nothing back; skipping them
       // also keeps 0 * inf from turning into NaN.
-      if (g == T(0)) continue;
+      if (math::is_zero(g)) continue;
       const ScalarRecord<T>& r = rec[s];
       adj[r.in[0]] += r.d[0] * g;
       // A unary record's second slot is the sink; skipping it keeps the sink
@@ -508,5 +508,10 @@ template class Tape<float>;
 template class Tape<double>;
 template class Var<float>;
 template class Var<double>;
+// Forward mode and second derivatives (autograd/derivatives.hpp).
+template class Tape<Dual<float>>;
+template class Tape<Dual<double>>;
+template class Var<Dual<float>>;
+template class Var<Dual<double>>;
 
 }  // namespace tapegrad

@@ -446,5 +446,9 @@ extern template class Tape<float>;
 extern template class Tape<double>;
 extern template class Var<float>;
 extern template class Var<double>;
+extern template class Tape<Dual<float>>;
+extern template class Tape<Dual<double>>;
+extern template class Var<Dual<float>>;
+extern template class Var<Dual<double>>;
 
 }  // namespace tapegrad

@@ -1,4 +1,4 @@
-// Tensor: a dense row-major value of rank <= 2, float or double.
+// Tensor: a dense row-major value of rank <= 2, float or double (or Dual of either).
 #pragma once
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "autograd/dual.hpp"
 #include "autograd/random.hpp"
 #include "autograd/shape.hpp"
 
@@ -40,8 +41,8 @@ struct TensorView {
 /// Dense row-major rows x cols values; a scalar is (1, 1), a sample a (1, n) row.
 template <class T>
 class Tensor {
-  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
-                "tapegrad tensors hold float or double");
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double> || is_dual<T>,
+                "tapegrad tensors hold float or double (or their duals, for forward mode)");
 
  public:
   using value_type = T;

@@ -66,19 +66,7 @@ Var<T> loss(LossKind kind, const Output<T>& output, Var<T> y, Reduction r) {
   const Shape s = output.a.shape();
   if (y.shape() != s) fail_shapes(name, "targets differ in shape from the output", "y_hat", s, "y", y.shape());
   check_targets(kind, y.value());
-  Var<T> L;
-  switch (kind) {
-    case LossKind::bce:
-      // The seed's loss; from the logits when y_hat = sigmoid(z^[L]), so that
-      // its gradient is exactly the seed's g^[Lz] = a^[L] - y.
-      L = output.activation == Activation::sigmoid
-              ? binary_cross_entropy_with_logits(output.z, y, r)
-              : binary_cross_entropy(output.a, y, r);
-      break;
-    case LossKind::half_sse: L = half_sse(output.a, y, r); break;
-    case LossKind::mse: L = mse(output.a, y, r); break;
-    case LossKind::softmax_ce: L = cross_entropy(output.a, y, r); break;
-  }
+  const Var<T> L = record_loss_op(kind, output, y, r);
   if (tape.naming()) tape.set_static_name(L, "L");
   return L;
 }

@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 
+#include "autograd/loss.hpp"
 #include "autograd/op.hpp"
 #include "autograd/tape.hpp"
 #include "nn/mlp.hpp"
@@ -34,6 +36,24 @@ std::optional<LossKind> parse_loss(std::string_view name);
 /// for invalid targets, naming the first bad one.
 template <class T>
 Var<T> loss(LossKind kind, const Output<T>& output, Var<T> y, Reduction r = Reduction::mean);
+
+/// The engine op `loss` records for `kind`, without checks or names; generic in
+/// the number type (the loss Hessian records it on dual numbers).
+template <class T>
+Var<T> record_loss_op(LossKind kind, const Output<T>& output, Var<T> y, Reduction r) {
+  switch (kind) {
+    case LossKind::bce:
+      // The seed's loss; from the logits when y_hat = sigmoid(z^[L]), so that
+      // its gradient is exactly the seed's g^[Lz] = a^[L] - y.
+      return output.activation == Activation::sigmoid
+                 ? binary_cross_entropy_with_logits(output.z, y, r)
+                 : binary_cross_entropy(output.a, y, r);
+    case LossKind::half_sse: return half_sse(output.a, y, r);
+    case LossKind::mse: return mse(output.a, y, r);
+    case LossKind::softmax_ce: return cross_entropy(output.a, y, r);
+  }
+  throw std::invalid_argument("loss: unknown loss kind");
+}
 
 /// Checks targets for a loss without recording anything (the same checks `loss` makes).
 template <class T>

@@ -34,6 +34,7 @@ struct Command {
 };
 
 Command add_grad_command(CLI::App& app);
+Command add_hessian_command(CLI::App& app);
 Command add_check_command(CLI::App& app);
 Command add_dot_command(CLI::App& app);
 Command add_train_command(CLI::App& app);

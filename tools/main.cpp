@@ -30,9 +30,9 @@ int main(int argc, char** argv) {
              "Run 'tapegrad COMMAND --help' for a command's options.");
 
   const std::vector<Command> commands = {
-      add_grad_command(app),  add_check_command(app),   add_dot_command(app),
-      add_train_command(app), add_predict_command(app), add_demo_command(app),
-      add_view_command(app),
+      add_grad_command(app),    add_hessian_command(app), add_check_command(app),
+      add_dot_command(app),     add_train_command(app),   add_predict_command(app),
+      add_demo_command(app),    add_view_command(app),
   };
 
   try {
