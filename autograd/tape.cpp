@@ -187,6 +187,7 @@ Var<T> Tape<T>::parameter(Parameter<T>& p) {
 template <class T>
 typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list<Var<T>> inputs,
                                        Attr attr, std::size_t aux_size) {
+  if (anomaly_) [[unlikely]] check_inputs(op_name(op), count_, inputs);
   // Every field written once: this is most of a small tensor op's cost.
   if (count_ + 1 >= capacity_) grow();
   const std::uint32_t s = ++count_;
@@ -291,6 +292,8 @@ template <class T>
 void Tape<T>::next_epoch() {
   // Epochs wrap after 2^30 rewinds; older handles then count as stale.
   epoch_ = (epoch_ + 1) & Var<T>::kEpochMask;
+  scalar_epoch_ = epoch_ | (anomaly_ ? Var<T>::kNeeds : 0u);
+  anomaly_record_ = ~std::uint32_t{0};
   if (epoch_ == 0) floors_.clear();
 }
 
@@ -418,6 +421,11 @@ void Tape<T>::backward(Var<T> output, TensorView<T> seed) {
   last_output_ = out;
   have_output_ = true;
   order_ready_ = false;
+  if (anomaly_) [[unlikely]] {
+    check_inputs("backward", -1, {output});
+    run_backward_checked(out);
+    return;
+  }
   run_backward(out);
 }
 
@@ -477,6 +485,138 @@ void Tape<T>::apply_rule(std::uint32_t id) {
   const T g = adj_[s];
   if (r.in[0] && (meta_[r.in[0]] & kNeedsGrad)) adj_[r.in[0]] += r.d[0] * g;
   if (r.in[1] && (meta_[r.in[1]] & kNeedsGrad)) adj_[r.in[1]] += r.d[1] * g;
+}
+
+// ---------------------------------------------------------------- anomaly mode
+
+namespace {
+
+// Index of the first element of p[0, n) that is not finite, or n.
+template <class T>
+std::size_t first_non_finite(const T* p, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k)
+    if (!math::isfinite(p[k])) return k;
+  return n;
+}
+
+}  // namespace
+
+template <class T>
+std::string Tape<T>::describe_range(std::uint32_t id, const T* values) const {
+  // `name (rows, cols) in [min, max]`, NaN noted apart (it has no order).
+  const Shape s = shape(id);
+  const std::string_view label = name(id);
+  std::string out = label.empty() ? fmt::format("t{}", id) : std::string(label);
+  out += fmt::format(" {}", s);
+  bool any = false, nan = false;
+  double lo = 0, hi = 0;
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    const auto x = static_cast<double>(values[k]);
+    if (std::isnan(x)) {
+      nan = true;
+      continue;
+    }
+    lo = any ? std::min(lo, x) : x;
+    hi = any ? std::max(hi, x) : x;
+    any = true;
+  }
+  if (any) out += fmt::format(" in [{:.6g}, {:.6g}]", lo, hi);
+  if (nan) out += any ? " and nan" : " all nan";
+  return out;
+}
+
+template <class T>
+void Tape<T>::check_inputs(std::string_view consumer, std::int64_t consumer_id,
+                           std::initializer_list<Var<T>> inputs) {
+  for (const Var<T>& v : inputs) {
+    check(v, consumer);
+    if (first_non_finite(value_ptr(v.id_), shape(v.id_).size()) < shape(v.id_).size())
+      report_forward(v.id_, consumer, consumer_id);
+  }
+}
+
+template <class T>
+void Tape<T>::report_forward(std::uint32_t bad, std::string_view consumer,
+                             std::int64_t consumer_id) {
+  // Up the graph to the record that made a non-finite value from finite inputs.
+  std::string consumer_text =
+      consumer_id >= 0 ? fmt::format("{} (record {})", consumer, consumer_id) : std::string(consumer);
+  for (;;) {
+    const Node<T> n = node(bad);
+    int k = 0;
+    while (k < n.inputs &&
+           first_non_finite(value_ptr(n.in[k]), shape(n.in[k]).size()) == shape(n.in[k]).size())
+      ++k;
+    if (k == n.inputs) break;
+    consumer_text = fmt::format("{} (record {})", op_name(n.op), bad);
+    bad = n.in[k];
+  }
+  anomaly_record_ = bad;
+  anomaly_backward_ = false;
+  const Node<T> n = node(bad);
+  const std::size_t at = first_non_finite(n.value, n.shape.size());
+  const std::string_view label = name(bad);
+  const std::string record = label.empty() ? fmt::format("t{} (record {})", bad, bad)
+                                           : fmt::format("{} (record {})", label, bad);
+  std::string what;
+  if (n.op == Op::leaf) {
+    what = fmt::format("{} {} holds {} at ({}, {})", role_name(n.role), record, n.value[at],
+                       at / n.shape.cols, at % n.shape.cols);
+  } else {
+    what = fmt::format("{} made {} at ({}, {}) of {} from finite inputs", op_name(n.op),
+                       n.value[at], at / n.shape.cols, at % n.shape.cols, record);
+    for (int k = 0; k < n.inputs; ++k)
+      what += fmt::format("{} {}", k ? "," : "", describe_range(n.in[k], value_ptr(n.in[k])));
+  }
+  throw AnomalyError(fmt::format("anomaly: forward: {}; consumed by {}", what, consumer_text), bad,
+                     false);
+}
+
+template <class T>
+void Tape<T>::report_backward(std::uint32_t input, std::uint32_t consumer) {
+  anomaly_record_ = input;
+  anomaly_backward_ = true;
+  const Shape s = shape(input);
+  const T* g = grad_ptr(input);
+  const std::size_t at = first_non_finite(g, s.size());
+  const Node<T> n = node(consumer);
+  std::string inputs;
+  for (int k = 0; k < n.inputs; ++k)
+    inputs += fmt::format("{}{}", k ? ", " : "", describe_range(n.in[k], value_ptr(n.in[k])));
+  const std::string_view name = this->name(consumer);
+  throw AnomalyError(
+      fmt::format("anomaly: backward: the gradient of {} became {} at ({}, {}) in the backward "
+                  "rule of {} (record {}{}{}), which consumed it; {}'s inputs {}; its own "
+                  "gradient {}",
+                  describe_range(input, value_ptr(input)), g[at], at / s.cols, at % s.cols,
+                  op_name(n.op), consumer, name.empty() ? "" : ", ", name, op_name(n.op), inputs,
+                  describe_range(consumer, grad_ptr(consumer))),
+      input, true);
+}
+
+template <class T>
+void Tape<T>::run_backward_checked(std::uint32_t out) {
+  // The reverse walk of run_backward one record at a time, each rule's
+  // gradients checked as soon as it has run.
+  for (std::uint32_t id = out + 1; id-- > 0;) {
+    const std::uint32_t s = id + 1;
+    const std::uint32_t m = meta_[s];
+    if ((m & kOpMask) == 0 || !(m & kNeedsGrad)) continue;
+    if (m & kTensor) {
+      run_tensor_rule(tensors_[rec_[s].in[0]]);
+    } else {
+      const T g = adj_[s];
+      if (math::is_zero(g)) continue;
+      const ScalarRecord<T>& r = rec_[s];
+      adj_[r.in[0]] += r.d[0] * g;
+      if (r.in[1]) adj_[r.in[1]] += r.d[1] * g;
+    }
+    const Node<T> n = node(id);
+    for (int k = 0; k < n.inputs; ++k)
+      if (const T* g = grad_ptr(n.in[k]))
+        if (first_non_finite(g, shape(n.in[k]).size()) < shape(n.in[k]).size())
+          report_backward(n.in[k], id);
+  }
 }
 
 template <class T>

@@ -23,6 +23,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,17 @@ class Tape;
 
 /// What a leaf stands for; drives colours and names in graph dumps.
 enum class Role : std::uint8_t { intermediate, parameter, variable, input, constant };
+
+constexpr std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::intermediate: return "intermediate";
+    case Role::parameter: return "parameter";
+    case Role::variable: return "variable";
+    case Role::input: return "input";
+    case Role::constant: return "constant";
+  }
+  return "unknown";
+}
 
 /// A scalar record: local partials d0, d1 with respect to the values in slots
 /// in0, in1. A unary record points in1 at the sink (slot 0) and keeps its
@@ -149,6 +161,22 @@ class Var {
   std::uint32_t epoch_ = 0;
 };
 
+/// Thrown in anomaly mode (`Tape::detect_anomaly`) at the first non-finite
+/// value, forward or backward. The message is one line naming the op, the
+/// record, its inputs' ranges and the op that consumed it.
+class AnomalyError : public std::runtime_error {
+ public:
+  AnomalyError(const std::string& what, std::uint32_t record, bool backward)
+      : std::runtime_error(what), record_(record), backward_(backward) {}
+  /// The record whose value (forward) or gradient (backward) is not finite.
+  std::uint32_t record() const { return record_; }
+  bool in_backward() const { return backward_; }
+
+ private:
+  std::uint32_t record_;
+  bool backward_;
+};
+
 /// Names that live as long as the program (nn layers' `z^[1]`, `a^[1]`):
 /// a tape can label records with them without copying.
 std::string_view intern_name(std::string_view name);
@@ -210,6 +238,23 @@ class Tape {
   [[nodiscard]] NoGradGuard no_grad() { return NoGradGuard(*this); }
   bool recording() const { return recording_; }
 
+  /// Anomaly mode: every op recorded checks its inputs' values and backward
+  /// checks every gradient a rule hands back; the first non-finite one throws
+  /// AnomalyError, naming the op that made it from finite inputs (the record,
+  /// its inputs' ranges, its consumer). Scalar ops then leave their inline
+  /// path, so anomaly mode is slow; off (the default), it costs nothing.
+  void detect_anomaly(bool on) {
+    anomaly_ = on;
+    scalar_epoch_ = epoch_ | (on ? Var<T>::kNeeds : 0u);
+  }
+  bool detecting_anomaly() const { return anomaly_; }
+  /// The record the last AnomalyError named (graph dumps mark it), or none.
+  std::optional<std::uint32_t> anomaly_record() const {
+    return anomaly_record_ < count_ ? std::optional<std::uint32_t>(anomaly_record_) : std::nullopt;
+  }
+  /// Whether that record's gradient (rather than its value) was the non-finite one.
+  bool anomaly_in_backward() const { return anomaly_backward_; }
+
   /// Names and layer numbers for graph dumps (`z^[1]`, layer 1). Names are copied.
   void set_name(Var<T> v, std::string_view name, int layer = -1);
   /// As set_name, for a name from `intern_name` (or a literal): not copied.
@@ -259,8 +304,10 @@ class Tape {
     if (v.tape_ != this || (v.epoch_ & Var<T>::kEpochMask) != epoch_) [[unlikely]]
       check_old(v, op);
   }
-  /// The current epoch, as a live handle's stamp carries it.
-  std::uint32_t epoch() const { return epoch_; }
+  /// The current epoch, as a live handle's stamp carries it, for the inline
+  /// scalar path. In anomaly mode it carries the kNeeds bit, which a stamp
+  /// compared without that bit never matches: every op takes the checked path.
+  std::uint32_t epoch() const { return scalar_epoch_; }
 
   // For op implementations (autograd/registry.hpp): append records.
 
@@ -374,6 +421,14 @@ class Tape {
   void next_epoch();
   void run_backward(std::uint32_t out);
   void run_tensor_rule(const TensorRecord<T>& r);
+  // Anomaly mode: the checks, and the messages that name what went wrong.
+  void check_inputs(std::string_view consumer, std::int64_t consumer_id,
+                    std::initializer_list<Var<T>> inputs);
+  void run_backward_checked(std::uint32_t out);
+  [[noreturn]] void report_forward(std::uint32_t bad, std::string_view consumer,
+                                   std::int64_t consumer_id);
+  [[noreturn]] void report_backward(std::uint32_t input, std::uint32_t consumer);
+  std::string describe_range(std::uint32_t id, const T* values) const;
   [[noreturn]] void reject(Var<T> v, std::string_view op) const;
   void check_old(Var<T> v, std::string_view op) const;
 
@@ -403,6 +458,7 @@ class Tape {
   // floors_ holds (first epoch after a rewind, its size), sizes increasing:
   // an older handle is live while its id is below every later rewind's size.
   std::uint32_t epoch_ = 0;
+  std::uint32_t scalar_epoch_ = 0;  // epoch_, with kNeeds in anomaly mode (see epoch())
   std::vector<std::pair<std::uint32_t, std::uint32_t>> floors_;
 
   // The last backward's output, and the records it reached (computed on request).
@@ -414,6 +470,9 @@ class Tape {
 
   bool recording_ = true;
   bool naming_ = true;
+  bool anomaly_ = false;
+  std::uint32_t anomaly_record_ = ~std::uint32_t{0};
+  bool anomaly_backward_ = false;
   // Gradients are zeroed when records are made; only after a walk must the
   // next one zero them again.
   bool walked_ = false;

@@ -20,12 +20,15 @@ namespace {
 struct GradOptions {
   std::filesystem::path model;
   std::optional<std::filesystem::path> data;
+  bool detect_anomaly = false;
 };
 
 int run_grad(const GradOptions& options) {
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "grad");
   auto net = io::to_mlp<double>(spec);
   Tape<double> tape;
+  // The first non-finite value or gradient throws, naming where it arose (exit 2).
+  tape.detect_anomaly(options.detect_anomaly);
   const auto L = record_loss(tape, net, spec);
   net.zero_grad();
   tape.backward(L);
@@ -53,6 +56,9 @@ Command add_grad_command(CLI::App& app) {
   command->add_option("model", options->model, "model file (JSON model format)")->required();
   command->add_option("--data", options->data,
                       "take x and y from this CSV (last column the label) instead of the file");
+  command->add_flag("--detect-anomaly", options->detect_anomaly,
+                    "stop at the first non-finite value or gradient and name the op, record and "
+                    "inputs that made it (exit code 2)");
   return {command, [options] { return run_grad(*options); }};
 }
 

@@ -20,17 +20,6 @@
 namespace tapegrad {
 namespace {
 
-constexpr std::string_view role_name(Role role) {
-  switch (role) {
-    case Role::intermediate: return "intermediate";
-    case Role::parameter: return "parameter";
-    case Role::variable: return "variable";
-    case Role::input: return "input";
-    case Role::constant: return "constant";
-  }
-  return "unknown";
-}
-
 // Fill colours by role, as ggml and torchviz colour theirs.
 constexpr std::string_view role_colour(Role role) {
   switch (role) {
@@ -55,6 +44,7 @@ Role display_role(const Tape<T>& tape, std::uint32_t id) {
 constexpr std::string_view output_colour = "#ffa8a8";
 constexpr std::string_view op_colour = "#e5dbff";
 constexpr std::string_view grad_colour = "#c92a2a";
+constexpr std::string_view anomaly_colour = "#e03131";
 
 // The code point of the UTF-8 sequence at text[k] and its length, or length 0
 // if the bytes there are not valid UTF-8.
@@ -291,13 +281,17 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
   constexpr std::string_view row = "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">";
   constexpr std::string_view end_row = "</TD></TR>";
   const bool off_path = view.off_path.contains(id);
+  // The record anomaly mode stopped at: a thick red border and a line saying why.
+  const bool anomaly = tape.anomaly_record() == id;
   fmt::format_to(to(),
                  "  v{} [shape=box, style=\"rounded,filled{}\", fillcolor=\"{}\", penwidth={}, "
-                 "{}label=<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
+                 "{}{}label=<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
                  "CELLPADDING=\"1\">{}<B>",
                  id, off_path ? ",dashed" : "",
                  is_output ? output_colour : compact ? op_colour : role_colour(display_role(tape, id)),
-                 is_output ? 2 : 1, compact ? "fontsize=9, margin=\"0.04,0.02\", " : "", row);
+                 anomaly ? 4 : is_output ? 2 : 1,
+                 anomaly ? fmt::format("color=\"{}\", ", anomaly_colour) : std::string(),
+                 compact ? "fontsize=9, margin=\"0.04,0.02\", " : "", row);
   if (compact) {
     fmt::format_to(to(), "{}</B>  ", symbol_text(n));
     append_label(out, name);
@@ -337,6 +331,9 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
   if (options.gradients && view.step[id] >= 0)
     fmt::format_to(to(), "{}<FONT POINT-SIZE=\"10\" COLOR=\"{}\">backward step {}</FONT>{}", row,
                    grad_colour, view.step[id], end_row);
+  if (anomaly)
+    fmt::format_to(to(), "{}<B><FONT COLOR=\"{}\">anomaly: first non-finite {}</FONT></B>{}", row,
+                   anomaly_colour, tape.anomaly_in_backward() ? "gradient" : "value", end_row);
   fmt::format_to(to(), "</TABLE>>];\n");
   if (n.op != Op::leaf && !compact)
     fmt::format_to(to(), "  o{} [shape=ellipse, style=filled, fillcolor=\"{}\", label=<{}>];\n",
@@ -635,6 +632,7 @@ void write_json_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>&
       fmt::format_to(to(), "{}", layer);
     else
       fmt::format_to(to(), "null");
+    fmt::format_to(to(), ",\"anomaly\":{}", tape.anomaly_record() == id);
     buffer.push_back('}');
     first = false;
     flush(out, buffer);
