@@ -583,13 +583,14 @@ void Tape<T>::report_backward(std::uint32_t input, std::uint32_t consumer) {
   std::string inputs;
   for (int k = 0; k < n.inputs; ++k)
     inputs += fmt::format("{}{}", k ? ", " : "", describe_range(n.in[k], value_ptr(n.in[k])));
-  const std::string_view name = this->name(consumer);
+  const std::string_view input_name = name(input), consumer_name = name(consumer);
   throw AnomalyError(
-      fmt::format("anomaly: backward: the gradient of {} became {} at ({}, {}) in the backward "
-                  "rule of {} (record {}{}{}), which consumed it; {}'s inputs {}; its own "
-                  "gradient {}",
-                  describe_range(input, value_ptr(input)), g[at], at / s.cols, at % s.cols,
-                  op_name(n.op), consumer, name.empty() ? "" : ", ", name, op_name(n.op), inputs,
+      fmt::format("anomaly: backward: the gradient of {} (record {}) became {} at ({}, {}) in the "
+                  "backward rule of {} (record {}{}{}), which consumed it; {}'s inputs: {}; the "
+                  "gradient of {}",
+                  input_name.empty() ? fmt::format("t{}", input) : std::string(input_name), input,
+                  g[at], at / s.cols, at % s.cols, op_name(n.op), consumer,
+                  consumer_name.empty() ? "" : ", ", consumer_name, op_name(n.op), inputs,
                   describe_range(consumer, grad_ptr(consumer))),
       input, true);
 }

@@ -132,6 +132,18 @@ Target time_ratio(const std::string& w, const std::vector<Contender>& list,
   return t;
 }
 
+// The Hessian-vector product's time as a multiple of the gradient's (`gradient`
+// names that contender); forward-over-reverse should stay a small constant.
+Target hvp_ratio(const std::string& w, const std::vector<Contender>& list,
+                 const std::string& gradient) {
+  Target t{w, "tapegrad hvp time / gradient time", 0, 5, false, "x"};
+  const Contender* hvp = find(list, "tapegrad hvp (forward-over-reverse)");
+  const Contender* g = find(list, gradient);
+  t.measured = hvp && g;
+  if (t.measured) t.value = hvp->time() / g->time();
+  return t;
+}
+
 class Gemm final : public Runner {
  public:
   Gemm(bool single, std::size_t n)
@@ -238,6 +250,7 @@ int run(const Options& o) {
     add(list, "LibTorch", torch_mlp(p));
     add(list, "hand-written loops", hand_w1(p));
     add(list, "tapegrad nn (Mlp, loss, Sgd; naming on)", tapegrad_nn_w1(p));
+    add(list, "tapegrad hvp (forward-over-reverse)", tapegrad_hvp_mlp(p));
     fmt::print("\nW1 seed 4-3-2-1 sigmoid, BCE with logits, batch 1, float64: one SGD step\n");
     ok = check_gradients("W1", list, 1e-9) && ok;
     if (ok) {
@@ -249,6 +262,7 @@ int run(const Options& o) {
         if (const Contender* hand = find(list, "hand-written loops"))
           targets.push_back(Target{"W1", "tapegrad nn path time / hand-written loops time",
                                    nn->time() / hand->time(), 3.5, false, "x"});
+      targets.push_back(hvp_ratio("W1", list, "tapegrad"));
     }
   }
 
@@ -323,12 +337,14 @@ int run(const Options& o) {
     add(list, "ADOL-C, tape reused", adolc_rosenbrock(r, false));
     add(list, "ADOL-C, retaped", adolc_rosenbrock(r, true));
     add(list, "Sacado Rad", sacado_rosenbrock(r));
+    add(list, "tapegrad hvp (forward-over-reverse)", tapegrad_hvp_rosenbrock(r));
     fmt::print("\nW5 extended Rosenbrock, n = {}, gradient, scalar mode\n", r.x.size());
     if (check_gradients("W5", list, 1e-9)) {
       measure(list, o.settings);
       print_table("W5 results", list);
       targets.push_back(faster("W5", list, "ADOL-C, retaped", 10));
       targets.push_back(faster("W5", list, "ADOL-C, tape reused", 3));
+      targets.push_back(hvp_ratio("W5", list, "tapegrad (scalar mode)"));
     } else {
       ok = false;
     }

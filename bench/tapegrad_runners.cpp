@@ -26,6 +26,26 @@ Tensor<T> tensor(const std::vector<double>& v, std::size_t rows, std::size_t col
   return t;
 }
 
+// The MLP's forward pass and loss on `tape`, for any number type; backward.
+template <class T>
+void record_mlp_step(const MlpProblem& p, Tape<T>& tape, std::vector<Parameter<T>>& params,
+                     const Tensor<T>& x, const Tensor<T>& y_value) {
+  tape.clear();
+  Var<T> a = tape.input(x);
+  for (std::size_t l = 0; l < p.layers(); ++l) {
+    const Var<T> z = affine(a, tape.parameter(params[2 * l]), tape.parameter(params[2 * l + 1]));
+    if (l + 1 == p.layers())
+      a = z;
+    else
+      a = p.hidden == Hidden::relu ? tapegrad::relu(z) : tapegrad::sigmoid(z);
+  }
+  const Var<T> y = tape.input(y_value);
+  const Var<T> loss = p.loss == LossKind::cross_entropy
+                          ? tapegrad::cross_entropy(a, y)
+                          : tapegrad::binary_cross_entropy_with_logits(a, y);
+  tape.backward(loss);
+}
+
 template <class T>
 class TapegradMlp final : public Runner {
  public:
@@ -40,7 +60,7 @@ class TapegradMlp final : public Runner {
   }
 
   void step() override {
-    forward_backward();
+    record_mlp_step(p_, tape_, params_, x_, y_);
     const T lr = static_cast<T>(p_.lr);
     for (Parameter<T>& q : params_) {
       T* w = q.value.data();
@@ -53,7 +73,7 @@ class TapegradMlp final : public Runner {
   }
 
   std::vector<double> gradient() override {
-    forward_backward();
+    record_mlp_step(p_, tape_, params_, x_, y_);
     std::vector<double> g;
     for (Parameter<T>& q : params_) {
       g.insert(g.end(), q.grad.begin(), q.grad.end());
@@ -63,28 +83,60 @@ class TapegradMlp final : public Runner {
   }
 
  private:
-  void forward_backward() {
-    tape_.clear();
-    Var<T> a = tape_.input(x_);
-    for (std::size_t l = 0; l < p_.layers(); ++l) {
-      const Var<T> z =
-          affine(a, tape_.parameter(params_[2 * l]), tape_.parameter(params_[2 * l + 1]));
-      if (l + 1 == p_.layers())
-        a = z;
-      else
-        a = p_.hidden == Hidden::relu ? tapegrad::relu(z) : tapegrad::sigmoid(z);
-    }
-    const Var<T> y = tape_.input(y_);
-    const Var<T> loss = p_.loss == LossKind::cross_entropy
-                            ? tapegrad::cross_entropy(a, y)
-                            : tapegrad::binary_cross_entropy_with_logits(a, y);
-    tape_.backward(loss);
-  }
-
   const MlpProblem& p_;
   std::vector<Parameter<T>> params_;
   Tensor<T> x_, y_;
   Tape<T> tape_;
+};
+
+using D = tapegrad::Dual<double>;
+
+// The gradient's values and the tangents (H v) of dual gradients, split.
+std::vector<double> values_of(const D* g, std::size_t n) {
+  std::vector<double> out(n);
+  for (std::size_t k = 0; k < n; ++k) out[k] = g[k].value;
+  return out;
+}
+
+// A Hessian-vector product on W1's network (forward-over-reverse): the step's
+// records on dual numbers, parameters theta + v eps with v = 1; the timed unit
+// is one forward and backward pass, as the gradient's (without its update).
+class TapegradHvpMlp final : public Runner {
+ public:
+  explicit TapegradHvpMlp(const MlpProblem& p)
+      : p_(p), x_(dual(p.x, p.batch, p.inputs(), 0)), y_(dual(p.y, p.batch, p.outputs(), 0)) {
+    params_.reserve(2 * p.layers());
+    for (std::size_t l = 0; l < p.layers(); ++l) {
+      params_.emplace_back(dual(p.W[l], p.sizes[l], p.sizes[l + 1], 1));
+      params_.emplace_back(dual(p.b[l], 1, p.sizes[l + 1], 1));
+    }
+    tape_.set_naming(false);
+  }
+  void step() override {
+    record_mlp_step(p_, tape_, params_, x_, y_);
+    for (Parameter<D>& q : params_) q.zero_grad();
+  }
+  std::vector<double> gradient() override {
+    record_mlp_step(p_, tape_, params_, x_, y_);
+    std::vector<double> g;
+    for (Parameter<D>& q : params_) {
+      const std::vector<double> v = values_of(q.grad.data(), q.grad.size());
+      g.insert(g.end(), v.begin(), v.end());
+      q.zero_grad();
+    }
+    return g;
+  }
+
+ private:
+  static Tensor<D> dual(const std::vector<double>& v, std::size_t rows, std::size_t cols, double tangent) {
+    Tensor<D> t = Tensor<D>::zeros(Shape{static_cast<std::uint32_t>(rows), static_cast<std::uint32_t>(cols)});
+    for (std::size_t k = 0; k < v.size(); ++k) t[k] = D(v[k], tangent);
+    return t;
+  }
+  const MlpProblem& p_;
+  std::vector<Parameter<D>> params_;
+  Tensor<D> x_, y_;
+  Tape<D> tape_;
 };
 
 // W1 as a user writes it by default: nn::Mlp, nn::loss, nn::Sgd, naming on
@@ -184,8 +236,42 @@ class TapegradRosenbrock final : public Runner {
   std::vector<double> grad_;
 };
 
+// W5's Hessian-vector product: the scalar-mode gradient on duals x + v eps, v = 1.
+class TapegradHvpRosenbrock final : public Runner {
+ public:
+  explicit TapegradHvpRosenbrock(const Rosenbrock& r) : r_(r), vars_(r.x.size()), grad_(r.x.size()) {
+    tape_.set_naming(false);
+  }
+  void step() override { run(); }
+  std::vector<double> gradient() override {
+    run();
+    return values_of(grad_.data(), grad_.size());
+  }
+
+ private:
+  void run() {
+    tape_.clear();
+    const std::size_t n = r_.x.size();
+    for (std::size_t i = 0; i < n; ++i) vars_[i] = tape_.variable(D(r_.x[i], 1.0));
+    const Var<D> f = rosenbrock(vars_.data(), n);
+    tape_.backward(f);
+    for (std::size_t i = 0; i < n; ++i) grad_[i] = vars_[i].grad()[0];
+  }
+
+  const Rosenbrock& r_;
+  Tape<D> tape_;
+  std::vector<Var<D>> vars_;
+  std::vector<D> grad_;
+};
+
 }  // namespace
 
+std::unique_ptr<Runner> tapegrad_hvp_mlp(const MlpProblem& p) {
+  return std::make_unique<TapegradHvpMlp>(p);
+}
+std::unique_ptr<Runner> tapegrad_hvp_rosenbrock(const Rosenbrock& r) {
+  return std::make_unique<TapegradHvpRosenbrock>(r);
+}
 std::unique_ptr<Runner> tapegrad_mlp(const MlpProblem& p) {
   if (p.float64) return std::make_unique<TapegradMlp<double>>(p);
   return std::make_unique<TapegradMlp<float>>(p);

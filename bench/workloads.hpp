@@ -84,6 +84,10 @@ std::unique_ptr<Runner> plain_seed(const SeedSamples& s);
 std::unique_ptr<Runner> sacado_seed(const SeedSamples& s);
 std::unique_ptr<Runner> adolc_seed(const SeedSamples& s, bool retape);
 std::unique_ptr<Runner> tapegrad_rosenbrock(const Rosenbrock& r);
+/// Hessian-vector products (forward-over-reverse on dual numbers) on W1's
+/// network and on W5; gradient() gives the gradient they compute alongside.
+std::unique_ptr<Runner> tapegrad_hvp_mlp(const MlpProblem& p);
+std::unique_ptr<Runner> tapegrad_hvp_rosenbrock(const Rosenbrock& r);
 std::unique_ptr<Runner> plain_rosenbrock(const Rosenbrock& r);
 std::unique_ptr<Runner> sacado_rosenbrock(const Rosenbrock& r);
 std::unique_ptr<Runner> adolc_rosenbrock(const Rosenbrock& r, bool retape);

@@ -1,4 +1,6 @@
 // tapegrad hessian: the loss of a model file, its Hessian in all parameters and the eigenvalues, as JSON.
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -24,7 +26,64 @@ constexpr std::size_t kMaxParameters = 2048;
 struct HessianOptions {
   std::filesystem::path model;
   std::optional<std::filesystem::path> data;
+  bool svg = false;
 };
+
+// A colour for v in [-1, 1] on a diverging scale: blue below 0, white at 0, red above.
+std::string diverging_colour(double v) {
+  const double t = std::min(1.0, std::abs(v));
+  const auto mix = [t](int from, int to) { return static_cast<int>(std::lround(from + (to - from) * t)); };
+  return v < 0 ? fmt::format("#{:02x}{:02x}{:02x}", mix(255, 33), mix(255, 102), mix(255, 172))
+               : fmt::format("#{:02x}{:02x}{:02x}", mix(255, 178), mix(255, 24), mix(255, 43));
+}
+
+// The Hessian as an SVG heat map: one cell per entry, coloured by its value
+// over the largest magnitude, parameter blocks outlined and named, a colour bar.
+std::string hessian_svg(const nn::LossHessian<double>& h) {
+  const std::size_t n = h.hessian.rows();
+  double scale = 0;
+  for (double e : h.hessian) scale = std::max(scale, std::abs(e));
+  if (scale == 0) scale = 1;
+  const double cell = n ? std::clamp(520.0 / static_cast<double>(n), 2.0, 20.0) : 20.0;
+  const double left = 70, top = 70, side = cell * static_cast<double>(n);
+  const double width = left + side + 110, height = top + side + 30;
+  std::string out = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0:.0f}\" height=\"{1:.0f}\" "
+      "viewBox=\"0 0 {0:.0f} {1:.0f}\" font-family=\"Helvetica, Arial, sans-serif\" "
+      "font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{2:.1f}\" y=\"22\" font-size=\"14\">Hessian of the loss, {3} parameters "
+      "(loss {4:.6g})</text>\n",
+      width, height, left, n, h.loss);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      out += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"><title>H({}, {}) = {:.6g}</title></rect>\n",
+                         left + cell * static_cast<double>(j), top + cell * static_cast<double>(i),
+                         cell, cell, diverging_colour(h.hessian(i, j) / scale), i, j, h.hessian(i, j));
+  for (const nn::ParameterBlock& p : h.parameters) {
+    const double at = cell * static_cast<double>(p.offset);
+    const double size = cell * static_cast<double>(p.shape.size());
+    out += fmt::format("<rect x=\"{0:.2f}\" y=\"{1:.2f}\" width=\"{2:.2f}\" height=\"{2:.2f}\" fill=\"none\" stroke=\"#343a40\" stroke-width=\"1\"/>\n",
+                       left + at, top + at, size);
+    out += fmt::format("<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>\n",
+                       left - 6, top + at + size / 2, p.name);
+    out += fmt::format("<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"middle\">{}</text>\n",
+                       left + at + size / 2, top - 8, p.name);
+  }
+  out += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"none\" stroke=\"#343a40\" stroke-width=\"1.5\"/>\n",
+                     left, top, side, side);
+  // The colour bar: -scale at the bottom, +scale at the top.
+  const double bar_x = left + side + 24, steps = 40, bar_h = std::min(side, 240.0);
+  for (int k = 0; k < steps; ++k) {
+    const double v = 1 - 2 * (k + 0.5) / steps;
+    out += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"14\" height=\"{:.2f}\" fill=\"{}\"/>\n",
+                       bar_x, top + bar_h * k / steps, bar_h / steps + 0.5, diverging_colour(v));
+  }
+  out += fmt::format("<text x=\"{0:.2f}\" y=\"{1:.2f}\" dominant-baseline=\"hanging\">{3:+.3g}</text>\n"
+                     "<text x=\"{0:.2f}\" y=\"{2:.2f}\">0</text>\n"
+                     "<text x=\"{0:.2f}\" y=\"{4:.2f}\">{5:+.3g}</text>\n</svg>\n",
+                     bar_x + 20, top, top + bar_h / 2 + 4, scale, top + bar_h, -scale);
+  return out;
+}
 
 int run_hessian(const HessianOptions& options) {
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "hessian");
@@ -36,6 +95,10 @@ int run_hessian(const HessianOptions& options) {
         net.parameter_count()));
   const nn::LossHessian<double> h =
       nn::loss_hessian(net, *spec.loss, spec.x->view(), spec.y->view(), spec.reduction);
+  if (options.svg) {
+    fmt::print("{}", hessian_svg(h));
+    return 0;
+  }
   const std::vector<double> eigenvalues = nn::symmetric_eigenvalues(h.hessian.view());
 
   // Numbers in shortest round-trip form: reading them back gives the same doubles.
@@ -63,6 +126,9 @@ Command add_hessian_command(CLI::App& app) {
   command->add_option("model", options->model, "model file (JSON model format)")->required();
   command->add_option("--data", options->data,
                       "take x and y from this CSV (last column the label) instead of the file");
+  command->add_flag("--svg", options->svg,
+                    "print the Hessian as an SVG heat map (red positive, blue negative) instead "
+                    "of JSON");
   return {command, [options] { return run_hessian(*options); }};
 }
 
