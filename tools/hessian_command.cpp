@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -29,30 +30,41 @@ struct HessianOptions {
   bool svg = false;
 };
 
-// A colour for v in [-1, 1] on a diverging scale: blue below 0, white at 0, red above.
+// A colour for v in [-1, 1] on a diverging scale: blue below 0, white at 0, red
+// above; the intensity is sqrt(|v|), so that the small entries of the early
+// layers stay visible beside the large ones near the loss.
 std::string diverging_colour(double v) {
-  const double t = std::min(1.0, std::abs(v));
+  const double t = std::sqrt(std::min(1.0, std::abs(v)));
   const auto mix = [t](int from, int to) { return static_cast<int>(std::lround(from + (to - from) * t)); };
   return v < 0 ? fmt::format("#{:02x}{:02x}{:02x}", mix(255, 33), mix(255, 102), mix(255, 172))
                : fmt::format("#{:02x}{:02x}{:02x}", mix(255, 178), mix(255, 24), mix(255, 43));
 }
 
-// The Hessian as an SVG heat map: one cell per entry, coloured by its value
-// over the largest magnitude, parameter blocks outlined and named, a colour bar.
+// `W^[1]` as SVG text: W with the layer as a superscript.
+std::string svg_name(std::string_view name) {
+  const std::size_t hat = name.find('^');
+  if (hat == std::string_view::npos) return std::string(name);
+  return fmt::format("{}<tspan baseline-shift=\"super\" font-size=\"9\">{}</tspan>", name.substr(0, hat),
+                     name.substr(hat + 1));
+}
+
+// The Hessian as an SVG heat map: one cell per entry (its value in a tooltip),
+// lines between parameter blocks, the blocks named along both sides, a colour bar.
 std::string hessian_svg(const nn::LossHessian<double>& h) {
   const std::size_t n = h.hessian.rows();
   double scale = 0;
   for (double e : h.hessian) scale = std::max(scale, std::abs(e));
   if (scale == 0) scale = 1;
   const double cell = n ? std::clamp(520.0 / static_cast<double>(n), 2.0, 20.0) : 20.0;
-  const double left = 70, top = 70, side = cell * static_cast<double>(n);
-  const double width = left + side + 110, height = top + side + 30;
+  const double left = 70, top = 76, side = cell * static_cast<double>(n);
+  const double width = left + side + 120, height = top + side + 24;
   std::string out = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0:.0f}\" height=\"{1:.0f}\" "
       "viewBox=\"0 0 {0:.0f} {1:.0f}\" font-family=\"Helvetica, Arial, sans-serif\" "
       "font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{2:.1f}\" y=\"22\" font-size=\"14\">Hessian of the loss, {3} parameters "
-      "(loss {4:.6g})</text>\n",
+      "<text x=\"{2:.1f}\" y=\"20\" font-size=\"14\">Hessian of the loss in its {3} parameters "
+      "(loss {4:.6g})</text>\n<text x=\"{2:.1f}\" y=\"37\" fill=\"#495057\">red positive, blue "
+      "negative; colour intensity sqrt(|H| / max |H|)</text>\n",
       width, height, left, n, h.loss);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < n; ++j)
@@ -62,27 +74,27 @@ std::string hessian_svg(const nn::LossHessian<double>& h) {
   for (const nn::ParameterBlock& p : h.parameters) {
     const double at = cell * static_cast<double>(p.offset);
     const double size = cell * static_cast<double>(p.shape.size());
-    out += fmt::format("<rect x=\"{0:.2f}\" y=\"{1:.2f}\" width=\"{2:.2f}\" height=\"{2:.2f}\" fill=\"none\" stroke=\"#343a40\" stroke-width=\"1\"/>\n",
-                       left + at, top + at, size);
+    if (p.offset > 0)
+      out += fmt::format("<path d=\"M{0:.2f} {1:.2f}H{2:.2f}M{3:.2f} {4:.2f}V{5:.2f}\" stroke=\"#495057\" stroke-width=\"0.8\"/>\n",
+                         left, top + at, left + side, left + at, top, top + side);
     out += fmt::format("<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>\n",
-                       left - 6, top + at + size / 2, p.name);
+                       left - 6, top + at + size / 2, svg_name(p.name));
     out += fmt::format("<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"middle\">{}</text>\n",
-                       left + at + size / 2, top - 8, p.name);
+                       left + at + size / 2, top - 7, svg_name(p.name));
   }
   out += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"none\" stroke=\"#343a40\" stroke-width=\"1.5\"/>\n",
                      left, top, side, side);
-  // The colour bar: -scale at the bottom, +scale at the top.
+  // The colour bar: +max |H| at the top, -max |H| at the bottom.
   const double bar_x = left + side + 24, steps = 40, bar_h = std::min(side, 240.0);
   for (int k = 0; k < steps; ++k) {
     const double v = 1 - 2 * (k + 0.5) / steps;
     out += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"14\" height=\"{:.2f}\" fill=\"{}\"/>\n",
                        bar_x, top + bar_h * k / steps, bar_h / steps + 0.5, diverging_colour(v));
   }
-  out += fmt::format("<text x=\"{0:.2f}\" y=\"{1:.2f}\" dominant-baseline=\"hanging\">{3:+.3g}</text>\n"
-                     "<text x=\"{0:.2f}\" y=\"{2:.2f}\">0</text>\n"
-                     "<text x=\"{0:.2f}\" y=\"{4:.2f}\">{5:+.3g}</text>\n</svg>\n",
-                     bar_x + 20, top, top + bar_h / 2 + 4, scale, top + bar_h, -scale);
-  return out;
+  for (double v : {1.0, 0.25, 0.0, -0.25, -1.0})
+    out += fmt::format("<text x=\"{:.2f}\" y=\"{:.2f}\" dominant-baseline=\"middle\">{:.3g}</text>\n",
+                       bar_x + 20, top + bar_h * (1 - v) / 2, v * scale);
+  return out + "</svg>\n";
 }
 
 int run_hessian(const HessianOptions& options) {

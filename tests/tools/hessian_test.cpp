@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -245,4 +247,20 @@ TEST_CASE("grad --detect-anomaly names the first non-finite value and exits 2; w
   const ProcessResult fine = tapegrad_run({"grad", "--detect-anomaly", "fine.json"}, scratch);
   CHECK(fine.exit_code == 0);
   CHECK(fine.out == tapegrad_run({"grad", "fine.json"}, scratch).out);
+}
+
+TEST_CASE("hessian --svg draws every entry and block; docs/hessian_4321.svg is its current output") {
+  ScratchFolder scratch("cli_hessian_svg");
+  const std::string docs = tapegrad::testing::required_env("TAPEGRAD_DATA_DIR") + "/../docs/";
+  const ProcessResult r = tapegrad_run({"hessian", docs + "hessian_4321.model.json", "--svg"}, scratch);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  CHECK(r.out.ends_with("</svg>\n"));
+  std::size_t cells = 0;
+  for (std::size_t at = r.out.find("<title>H("); at != std::string::npos; at = r.out.find("<title>H(", at + 1)) ++cells;
+  CHECK(cells == 26 * 26);
+  for (const char* name : {"W^[1]", "b^[1]", "W^[2]", "b^[2]", "W^[3]", "b^[3]"}) CHECK(r.out.find(name) != std::string::npos);
+  std::ifstream in(docs + "hessian_4321.svg", std::ios::binary);
+  const std::string committed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(committed == r.out);
 }
