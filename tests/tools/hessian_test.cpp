@@ -259,7 +259,14 @@ TEST_CASE("hessian --svg draws every entry and block; docs/hessian_4321.svg is i
   std::size_t cells = 0;
   for (std::size_t at = r.out.find("<title>H("); at != std::string::npos; at = r.out.find("<title>H(", at + 1)) ++cells;
   CHECK(cells == 26 * 26);
-  for (const char* name : {"W^[1]", "b^[1]", "W^[2]", "b^[2]", "W^[3]", "b^[3]"}) CHECK(r.out.find(name) != std::string::npos);
+  // Block names as W with the layer [k] a superscript, on both sides.
+  for (int k = 1; k <= 3; ++k)
+    for (const char* letter : {"W", "b"}) {
+      const std::string name = fmt::format("{}<tspan baseline-shift=\"super\" font-size=\"9\">[{}]</tspan>", letter, k);
+      const std::size_t first = r.out.find(name);
+      CHECK(first != std::string::npos);
+      CHECK(r.out.find(name, first + 1) != std::string::npos);
+    }
   std::ifstream in(docs + "hessian_4321.svg", std::ios::binary);
   const std::string committed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(committed == r.out);
