@@ -1,13 +1,12 @@
 // Tests for anomaly mode (Tape::detect_anomaly): the first non-finite value or
 // gradient throws AnomalyError naming the op, the record, its inputs' ranges and
-// its consumer; graph dumps mark that record; off, nothing changes.
+// its consumer; off, nothing changes. (Graph dumps mark the record:
+// tests/viz/graph_export_test.cpp.)
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <limits>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "autograd/autograd.hpp"
 
@@ -142,29 +141,4 @@ TEST_CASE("anomaly mode gives the same values and gradients when everything is f
     CHECK(x.grad()[0] == doctest::Approx(0.7 * (1 - std::tanh(0.5) * std::tanh(0.5))).epsilon(1e-15));
     CHECK(s.grad()[0] == doctest::Approx(std::tanh(0.5) + std::tanh(-1.0) + std::tanh(2.0) + 1.4).epsilon(1e-15));
   }
-}
-
-TEST_CASE("graph dumps mark the record anomaly mode stopped at") {
-  Tape<double> tape;
-  tape.detect_anomaly(true);
-  auto x = tape.variable(Tensor<double>{{-1.0, 2.0}}.view());
-  auto y = log(x);
-  tape.set_name(y, "log_x");
-  CHECK_THROWS_AS((void)(y * 2.0), AnomalyError);
-  const auto dump = nlohmann::json::parse(to_json(tape));
-  int marked = 0;
-  for (const auto& node : dump.at("nodes")) {
-    CAPTURE(node.dump());
-    if (node.at("anomaly").get<bool>()) {
-      ++marked;
-      CHECK(node.at("name") == "log_x");
-    }
-  }
-  CHECK(marked == 1);
-  const std::string dot = to_dot(tape);
-  CHECK(dot.find("anomaly: first non-finite value") != std::string::npos);
-  CHECK(dot.find("penwidth=4") != std::string::npos);
-  // A clear forgets it.
-  tape.clear();
-  CHECK_FALSE(tape.anomaly_record());
 }

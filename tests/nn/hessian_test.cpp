@@ -180,7 +180,14 @@ TEST_CASE("random networks: every activation, loss, depth and batch size match f
 
 TEST_CASE("float32: the loss Hessian agrees with float64 to single precision") {
   Model model = random_model({3, 4, 2}, Activation::tanh, LossKind::softmax_ce, 3, Reduction::mean, 7);
-  Mlp<float> single = Mlp<float>::from_spec(model.net.to_spec());
+  // The same weights in float: layer by layer, each value rounded.
+  Mlp<float> single;
+  for (const auto& layer : model.net.layers()) {
+    Tensor<float> W(layer.W.value.shape(), 0.0f), b(layer.b.value.shape(), 0.0f);
+    for (std::size_t k = 0; k < W.size(); ++k) W[k] = static_cast<float>(layer.W.value[k]);
+    for (std::size_t k = 0; k < b.size(); ++k) b[k] = static_cast<float>(layer.b.value[k]);
+    single.add(Linear<float>(W, b, layer.activation));
+  }
   Tensor<float> xf(model.x.shape(), 0.0f), yf(model.y.shape(), 0.0f);
   for (std::size_t k = 0; k < xf.size(); ++k) xf[k] = static_cast<float>(model.x[k]);
   for (std::size_t k = 0; k < yf.size(); ++k) yf[k] = static_cast<float>(model.y[k]);

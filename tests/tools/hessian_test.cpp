@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "io/model_format.hpp"
+#include "io/model_io.hpp"
 #include "nn/hessian.hpp"
 #include "nn/nn.hpp"
 #include "tests/tools/run_process.hpp"
@@ -42,14 +44,14 @@ const char* const example_model = R"({
   "y": [[1]]
 })";
 
-double loss_of(const nn::ModelSpec& spec) {
-  auto net = nn::Mlp<double>::from_spec(spec);
+double loss_of(const io::ModelSpec& spec) {
+  auto net = io::to_mlp<double>(spec);
   Tape<double> tape;
   return nn::loss(*spec.loss, net.forward(tape.input(*spec.x)), tape.input(*spec.y), spec.reduction).item();
 }
 
 // Every parameter of the spec in the Hessian's order: W^[1] row-major, b^[1], ...
-std::vector<double*> parameters_of(nn::ModelSpec& spec) {
+std::vector<double*> parameters_of(io::ModelSpec& spec) {
   std::vector<double*> out;
   for (auto& layer : spec.layers) {
     for (double& e : layer.W) out.push_back(&e);
@@ -58,8 +60,8 @@ std::vector<double*> parameters_of(nn::ModelSpec& spec) {
   return out;
 }
 
-std::vector<double> gradient_of(const nn::ModelSpec& spec) {
-  auto net = nn::Mlp<double>::from_spec(spec);
+std::vector<double> gradient_of(const io::ModelSpec& spec) {
+  auto net = io::to_mlp<double>(spec);
   Tape<double> tape;
   tape.backward(nn::loss(*spec.loss, net.forward(tape.input(*spec.x)), tape.input(*spec.y), spec.reduction));
   std::vector<double> g;
@@ -69,7 +71,7 @@ std::vector<double> gradient_of(const nn::ModelSpec& spec) {
 }
 
 // The Hessian by fourth-order central differences of the gradient (error ~1e-11).
-std::vector<std::vector<double>> difference_hessian(nn::ModelSpec spec) {
+std::vector<std::vector<double>> difference_hessian(io::ModelSpec spec) {
   const double h = 1e-3;
   std::vector<double*> theta = parameters_of(spec);
   std::vector<std::vector<double>> H(theta.size(), std::vector<double>(theta.size()));
@@ -96,7 +98,7 @@ void check_hessian_command(const std::string& model_text, const std::string& lab
   REQUIRE(result.exit_code == 0);
   CHECK(result.err.empty());
   const json out = json::parse(result.out);
-  const nn::ModelSpec spec = nn::parse_model(model_text, "model.json");
+  const io::ModelSpec spec = io::parse_model(model_text, "model.json");
   CHECK(out.at("loss").get<double>() == loss_of(spec));
 
   std::size_t P = 0;
@@ -142,7 +144,7 @@ TEST_CASE("hessian on random models of every activation and loss matches finite 
       const std::vector<std::uint32_t> sizes = n % 2 ? std::vector<std::uint32_t>{3, 3, 2} : std::vector<std::uint32_t>{2, 2, 2, 2};
       const std::uint32_t m = 1 + static_cast<std::uint32_t>(n % 3);
       ++n;
-      nn::ModelSpec spec;
+      io::ModelSpec spec;
       for (std::size_t k = 1; k < sizes.size(); ++k) {
         const bool last = k + 1 == sizes.size();
         const nn::Activation a = !last ? activation
@@ -162,7 +164,7 @@ TEST_CASE("hessian on random models of every activation and loss matches finite 
         else
           for (std::uint32_t j = 0; j < sizes.back(); ++j) (*spec.y)(i, j) = g.uniform(0, 1);
       // Kinked activations: keep every pre-activation off 0, so the differences do not cross it.
-      auto net = nn::Mlp<double>::from_spec(spec);
+      auto net = io::to_mlp<double>(spec);
       Tensor<double> a = *spec.x, z;
       bool near_kink = false;
       for (const auto& layer : net.layers()) {
@@ -170,7 +172,7 @@ TEST_CASE("hessian on random models of every activation and loss matches finite 
         for (double e : z) near_kink = near_kink || std::abs(e) < 0.02;
       }
       if (near_kink) continue;
-      check_hessian_command(nn::format_model(spec),
+      check_hessian_command(io::format_model(spec),
                             fmt::format("{} hidden, {} loss, m = {}", nn::activation_name(activation),
                                         nn::loss_name(kind), m));
     }
@@ -188,8 +190,8 @@ TEST_CASE("hessian takes x and y from --data as grad does") {
   const json out = json::parse(result.out);
   model["x"] = json::array({json::array({1.0, 0.5, -1.5, 2.0}), json::array({0.5, 0.1, 0.2, -0.3})});
   model["y"] = json::array({json::array({1}), json::array({0})});
-  auto spec = nn::parse_model(model.dump(), "model.json");
-  auto net = nn::Mlp<double>::from_spec(spec);
+  auto spec = io::parse_model(model.dump(), "model.json");
+  auto net = io::to_mlp<double>(spec);
   const auto h = nn::loss_hessian(net, *spec.loss, spec.x->view(), spec.y->view(), spec.reduction);
   for (std::size_t i = 0; i < 26; ++i)
     for (std::size_t j = 0; j < 26; ++j) CHECK(out.at("hessian").at(i).at(j).get<double>() == h.hessian(i, j));
@@ -212,12 +214,12 @@ TEST_CASE("hessian errors are one line and exit code 2") {
          "nodata.json: has no data; hessian needs x, y and a loss in the file, or --data FILE.csv");
   expect({"hessian"}, "model is required (run 'tapegrad hessian --help')");
   // 50 x 50 weights: 2550 parameters, past the limit, refused before any work.
-  nn::ModelSpec big;
+  io::ModelSpec big;
   big.layers.push_back({Tensor<double>::zeros({50, 50}), Tensor<double>::zeros({1, 50}), nn::Activation::tanh});
   big.loss = nn::LossKind::mse;
   big.x = Tensor<double>::zeros({1, 50});
   big.y = Tensor<double>::zeros({1, 50});
-  write_text(scratch / "big.json", nn::format_model(big));
+  write_text(scratch / "big.json", io::format_model(big));
   expect({"hessian", "big.json"}, "big.json: has 2550 parameters; hessian computes at most 2048 (a 2550 x 2550 matrix)");
 }
 

@@ -699,3 +699,28 @@ TEST_CASE("render_dot writes SVG and PNG with Graphviz, or says how to render") 
   }
   CHECK(have_graphviz() == graphviz::available());
 }
+
+TEST_CASE("graph dumps mark the record anomaly mode stopped at (Tape::detect_anomaly)") {
+  Tape<double> tape;
+  tape.detect_anomaly(true);
+  auto x = tape.variable(Tensor<double>{{-1.0, 2.0}}.view());
+  auto y = log(x);
+  tape.set_name(y, "log_x");
+  CHECK_THROWS_AS((void)(y * 2.0), AnomalyError);
+  const auto dump = nlohmann::json::parse(to_json(tape));
+  int marked = 0;
+  for (const auto& node : dump.at("nodes")) {
+    CAPTURE(node.dump());
+    if (node.at("anomaly").get<bool>()) {
+      ++marked;
+      CHECK(node.at("name") == "log_x");
+    }
+  }
+  CHECK(marked == 1);
+  const std::string dot = to_dot(tape);
+  CHECK(dot.find("anomaly: first non-finite value") != std::string::npos);
+  CHECK(dot.find("penwidth=4") != std::string::npos);
+  // A clear forgets it.
+  tape.clear();
+  CHECK_FALSE(tape.anomaly_record());
+}
