@@ -190,7 +190,8 @@ TEST_CASE("one rank's own error inside a collective section aborts the job with 
   const auto run = mpi_run(2, {}, scratch, {}, required_env("TAPEGRAD_GUARD_PROBE"));
   CHECK(run.exit_code != 0);
   CHECK(count(run.err, "error: rank 1 of 2: probe: rank 1 fails alone\n") == 1);
-  CHECK((run.out + run.err).find("MPI_ABORT") != std::string::npos);  // Open MPI says who aborted
+  // Open MPI's own "MPI_ABORT was invoked" notice is not checked: whether it is
+  // printed before mpirun tears the job down is a race.
 }
 
 int main(int argc, char** argv) {
