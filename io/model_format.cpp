@@ -228,6 +228,13 @@ json parse_json(std::string_view text, std::string_view source) {
   }
 }
 
+// The JSON graph dump (viz/graph_export.hpp) is the other JSON file tapegrad
+// writes; it is easily passed where a model belongs, so it gets its own message.
+bool is_graph_dump(const json& doc) {
+  const auto format = doc.find("format");
+  return (format != doc.end() && *format == "tapegrad-graph") || (doc.contains("nodes") && doc.contains("edges"));
+}
+
 // Validation of the parsed document, with JSON paths (`layers[1].W[0][2]`) in messages.
 class Reader {
  public:
@@ -236,6 +243,9 @@ class Reader {
   ModelSpec read(const json& doc) {
     if (!doc.is_object())
       fail(fmt::format("the model must be a JSON object, but is {}", describe(doc)));
+    if (is_graph_dump(doc))
+      fail("this is a graph dump (JSON of a recorded tape, \"format\": \"tapegrad-graph\"), not a "
+           "model; see docs/model-format.md");
     static constexpr std::string_view known[] = {"layers", "loss", "reduction", "x", "y",
                                                  "meta", "version"};
     for (const auto& [key, value] : doc.items()) {

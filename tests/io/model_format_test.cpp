@@ -288,6 +288,20 @@ TEST_CASE("malformed model text gives one line naming the JSON path") {
         "m.json: y[1][1] is -0.5; softmax_ce targets must be non-negative");
 }
 
+TEST_CASE("a JSON graph dump is named as such, not read as a model") {
+  // The shape viz/graph_export writes: format, version, output, nodes, edges.
+  const std::string dump = R"({"format": "tapegrad-graph", "version": 1, "output": 1, "backward_done": true,
+    "nodes": [{"id": 0, "name": "x", "op": "leaf"}, {"id": 1, "name": "L", "op": "sum"}],
+    "edges": [{"from": 0, "to": 1, "input": 0}]})";
+  const std::string expected = "m.json: this is a graph dump (JSON of a recorded tape, \"format\": "
+                               "\"tapegrad-graph\"), not a model; see docs/model-format.md";
+  CHECK(message_of(dump) == expected);
+  // Without its format key, nodes and edges still give it away.
+  CHECK(message_of(R"({"nodes": [], "edges": []})") == expected);
+  // A model's own keys are unaffected.
+  CHECK(message_of(R"({"format": "other", "layers": []})").find("unknown key") != std::string::npos);
+}
+
 TEST_CASE("messages stay on one line whatever bytes the input holds") {
   const std::string text = "{\"lay\\ners\x01\xff\": 1}";
   const auto message = message_of(text);

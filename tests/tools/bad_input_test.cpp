@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/tools/run_process.hpp"
+#include "viz/graph_export.hpp"
 
 using tapegrad::testing::ScratchFolder;
 using tapegrad::testing::write_text;
@@ -130,6 +131,20 @@ TEST_CASE("a model that is not an object, or lacks layers") {
   auto doc = valid_model();
   doc["layers"] = json::array();
   expect_model_error(doc, "layers is empty; a model needs at least one layer");
+}
+
+TEST_CASE("a JSON graph dump where a model belongs") {
+  // A real dump, as viz/graph_export writes it for the walkthrough's graphs.
+  tapegrad::Tape<double> tape;
+  const auto x = tape.variable(tapegrad::Tensor<double>{{0.5, -1.0}});
+  const auto L = sum(sigmoid(x));
+  tape.backward(L);
+  ScratchFolder scratch("bad_model_dump");
+  write_text(scratch / "graph.json", tapegrad::to_json(tape, L));
+  const std::string message =
+      "graph.json: this is a graph dump (JSON of a recorded tape, \"format\": \"tapegrad-graph\"), not a "
+      "model; see docs/model-format.md";
+  for (const char* command : {"grad", "check", "dot"}) expect_error({command, "graph.json"}, message, scratch);
 }
 
 TEST_CASE("wrong types") {
