@@ -55,7 +55,7 @@ template <class T>
     }
 }
 
-// Tiny products (the seed network's 4x3, 3x2, 2x1 layers at batch 1): C is
+// Tiny products (the 4-3-2-1 example's 4x3, 3x2, 2x1 layers at batch 1): C is
 // scaled by beta once, then plain loops run over contiguous rows. Out of line,
 // like the blocked loop, so that gemm itself stays a small dispatcher without
 // a large stack frame.
@@ -146,7 +146,7 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha
     }
   } else {
 #ifdef TAPEGRAD_HAVE_OPENBLAS
-    // Tiny products (scalar-sized layers like the seed's) lose more to BLAS call
+    // Tiny products (scalar-sized layers like the 4-3-2-1 example's) lose more to BLAS call
     // overhead than they gain from its kernels.
     if (m * n * k >= kBlasProduct) {
       const auto A = ta ? CblasTrans : CblasNoTrans;

@@ -383,20 +383,20 @@ void Tape<T>::backward(Var<T> output) {
   check(output, "backward");
   if (!shape(output.id_).is_scalar())
     throw std::logic_error(fmt::format(
-        "backward: output is {}, not a scalar; pass a seed gradient of the same shape",
+        "backward: output is {}, not a scalar; pass a starting gradient of the same shape",
         shape(output.id_)));
   const T one = 1;
   backward(output, TensorView<T>{&one, {1, 1}});
 }
 
 template <class T>
-void Tape<T>::backward(Var<T> output, TensorView<T> seed) {
+void Tape<T>::backward(Var<T> output, TensorView<T> gradient) {
   check(output, "backward");
   const std::uint32_t out = output.id_;
   const Shape out_shape = shape(out);
-  if (seed.shape != out_shape)
-    fail_shapes("backward", "seed shape differs from output shape", "output", out_shape, "seed",
-                seed.shape);
+  if (gradient.shape != out_shape)
+    fail_shapes("backward", "starting gradient shape differs from output shape", "output", out_shape,
+                "gradient", gradient.shape);
   if (!needs_grad(out))
     throw std::logic_error(
         "backward: output depends on no variable or parameter, so there is nothing to "
@@ -417,7 +417,7 @@ void Tape<T>::backward(Var<T> output, TensorView<T> seed) {
   }
   walked_ = true;
   T* root = grad_ptr(out);
-  for (std::size_t k = 0; k < seed.size(); ++k) root[k] += seed[k];
+  for (std::size_t k = 0; k < gradient.size(); ++k) root[k] += gradient[k];
   last_output_ = out;
   have_output_ = true;
   order_ready_ = false;

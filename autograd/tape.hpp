@@ -205,10 +205,10 @@ class Tape {
   Var<T> constant(TensorView<T> value) { return leaf(value, Role::constant, false); }
   Var<T> constant(T value) { return scalar_leaf(value, Role::constant, 0); }
 
-  /// Reverse walk from `output`, a (1, 1) value: its gradient is seeded with 1.
+  /// Reverse walk from `output`, a (1, 1) value: its gradient starts at dL/dL = 1.
   void backward(Var<T> output);
-  /// Reverse walk from any output, seeded with `seed` of the output's shape.
-  void backward(Var<T> output, TensorView<T> seed);
+  /// Reverse walk from any output, starting from `gradient` (dL/d output) of the output's shape.
+  void backward(Var<T> output, TensorView<T> gradient);
 
   /// Zeroes the gradients of the tape's own variables (Parameters zero themselves).
   void zero_grad();

@@ -22,9 +22,9 @@ int trace_large(short tag) { return trace_on(tag, 0, kBuffer, kBuffer, kBuffer, 
 adouble ad_sigmoid(const adouble& z) { return 1.0 / (1.0 + exp(-z)); }
 adouble ad_log(const adouble& a) { return log(a); }
 
-class AdolcSeed final : public Runner {
+class AdolcExample4321 final : public Runner {
  public:
-  AdolcSeed(const SeedSamples& s, bool retape)
+  AdolcExample4321(const Example4321Samples& s, bool retape)
       : s_(s), retape_(retape), tag_(retape ? 41 : 40), in_(31), g_(31) {
     if (!retape_) {
       // Inputs and target are independents too, so one tape serves every sample.
@@ -33,7 +33,7 @@ class AdolcSeed final : public Runner {
       for (std::size_t k = 0; k < 26; ++k) v[k] <<= s_.params[k];
       for (std::size_t k = 0; k < 4; ++k) v[26 + k] <<= s_.x[k];
       v[30] <<= s_.y[0];
-      adouble L = seed_loss(v, v + 26, v[30], ad_sigmoid, ad_log);
+      adouble L = example_loss(v, v + 26, v[30], ad_sigmoid, ad_log);
       double out = 0;
       L >>= out;
       trace_off();
@@ -55,7 +55,7 @@ class AdolcSeed final : public Runner {
       trace(tag_);
       adouble p[26];
       for (std::size_t k = 0; k < 26; ++k) p[k] <<= s_.params[k];
-      adouble L = seed_loss(p, &s_.x[4 * i], s_.y[i], ad_sigmoid, ad_log);
+      adouble L = example_loss(p, &s_.x[4 * i], s_.y[i], ad_sigmoid, ad_log);
       double out = 0;
       L >>= out;
       trace_off();
@@ -68,7 +68,7 @@ class AdolcSeed final : public Runner {
     ::gradient(tag_, 31, in_.data(), g_.data());
   }
 
-  const SeedSamples& s_;
+  const Example4321Samples& s_;
   bool retape_;
   short tag_;  // one tape per runner
   std::vector<double> in_, g_;
@@ -112,8 +112,8 @@ class AdolcRosenbrock final : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> adolc_seed(const SeedSamples& s, bool retape) {
-  return std::make_unique<AdolcSeed>(s, retape);
+std::unique_ptr<Runner> adolc_4321(const Example4321Samples& s, bool retape) {
+  return std::make_unique<AdolcExample4321>(s, retape);
 }
 std::unique_ptr<Runner> adolc_rosenbrock(const Rosenbrock& r, bool retape) {
   return std::make_unique<AdolcRosenbrock>(r, retape);

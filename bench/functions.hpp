@@ -1,15 +1,15 @@
-// Functions: W4's seed loss and W5's Rosenbrock, written once for every number type.
+// Functions: W4's 4-3-2-1 example loss and W5's Rosenbrock, written once for every number type.
 #pragma once
 
 #include <cstddef>
 
 namespace bench {
 
-/// The seed network's BCE loss for one sample. P is the parameter type, X the
+/// The 4-3-2-1 example's BCE loss for one sample. P is the parameter type, X the
 /// input type (double, or an AD type when inputs are taped too); `sigmoid` and
 /// `log` are passed in so each AD tool uses its own.
 template <class P, class X, class Y, class Sigmoid, class Log>
-P seed_loss(const P* p, const X* x, const Y& y, Sigmoid sigmoid, Log log) {
+P example_loss(const P* p, const X* x, const Y& y, Sigmoid sigmoid, Log log) {
   // Parameter layout: W1 (4x3) at 0, b1 at 12, W2 (3x2) at 15, b2 at 21, W3 (2x1) at 23, b3 at 25.
   auto layer = [&](const auto* a, std::size_t in, std::size_t out, std::size_t w, std::size_t b,
                    P* z) {

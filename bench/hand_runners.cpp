@@ -1,5 +1,5 @@
 // Hand-written references: W1's forward, backward and update as plain loops
-// (the seed's corrected derivation), and W4/W5's plain double functions.
+// (docs/derivation.md), and W4/W5's plain double functions.
 #include <array>
 #include <cmath>
 
@@ -11,7 +11,7 @@ namespace {
 
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
-// The seed network 4-3-2-1, one sample, float64, fixed sizes known to the compiler.
+// The 4-3-2-1 example, one sample, float64, fixed sizes known to the compiler.
 class HandW1 final : public Runner {
  public:
   explicit HandW1(const MlpProblem& p) : lr_(p.lr), y_(p.y[0]) {
@@ -84,9 +84,9 @@ class HandW1 final : public Runner {
 };
 
 // W4's baseline: the loss alone, in doubles (what the gradient is compared to).
-class PlainSeed final : public Runner {
+class PlainExample4321 final : public Runner {
  public:
-  explicit PlainSeed(const SeedSamples& s) : s_(s) {}
+  explicit PlainExample4321(const Example4321Samples& s) : s_(s) {}
   void step() override {
     sink_ = sink_ + loss(next_);
     next_ = (next_ + 1) % s_.count;
@@ -110,11 +110,11 @@ class PlainSeed final : public Runner {
 
  private:
   double loss_at(const double* p, std::size_t i) const {
-    return seed_loss(p, &s_.x[4 * i], s_.y[i], sigmoid, [](double a) { return std::log(a); });
+    return example_loss(p, &s_.x[4 * i], s_.y[i], sigmoid, [](double a) { return std::log(a); });
   }
   double loss(std::size_t i) const { return loss_at(s_.params.data(), i); }
 
-  const SeedSamples& s_;
+  const Example4321Samples& s_;
   std::size_t next_ = 0;
   volatile double sink_ = 0;
 };
@@ -143,8 +143,8 @@ class PlainRosenbrock final : public Runner {
 }  // namespace
 
 std::unique_ptr<Runner> hand_w1(const MlpProblem& p) { return std::make_unique<HandW1>(p); }
-std::unique_ptr<Runner> plain_seed(const SeedSamples& s) {
-  return std::make_unique<PlainSeed>(s);
+std::unique_ptr<Runner> plain_4321(const Example4321Samples& s) {
+  return std::make_unique<PlainExample4321>(s);
 }
 std::unique_ptr<Runner> plain_rosenbrock(const Rosenbrock& r) {
   return std::make_unique<PlainRosenbrock>(r);

@@ -170,14 +170,14 @@ int profile(const Options& o) {
   std::unique_ptr<Runner> runner;
   // The problems outlive the runner, which keeps references to them.
   static MlpProblem mlp;
-  static SeedSamples seed;
+  static Example4321Samples samples;
   static Rosenbrock rosen;
   if (o.profile == "W1") mlp = w1_problem();
   if (o.profile == "W2") mlp = w2_problem();
   if (o.profile == "W3") mlp = w3_problem();
   if (o.profile == "W1" || o.profile == "W2" || o.profile == "W3") runner = tapegrad_mlp(mlp);
   if (o.profile == "W1nn") runner = tapegrad_nn_w1(mlp = w1_problem());
-  if (o.profile == "W4") runner = tapegrad_seed(seed = w4_problem());
+  if (o.profile == "W4") runner = tapegrad_4321(samples = w4_problem());
   if (o.profile == "W5") runner = tapegrad_rosenbrock(rosen = w5_problem());
   if (!runner) throw std::invalid_argument("--profile needs W1, W1nn, W2, W3, W4 or W5");
   const auto start = std::chrono::steady_clock::now();
@@ -211,8 +211,8 @@ int run(const Options& o) {
              std::getenv("OPENBLAS_THREAD_TIMEOUT") ? std::getenv("OPENBLAS_THREAD_TIMEOUT") : "unset");
   const std::string torch = torch_version();
   fmt::print("references: {}{}{}\n", torch.empty() ? "LibTorch not built in" : torch,
-             adolc_seed(w4_problem(1), true) ? ", ADOL-C" : ", ADOL-C not built in",
-             sacado_seed(w4_problem(1)) ? ", Sacado Rad" : ", Sacado not built in");
+             adolc_4321(w4_problem(1), true) ? ", ADOL-C" : ", ADOL-C not built in",
+             sacado_4321(w4_problem(1)) ? ", Sacado Rad" : ", Sacado not built in");
   fmt::print(
       "settings: {} repetitions of ~{} ms per contender, interleaved; {} ms warm-up; "
       "1 thread unless stated\n",
@@ -308,15 +308,15 @@ int run(const Options& o) {
          ok;
 
   if (o.wants("W4")) {
-    const SeedSamples s = w4_problem();
+    const Example4321Samples s = w4_problem();
     std::vector<Contender> list;
-    add(list, "tapegrad (scalar mode)", tapegrad_seed(s));
-    add(list, "plain double function", plain_seed(s));
-    add(list, "Sacado Rad", sacado_seed(s));
-    add(list, "ADOL-C, tape reused", adolc_seed(s, false));
-    add(list, "ADOL-C, retaped", adolc_seed(s, true));
+    add(list, "tapegrad (scalar mode)", tapegrad_4321(s));
+    add(list, "plain double function", plain_4321(s));
+    add(list, "Sacado Rad", sacado_4321(s));
+    add(list, "ADOL-C, tape reused", adolc_4321(s, false));
+    add(list, "ADOL-C, retaped", adolc_4321(s, true));
     fmt::print(
-        "\nW4 seed network loss gradient w.r.t. its 26 parameters, scalar mode, per sample\n");
+        "\nW4 4-3-2-1 example loss gradient w.r.t. its 26 parameters, scalar mode, per sample\n");
     if (check_gradients("W4", list, 1e-9)) {
       measure(list, o.settings);
       print_table("W4 results", list);

@@ -11,12 +11,12 @@ std::string torch_version() { return {}; }
 #endif
 
 #ifndef BENCH_HAVE_ADOLC
-std::unique_ptr<Runner> adolc_seed(const SeedSamples&, bool) { return nullptr; }
+std::unique_ptr<Runner> adolc_4321(const Example4321Samples&, bool) { return nullptr; }
 std::unique_ptr<Runner> adolc_rosenbrock(const Rosenbrock&, bool) { return nullptr; }
 #endif
 
 #ifndef BENCH_HAVE_SACADO
-std::unique_ptr<Runner> sacado_seed(const SeedSamples&) { return nullptr; }
+std::unique_ptr<Runner> sacado_4321(const Example4321Samples&) { return nullptr; }
 std::unique_ptr<Runner> sacado_rosenbrock(const Rosenbrock&) { return nullptr; }
 #endif
 

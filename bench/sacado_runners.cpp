@@ -14,9 +14,9 @@ using AD = Sacado::Rad::ADvar<double>;
 AD rad_sigmoid(const AD& z) { return 1.0 / (1.0 + exp(-z)); }
 AD rad_log(const AD& a) { return log(a); }
 
-class SacadoSeed final : public Runner {
+class SacadoExample4321 final : public Runner {
  public:
-  explicit SacadoSeed(const SeedSamples& s) : s_(s), g_(SeedSamples::kParams) {}
+  explicit SacadoExample4321(const Example4321Samples& s) : s_(s), g_(Example4321Samples::kParams) {}
   void step() override {
     gradient_at(next_);
     next_ = (next_ + 1) % s_.count;
@@ -28,14 +28,14 @@ class SacadoSeed final : public Runner {
 
  private:
   void gradient_at(std::size_t i) {
-    AD p[SeedSamples::kParams];
-    for (std::size_t k = 0; k < SeedSamples::kParams; ++k) p[k] = s_.params[k];
-    const AD L = seed_loss(p, &s_.x[4 * i], s_.y[i], rad_sigmoid, rad_log);
+    AD p[Example4321Samples::kParams];
+    for (std::size_t k = 0; k < Example4321Samples::kParams; ++k) p[k] = s_.params[k];
+    const AD L = example_loss(p, &s_.x[4 * i], s_.y[i], rad_sigmoid, rad_log);
     AD::Gradcomp();
-    for (std::size_t k = 0; k < SeedSamples::kParams; ++k) g_[k] = p[k].adj();
+    for (std::size_t k = 0; k < Example4321Samples::kParams; ++k) g_[k] = p[k].adj();
   }
 
-  const SeedSamples& s_;
+  const Example4321Samples& s_;
   std::vector<double> g_;
   std::size_t next_ = 0;
 };
@@ -65,8 +65,8 @@ class SacadoRosenbrock final : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> sacado_seed(const SeedSamples& s) {
-  return std::make_unique<SacadoSeed>(s);
+std::unique_ptr<Runner> sacado_4321(const Example4321Samples& s) {
+  return std::make_unique<SacadoExample4321>(s);
 }
 std::unique_ptr<Runner> sacado_rosenbrock(const Rosenbrock& r) {
   return std::make_unique<SacadoRosenbrock>(r);

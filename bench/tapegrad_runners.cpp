@@ -177,9 +177,9 @@ class TapegradNnW1 final : public Runner {
   std::unique_ptr<tapegrad::nn::Sgd<double>> sgd_;
 };
 
-class TapegradSeed final : public Runner {
+class TapegradExample4321 final : public Runner {
  public:
-  explicit TapegradSeed(const SeedSamples& s) : s_(s), grad_(SeedSamples::kParams) {
+  explicit TapegradExample4321(const Example4321Samples& s) : s_(s), grad_(Example4321Samples::kParams) {
     tape_.set_naming(false);
   }
   void step() override {
@@ -194,16 +194,16 @@ class TapegradSeed final : public Runner {
  private:
   void gradient_at(std::size_t i) {
     tape_.clear();
-    Var<double> w[SeedSamples::kParams];
-    for (std::size_t k = 0; k < SeedSamples::kParams; ++k) w[k] = tape_.variable(s_.params[k]);
-    const Var<double> L = seed_loss(
+    Var<double> w[Example4321Samples::kParams];
+    for (std::size_t k = 0; k < Example4321Samples::kParams; ++k) w[k] = tape_.variable(s_.params[k]);
+    const Var<double> L = example_loss(
         w, &s_.x[4 * i], s_.y[i], [](Var<double> z) { return tapegrad::sigmoid(z); },
         [](Var<double> a) { return tapegrad::log(a); });
     tape_.backward(L);
-    for (std::size_t k = 0; k < SeedSamples::kParams; ++k) grad_[k] = w[k].grad()[0];
+    for (std::size_t k = 0; k < Example4321Samples::kParams; ++k) grad_[k] = w[k].grad()[0];
   }
 
-  const SeedSamples& s_;
+  const Example4321Samples& s_;
   Tape<double> tape_;
   std::vector<double> grad_;
   std::size_t next_ = 0;
@@ -279,8 +279,8 @@ std::unique_ptr<Runner> tapegrad_mlp(const MlpProblem& p) {
 std::unique_ptr<Runner> tapegrad_nn_w1(const MlpProblem& p) {
   return std::make_unique<TapegradNnW1>(p);
 }
-std::unique_ptr<Runner> tapegrad_seed(const SeedSamples& s) {
-  return std::make_unique<TapegradSeed>(s);
+std::unique_ptr<Runner> tapegrad_4321(const Example4321Samples& s) {
+  return std::make_unique<TapegradExample4321>(s);
 }
 std::unique_ptr<Runner> tapegrad_rosenbrock(const Rosenbrock& r) {
   return std::make_unique<TapegradRosenbrock>(r);

@@ -75,9 +75,9 @@ MlpProblem w3_problem(std::size_t batch) {
              false, 0.01, 3);
 }
 
-SeedSamples w4_problem(std::size_t count) {
+Example4321Samples w4_problem(std::size_t count) {
   const MlpProblem net = w1_problem(count);
-  SeedSamples s;
+  Example4321Samples s;
   for (std::size_t l = 0; l < net.layers(); ++l) {
     s.params.insert(s.params.end(), net.W[l].begin(), net.W[l].end());
     s.params.insert(s.params.end(), net.b[l].begin(), net.b[l].end());

@@ -49,23 +49,23 @@ struct MlpProblem {
   double step_flops() const;
 };
 
-/// W1: the seed 4-3-2-1 sigmoid network, BCE on the logits, batch 1, float64.
+/// W1: the 4-3-2-1 example (sigmoid), BCE on the logits, batch 1, float64.
 MlpProblem w1_problem(std::size_t batch = 1);
 /// W2: 784-256-128-10 relu, softmax cross-entropy, float32.
 MlpProblem w2_problem(std::size_t batch = 64);
 /// W3: 1024-1024-1024-1 sigmoid, BCE with logits, float32.
 MlpProblem w3_problem(std::size_t batch = 256);
 
-/// W4: the seed network's per-sample loss, -[y log a3 + (1 - y) log(1 - a3)],
+/// W4: the 4-3-2-1 example's per-sample loss, -[y log a3 + (1 - y) log(1 - a3)],
 /// as a scalar function of its 26 parameters (W1, b1, W2, b2, W3, b3 flattened).
-struct SeedSamples {
+struct Example4321Samples {
   static constexpr std::size_t kParams = 26;
   std::vector<double> params;  // 26
   std::vector<double> x;       // count x 4
   std::vector<double> y;       // count
   std::size_t count = 0;
 };
-SeedSamples w4_problem(std::size_t count = 64);
+Example4321Samples w4_problem(std::size_t count = 64);
 
 /// W5: extended Rosenbrock, f = sum_i 100 (x_2i+1 - x_2i^2)^2 + (1 - x_2i)^2.
 struct Rosenbrock {
@@ -79,10 +79,10 @@ std::unique_ptr<Runner> hand_w1(const MlpProblem& p);
 /// W1 through nn::Mlp + nn::loss + nn::Sgd with naming on, as the README shows it.
 std::unique_ptr<Runner> tapegrad_nn_w1(const MlpProblem& p);
 std::unique_ptr<Runner> torch_mlp(const MlpProblem& p);
-std::unique_ptr<Runner> tapegrad_seed(const SeedSamples& s);
-std::unique_ptr<Runner> plain_seed(const SeedSamples& s);
-std::unique_ptr<Runner> sacado_seed(const SeedSamples& s);
-std::unique_ptr<Runner> adolc_seed(const SeedSamples& s, bool retape);
+std::unique_ptr<Runner> tapegrad_4321(const Example4321Samples& s);
+std::unique_ptr<Runner> plain_4321(const Example4321Samples& s);
+std::unique_ptr<Runner> sacado_4321(const Example4321Samples& s);
+std::unique_ptr<Runner> adolc_4321(const Example4321Samples& s, bool retape);
 std::unique_ptr<Runner> tapegrad_rosenbrock(const Rosenbrock& r);
 /// Hessian-vector products (forward-over-reverse on dual numbers) on W1's
 /// network and on W5; gradient() gives the gradient they compute alongside.

@@ -14,7 +14,7 @@ struct Options {
   long steps = 0;        ///< --steps N or --epochs N
   std::string data;      ///< --data DIR, the folder holding the CSV files
   std::uint64_t seed = 1;
-  std::string graph = ".";  ///< --graph DIR, where seed_network writes its graph files
+  std::string graph = ".";  ///< --graph DIR, where example_4321 writes its graph files
 };
 
 /// Parses argv over `defaults`; prints usage and exits 0 on --help, exits 2 on a bad flag.

@@ -6,7 +6,7 @@
 using namespace tapegrad;
 
 int main() {
-  // The seed's 4-3-2-1 sigmoid network; weights drawn (Xavier) from seed 42.
+  // A 4-3-2-1 sigmoid network (the shape of docs/derivation.md); weights drawn (Xavier) from seed 42.
   nn::Mlp<double> net({4, 3, 2, 1}, nn::Activation::sigmoid, 42);
   const Tensor<double> x{{0.5, -1.0, 1.5, 2.0}, {1.0, 0.0, -0.5, -2.0}};  // two samples
   const Tensor<double> y{{1.0}, {0.0}};
@@ -23,7 +23,7 @@ int main() {
   }
   fmt::print("y_hat = {:.3f}\n", net.predict(x));
 
-  // Check: autodiff vs the seed's hand derivation vs finite differences.
+  // Check: autodiff vs the hand derivation vs finite differences.
   const nn::CheckReport report = nn::check_gradients(net, x, y, nn::LossKind::bce);
   fmt::print("{}", report);
   return report.passed() ? 0 : 1;

@@ -30,20 +30,21 @@ void write_graphs(const Tape<double>& tape, Var<double> L, const Mlp<double>& ne
   scalar_tape.backward(scalar.loss);
   std::filesystem::create_directories(dir);
   for (const auto& [stem, result] :
-       {std::pair{"seed_tensor", write_graph_files(tape, L, std::filesystem::path(dir) / "seed_tensor")},
-        std::pair{"seed_scalar",
-                  write_graph_files(scalar_tape, scalar.loss, std::filesystem::path(dir) / "seed_scalar")}})
+       {std::pair{"example_tensor", write_graph_files(tape, L, std::filesystem::path(dir) / "example_tensor")},
+        std::pair{"example_scalar",
+                  write_graph_files(scalar_tape, scalar.loss, std::filesystem::path(dir) / "example_scalar")}})
     fmt::print(out, "graph {}: {}\n", stem, result.message);
 }
 
+// One gradient as `name = value` (the form docs/derivation.md quotes), then the hand derivation's.
 void show(std::FILE* out, std::string_view name, TensorView<double> tape, TensorView<double> hand) {
-  fmt::print(out, "{:<7} {:<7} |tape - hand| <= {:.1e}\n  tape {:.8f}\n  hand {:.8f}\n", name,
-             fmt::format("{}", tape.shape), difference(tape, hand).abs, tape, hand);
+  fmt::print(out, "  {} = {:.8f}   {}\n    by hand {:.8f}, |tape - hand| <= {:.1e}\n", name, tape, tape.shape,
+             hand, difference(tape, hand).abs);
 }
 
 }  // namespace
 
-int run_seed_walkthrough(const SeedWalkthroughOptions& options, std::FILE* out) {
+int run_walkthrough(const WalkthroughOptions& options, std::FILE* out) {
   auto [net, x, y] = example_4321();
 
   // Forward on the tape, keeping every layer's z^[k] and a^[k].
@@ -56,14 +57,14 @@ int run_seed_walkthrough(const SeedWalkthroughOptions& options, std::FILE* out) 
   fmt::print(out, "  a^[0] = {:.6f}\n", trace[0].a.value());
   for (std::size_t k = 1; k < trace.size(); ++k)
     fmt::print(out, "  z^[{}] = {:.6f}   a^[{}] = {:.6f}\n", k, trace[k].z.value(), k, trace[k].a.value());
-  fmt::print(out, "  L = -[(1 - y) log(1 - y_hat) + y log(y_hat)] = {:.8f}\n\n", L.item());
+  fmt::print(out, "  L = {:.8f}   (binary cross-entropy -[y log(y_hat) + (1 - y) log(1 - y_hat)])\n\n", L.item());
 
-  // Backward: the tape's reverse walk, and the seed's derivation by hand.
+  // Backward: the tape's reverse walk, and the derivation by hand.
   tape.backward(L);
   const auto hand = hand_backprop(net, x, y, LossKind::bce);
   write_graphs(tape, L, net, x, y, options.graph, out);
   fmt::print(out,
-             "backward: tape vs the seed's formulas (g^[3z] = a^[3] - y, g^[kW] = (a^[k-1])^T g^[kz], ...)\n");
+             "backward: tape vs docs/derivation.md (g^[3z] = a^[3] - y, g^[kW] = (a^[k-1])^T g^[kz], ...)\n");
   for (std::size_t k = 3; k >= 1; --k) {
     show(out, fmt::format("g^[{}z]", k), trace[k].z.grad(), hand.g_z[k].view());
     show(out, fmt::format("g^[{}W]", k), net.layer(k).W.grad.view(), hand.g_W[k].view());

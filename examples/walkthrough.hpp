@@ -2,9 +2,9 @@
 //
 // The derivation (docs) works one fixed network and one sample by hand;
 // `example_4321()` (reference/example_4321.hpp) gives those numbers
-// once; `run_seed_walkthrough` prints the forward values z^[k], a^[k] and L, each
+// once; `run_walkthrough` prints the forward values z^[k], a^[k] and L, each
 // gradient from the tape beside the hand derivation, the finite-difference check,
-// writes the graph files and trains on 64 samples. examples/seed_network and
+// writes the graph files and trains on 64 samples. examples/example_4321 and
 // `tapegrad demo` are both this function.
 #pragma once
 
@@ -18,15 +18,15 @@
 namespace tapegrad::nn {
 
 /// What the walkthrough does beyond the fixed part.
-struct SeedWalkthroughOptions {
+struct WalkthroughOptions {
   long steps = 1000;        ///< training steps on the 64 samples (0: no training)
   std::uint64_t seed = 7;   ///< seed of the 64 training samples
-  std::string graph = ".";  ///< folder for seed_tensor.* and seed_scalar.* (created if missing)
+  std::string graph = ".";  ///< folder for example_tensor.* and example_scalar.* (created if missing)
 };
 
 /// Prints the walkthrough to `out` and writes the graph files into `options.graph`.
 /// Returns 0 when the check passes and training lowered the loss (or steps is 0), 1 otherwise.
 /// Throws std::filesystem::filesystem_error when the graph folder cannot be created.
-int run_seed_walkthrough(const SeedWalkthroughOptions& options, std::FILE* out);
+int run_walkthrough(const WalkthroughOptions& options, std::FILE* out);
 
 }  // namespace tapegrad::nn

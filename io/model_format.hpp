@@ -28,7 +28,7 @@ class ModelFormatError : public std::runtime_error {
 };
 
 struct LayerSpec {
-  Tensor<double> W;  ///< (in, out): W(i, j) is the seed's W_{i+1,j+1}
+  Tensor<double> W;  ///< (in, out): W(i, j) is the derivation's W_{i+1,j+1}
   Tensor<double> b;  ///< (1, out)
   Activation activation = Activation::sigmoid;
 };

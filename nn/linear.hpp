@@ -1,4 +1,4 @@
-// Linear: one layer of an MLP, z = a W + b followed by a = g(z), in the seed's row convention.
+// Linear: one layer of an MLP, z = a W + b followed by a = g(z), in the row convention of docs/derivation.md.
 #pragma once
 
 #include <cstdint>
@@ -24,12 +24,12 @@ struct LayerVars {
 
 /// Layer k of a network: W^[k] (in x out), b^[k] (1 x out) and the activation g.
 /// A sample is a (1, in) row and a batch of m samples an (m, in) matrix; the
-/// layer maps it to (m, out). Names follow the seed: `W^[k]`, `b^[k]`, `z^[k]`,
+/// layer maps it to (m, out). Names follow docs/derivation.md: `W^[k]`, `b^[k]`, `z^[k]`,
 /// `a^[k]`; they are built once (by `set_index`), never per step.
 template <class T>
 class Linear {
  public:
-  Parameter<T> W;  ///< (in, out): W(i, j) is the seed's W_{i+1,j+1}
+  Parameter<T> W;  ///< (in, out): W(i, j) is the derivation's W_{i+1,j+1}
   Parameter<T> b;  ///< (1, out)
   Activation activation = Activation::identity;
 
@@ -42,7 +42,7 @@ class Linear {
   std::uint32_t in() const { return W.value.rows(); }
   std::uint32_t out() const { return W.value.cols(); }
 
-  /// The layer number k of the seed's notation (1 for the first layer).
+  /// The layer number k of the notation of docs/derivation.md (1 for the first layer).
   int index() const { return index_; }
   /// Renumbers the layer and rebuilds its names (`W^[k]`, `b^[k]`, `z^[k]`, `a^[k]`).
   void set_index(int k);

@@ -25,7 +25,7 @@ std::optional<LossKind> parse_loss(std::string_view name);
 ///    output it is computed from the logits z^[L] (binary_cross_entropy_with_logits),
 ///    exact even when the sigmoid saturates; otherwise from y_hat, which must
 ///    lie in [0, 1]. Targets in [0, 1].
-///  - `half_sse`: the seed's 1/2 sum_j (y - y_hat)^2.
+///  - `half_sse`: the derivation's 1/2 sum_j (y - y_hat)^2.
 ///  - `mse`: (1/n) sum_j (y_hat - y)^2 per sample.
 ///  - `softmax_ce`: -sum_j y_j log softmax(y_hat)_j; use it with an identity
 ///    output so that y_hat is the logits z^[L]. Each target row is a

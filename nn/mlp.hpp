@@ -21,14 +21,14 @@ struct Output {
 
 /// A multilayer perceptron: layer k maps a^[k-1] (m x n_{k-1}) to
 /// a^[k] = g_k(a^[k-1] W^[k] + b^[k]) (m x n_k). Layers are numbered from 1 as in
-/// the seed. Parameters live in the layers; pointers to them (and to layers)
+/// docs/derivation.md. Parameters live in the layers; pointers to them (and to layers)
 /// stay valid until a layer is added.
 template <class T>
 class Mlp {
  public:
   Mlp() = default;
   /// Layers sizes[k-1] -> sizes[k], all with activation g: `Mlp<double>({4, 3, 2, 1},
-  /// Activation::sigmoid, 42)` is the seed's network. Weights come from `init`
+  /// Activation::sigmoid, 42)` has the 4-3-2-1 example's shape. Weights come from `init`
   /// drawn by a Generator seeded with `seed`; biases start at zero.
   Mlp(const std::vector<std::uint32_t>& sizes, Activation g, std::uint64_t seed = 0,
       Init init = Init::automatic);

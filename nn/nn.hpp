@@ -3,7 +3,7 @@
 // "tapegrad.hpp" includes everything.
 //
 //   using namespace tapegrad;
-//   nn::Mlp<double> net({4, 3, 2, 1}, nn::Activation::sigmoid, 42);  // the seed's network
+//   nn::Mlp<double> net({4, 3, 2, 1}, nn::Activation::sigmoid, 42);  // the 4-3-2-1 example
 //   nn::Sgd<double> sgd(net.parameters(), 0.5);
 //   Tape<double> tape;
 //   tape.clear();                                       // every step: forget the last one

@@ -1,4 +1,4 @@
-// Optimizers: gradient descent (the seed's update), with momentum, and Adam.
+// Optimizers: gradient descent (the derivation's update), with momentum, and Adam.
 #pragma once
 
 #include <cstddef>
@@ -33,7 +33,7 @@ class Optimizer {
   std::size_t steps_ = 0;
 };
 
-/// Gradient descent exactly as the seed writes it:
+/// Gradient descent exactly as docs/derivation.md writes it:
 /// W_{s+1} = W_s - alpha dL/dW_s (likewise b).
 template <class T>
 class Sgd final : public Optimizer<T> {

@@ -1,4 +1,4 @@
-// The check: autodiff, the seed's hand derivation and finite differences on one model and batch.
+// The check: autodiff, the hand derivation and finite differences on one model and batch.
 #pragma once
 
 #include <string>
@@ -37,7 +37,7 @@ struct CheckOptions {
   double hand_tolerance = 1e-12;  ///< autodiff vs hand derivation
   double fd_tolerance = 1e-6;     ///< autodiff and hand derivation vs finite differences
   double eps = 1e-6;              ///< step of (L(p + eps) - L(p - eps)) / (2 eps)
-  HandOptions<double> hand;       ///< e.g. `seed_typo_sigmoid<double>()`
+  HandOptions<double> hand;       ///< e.g. `typo_sigmoid<double>()`
 };
 
 /// The result of `check_gradients`; formats as an aligned table with a verdict.
@@ -55,7 +55,7 @@ struct CheckReport {
 };
 
 /// Computes dL/dW^[k] and dL/db^[k] of `net` on x (m, inputs), y (m, outputs)
-/// three ways, in float64: the tape (`nn::loss` on `Mlp::forward`), the seed's
+/// three ways, in float64: the tape (`nn::loss` on `Mlp::forward`), the derivation's
 /// hand derivation (`hand_backprop`), and central finite differences of the
 /// tape's loss. A parameter passes when autodiff vs hand is within
 /// `hand_tolerance` and both are within `fd_tolerance` of the finite

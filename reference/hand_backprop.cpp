@@ -1,4 +1,4 @@
-// Hand backprop: the seed's forward and backward equations, one loop each.
+// Hand backprop: the forward and backward equations of docs/derivation.md, one loop each.
 #include "reference/hand_backprop.hpp"
 
 #include <algorithm>
@@ -45,7 +45,7 @@ T loss_total(LossKind kind, Activation g, bool logits_exact, const Tensor<T>& z,
       }
       break;
     case LossKind::half_sse:
-      // L_v = 1/2 (y - y_hat)^2 (ERRATA: the minus sign)
+      // L_v = 1/2 (y - y_hat)^2 (the minus sign is easily lost)
       for (std::size_t k = 0; k < a.size(); ++k) total += (y[k] - a[k]) * (y[k] - a[k]) / T(2);
       break;
     case LossKind::mse: {
@@ -108,10 +108,10 @@ Tensor<T> output_gradient(LossKind kind, const Tensor<T>& a, const Tensor<T>& y,
 }  // namespace
 
 template <class T>
-HandOptions<T> seed_typo_sigmoid() {
+HandOptions<T> typo_sigmoid() {
   HandOptions<T> options;
   options.replaced = Activation::sigmoid;
-  options.rule.g = [](T z) { return T(1) / (T(1) - std::exp(-z)); };  // the seed's 1/(1 - e^-z)
+  options.rule.g = [](T z) { return T(1) / (T(1) - std::exp(-z)); };  // the sign typo 1/(1 - e^-z)
   options.rule.derivative = [](T, T a) { return a * (T(1) - a); };
   return options;
 }
@@ -148,7 +148,7 @@ HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tens
     z = Tensor<T>({m, n_out}, T(0));
     for (std::uint32_t i = 0; i < m; ++i)
       std::copy(layer.b.value.begin(), layer.b.value.end(), z.data() + std::size_t{i} * n_out);
-    // (m x n_in)(n_in x n_out): the seed's z_j = sum_i W_{i,j} a_i + b_j, for every row
+    // (m x n_in)(n_in x n_out): the derivation's z_j = sum_i W_{i,j} a_i + b_j, for every row
     gemm<T>(false, false, m, n_out, n_in, T(1), h.a[k - 1].data(), n_in, layer.W.value.data(),
             n_out, T(1), z.data(), n_out);
     h.a[k] = z;
@@ -164,7 +164,7 @@ HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tens
   h.g_a[L] = output_gradient(kind, h.a[L], y, scale);
   h.g_z[L] = Tensor<T>(h.z[L].shape(), T(0));
   if (kind == LossKind::bce && g_out == Activation::sigmoid) {
-    // The seed: g^[3z] = a^[3] (1 - a^[3]) (a^[3] - y) / (a^[3] (1 - a^[3])) = a^[3] - y.
+    // docs/derivation.md: g^[3z] = a^[3] (1 - a^[3]) (a^[3] - y) / (a^[3] (1 - a^[3])) = a^[3] - y.
     for (std::size_t k = 0; k < h.a[L].size(); ++k) h.g_z[L][k] = scale * (h.a[L][k] - y[k]);
   } else {
     for (std::size_t k = 0; k < h.a[L].size(); ++k)
@@ -198,8 +198,8 @@ HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tens
   return h;
 }
 
-template HandOptions<float> seed_typo_sigmoid<float>();
-template HandOptions<double> seed_typo_sigmoid<double>();
+template HandOptions<float> typo_sigmoid<float>();
+template HandOptions<double> typo_sigmoid<double>();
 template HandGradients<float> hand_backprop(const Mlp<float>&, const Tensor<float>&,
                                             const Tensor<float>&, LossKind, Reduction,
                                             const HandOptions<float>&);

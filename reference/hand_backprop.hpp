@@ -39,12 +39,12 @@ struct HandOptions {
   ActivationRule<T> rule;
 };
 
-/// The seed's typo, planted: the sigmoid written as 1 / (1 - e^-z) with the
-/// derivative a (1 - a) (see ERRATA.md). Only for showing that the check catches it.
+/// A sign typo, planted: the sigmoid written as 1 / (1 - e^-z) with the
+/// derivative a (1 - a). Only for showing that the check catches it.
 template <class T>
-HandOptions<T> seed_typo_sigmoid();
+HandOptions<T> typo_sigmoid();
 
-/// Everything the hand derivation computes; index k is the seed's layer k.
+/// Everything the hand derivation computes; index k is layer k of docs/derivation.md.
 /// Vectors have L + 1 entries; entry 0 of z, g_z, g_W, g_b is empty.
 template <class T>
 struct HandGradients {
@@ -59,7 +59,7 @@ struct HandGradients {
   std::size_t depth() const { return z.empty() ? 0 : z.size() - 1; }
 };
 
-/// Runs the seed's forward and backward passes for `net` on x (m, inputs) and
+/// Runs the derivation's forward and backward passes for `net` on x (m, inputs) and
 /// targets y (m, outputs). Throws ShapeError for mismatched shapes and
 /// std::invalid_argument for invalid targets (as `nn::loss` does).
 template <class T>

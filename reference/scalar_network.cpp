@@ -62,7 +62,7 @@ ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const io::LayerS
       net.b[k].push_back(name(tape.variable(scalar(l.b(0, j))), fmt::format("b_{}^[{}]", j + 1, k), layer));
     const bool last = k == depth;
     for (std::uint32_t j = 0; j < out; ++j) {
-      // z_j = W_1,j a_1 + W_2,j a_2 + ... + b_j, left to right as the seed writes it.
+      // z_j = W_1,j a_1 + W_2,j a_2 + ... + b_j, left to right as docs/derivation.md writes it.
       Var<T> sum;
       for (std::uint32_t i = 0; i < in; ++i) {
         Var<T> term = name(net.W[k][i * out + j] * net.a[k - 1][i], "", layer);

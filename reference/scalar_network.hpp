@@ -1,8 +1,8 @@
-// Scalar network: an MLP recorded neuron by neuron, one `*` or `+` per term, as the seed writes it.
+// Scalar network: an MLP recorded neuron by neuron, one `*` or `+` per term, as docs/derivation.md writes it.
 //
 // In scalar mode every weight is its own tape variable and every neuron is
 //   z_j^[k] = W_1,j^[k] a_1^[k-1] + ... + W_n,j^[k] a_n^[k-1] + b_j^[k],   a_j^[k] = g(z_j^[k]),
-// so a dump of the tape shows exactly the fan-out the seed discusses:
+// so a dump of the tape shows exactly the fan-out docs/derivation.md discusses:
 // a_1^[1] feeds both z_1^[2] and z_2^[2], and two gradient flows meet in it.
 #pragma once
 
@@ -16,8 +16,8 @@
 
 namespace tapegrad::nn {
 
-/// The handles of a network recorded neuron by neuron; index k is the seed's
-/// layer k, indices i and j start at 0 for the seed's 1.
+/// The handles of a network recorded neuron by neuron; index k is the derivation's
+/// layer k, indices i and j start at 0 for the derivation's 1.
 template <class T>
 struct ScalarNetwork {
   std::vector<std::vector<Var<T>>> a;  ///< a[k][j] = a_{j+1}^[k], k = 0..L (a[L] is y_hat)
@@ -28,7 +28,7 @@ struct ScalarNetwork {
   Var<T> loss;                         ///< L, a (1, 1) record
 
   std::size_t depth() const { return z.empty() ? 0 : z.size() - 1; }
-  /// W_{i,j}^[k] with the seed's 1-based i and j.
+  /// W_{i,j}^[k] with the derivation's 1-based i and j.
   Var<T> weight(std::size_t k, std::size_t i, std::size_t j) const {
     return W.at(k).at((i - 1) * z.at(k).size() + (j - 1));
   }
@@ -39,7 +39,7 @@ struct ScalarNetwork {
 /// summed over the outputs (bce from y_hat: -[y log y_hat + (1 - y) log(1 - y_hat)];
 /// half_sse: 1/2 (y - y_hat)^2; mse: their mean (y_hat - y)^2; softmax_ce:
 /// sum_j y_j (log sum_i e^{y_hat_i} - y_hat_j), for an identity output).
-/// Weights and biases become tape variables; names follow the seed (`a_1^[0]`,
+/// Weights and biases become tape variables; names follow docs/derivation.md (`a_1^[0]`,
 /// `W_1,1^[1]`, `b_1^[1]`, `z_1^[1]`, `a_1^[1]`, ..., `y_hat` (or `y_hat_j`), `L`),
 /// with layer numbers set. Throws ShapeError for shapes that do not chain.
 template <class T>

@@ -1,4 +1,4 @@
-// tapegrad check: autodiff, the seed's hand derivation and finite differences side by side.
+// tapegrad check: autodiff, the hand derivation and finite differences side by side.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -19,7 +19,7 @@ struct CheckCommandOptions {
   std::filesystem::path model;
   std::optional<std::filesystem::path> data;
   bool json = false;
-  bool seed_typo = false;
+  bool typo_sigmoid = false;
   nn::CheckOptions check;
 };
 
@@ -49,7 +49,7 @@ std::string report_json(const nn::CheckReport& r) {
 
 int run_check(CheckCommandOptions options) {
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "check");
-  if (options.seed_typo) options.check.hand = nn::seed_typo_sigmoid<double>();
+  if (options.typo_sigmoid) options.check.hand = nn::typo_sigmoid<double>();
   const nn::CheckReport report = nn::check_gradients(spec, options.check);
   if (options.json)
     fmt::print("{}", report_json(report));
@@ -64,7 +64,7 @@ Command add_check_command(CLI::App& app) {
   auto options = std::make_shared<CheckCommandOptions>();
   auto* command = app.add_subcommand(
       "check",
-      "Compare autodiff, the seed's hand derivation and central finite differences on "
+      "Compare autodiff, the hand derivation and central finite differences on "
       "MLP MODEL.json; exit 1 if they disagree.");
   command->add_option("model", options->model, "model file (JSON model format)")->required();
   command->add_option("--data", options->data,
@@ -81,8 +81,8 @@ Command add_check_command(CLI::App& app) {
                       "largest relative difference allowed against finite differences")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  command->add_flag("--seed-typo", options->seed_typo,
-                    "plant the seed's typo (sigmoid written 1 / (1 - e^-z)) in the hand "
+  command->add_flag("--typo-sigmoid", options->typo_sigmoid,
+                    "plant the sign typo (sigmoid written 1 / (1 - e^-z)) in the hand "
                     "derivation, to see the check catch it");
   return {command, [options] { return run_check(*options); }};
 }

@@ -1,6 +1,6 @@
-// tapegrad demo: the seed's 4-3-2-1 walkthrough, the same run as examples/seed_network.
+// tapegrad demo: the 4-3-2-1 example's walkthrough, the same run as examples/example_4321.
 //
-// Both call nn::run_seed_walkthrough; only the default number of steps differs.
+// Both call nn::run_walkthrough with the same defaults, so they print the same.
 #include <cstdio>
 #include <memory>
 
@@ -10,18 +10,18 @@
 namespace tapegrad::tools {
 
 Command add_demo_command(CLI::App& app) {
-  auto o = std::make_shared<nn::SeedWalkthroughOptions>(nn::SeedWalkthroughOptions{.steps = 3000});
+  auto o = std::make_shared<nn::WalkthroughOptions>();
   auto* command = app.add_subcommand(
-      "demo", "The seed's walkthrough: forward values, tape vs hand-derived gradients, the check, "
-              "then training (as examples/seed_network).");
+      "demo", "The 4-3-2-1 example's walkthrough (docs/derivation.md): forward values, tape vs "
+              "hand-derived gradients, the check, then training (as examples/example_4321).");
   command->add_option("--steps", o->steps, "training steps")->capture_default_str()->check(
       CLI::NonNegativeNumber);
   command->add_option("--seed", o->seed, "seed of the training data")->capture_default_str();
   command->add_option("--graph", o->graph,
-                      "folder for the seed's graph files (seed_tensor and seed_scalar: .dot, "
-                      ".json, and .svg, .png with Graphviz)")
+                      "folder for the 4-3-2-1 example's graph files (example_tensor and "
+                      "example_scalar: .dot, .json, and .svg, .png with Graphviz)")
       ->capture_default_str();
-  return {command, [o] { return nn::run_seed_walkthrough(*o, stdout); }};
+  return {command, [o] { return nn::run_walkthrough(*o, stdout); }};
 }
 
 }  // namespace tapegrad::tools

@@ -9,7 +9,7 @@
 namespace tapegrad::tools {
 
 /// Records net's forward pass on spec.x and the loss against spec.y (both must
-/// be present) on `tape`, with the seed's names; returns L. `net` is built from
+/// be present) on `tape`, with the names of docs/derivation.md; returns L. `net` is built from
 /// `spec` (nn::Mlp::from_spec) and must outlive the tape's use.
 inline Var<double> record_loss(Tape<double>& tape, nn::Mlp<double>& net, const io::ModelSpec& spec) {
   const auto output = net.forward(tape.input(*spec.x));

@@ -12,7 +12,7 @@ using tapegrad::testing::test_shapes;
 using tapegrad::testing::weighted_sum;
 using Args = std::span<const Var<double>>;
 
-TEST_CASE("sigmoid is the logistic 1 / (1 + e^-z), not the seed's 1 / (1 - e^-z)") {
+TEST_CASE("sigmoid is the logistic 1 / (1 + e^-z), not the sign typo 1 / (1 - e^-z)") {
   Tape<double> tape;
   auto z = tape.variable(Tensor<double>{{0.0, 1.0, -2.0}});
   auto a = sigmoid(z);

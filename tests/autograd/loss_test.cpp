@@ -41,7 +41,7 @@ TEST_CASE("mse averages over every element, the per-sample losses over rows") {
   CHECK(half_sse(a, y).item() == doctest::Approx(30.0 / 2 / 2));
 }
 
-TEST_CASE("BCE with logits has the seed's gradient a - y") {
+TEST_CASE("BCE with logits has the derivation's gradient a - y") {
   Tape<double> tape;
   auto z = tape.variable(Tensor<double>{{0.3, -1.2}});
   auto y = tape.constant(Tensor<double>{{1.0, 0.0}});

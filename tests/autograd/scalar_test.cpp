@@ -1,4 +1,4 @@
-// Scalar mode: the seed's 4-3-2-1 network written neuron by neuron, as in the derivation.
+// Scalar mode: the 4-3-2-1 example written neuron by neuron, as in the derivation.
 #include <array>
 
 #include "autograd/autograd.hpp"
@@ -8,7 +8,7 @@ using namespace tapegrad;
 
 namespace {
 
-// Fixed numbers for the seed network: x (1, 4), W^[1] (4, 3), W^[2] (3, 2), W^[3] (2, 1).
+// Fixed numbers for the 4-3-2-1 example: x (1, 4), W^[1] (4, 3), W^[2] (3, 2), W^[3] (2, 1).
 const Tensor<double> x{{0.5, -1.0, 0.25, 2.0}};
 const Tensor<double> W1{{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}, {-0.7, 0.8, 0.9}, {0.2, -0.1, 0.05}};
 const Tensor<double> b1{{0.01, -0.02, 0.03}};
@@ -20,7 +20,7 @@ const double y = 1.0;
 
 }  // namespace
 
-TEST_CASE("scalar code reads like the seed and matches the tensor graph") {
+TEST_CASE("scalar code reads like the derivation and matches the tensor graph") {
   // Tensor mode.
   Tape<double> tape;
   Parameter<double> pW1(W1), pb1(b1), pW2(W2), pb2(b2), pW3(W3), pb3(b3);
@@ -49,7 +49,7 @@ TEST_CASE("scalar code reads like the seed and matches the tensor graph") {
   std::array<Var<double>, 2> h2;
   for (int j = 0; j < 2; ++j) h2[j] = sigmoid(w2[0 * 2 + j] * h1[0] + w2[1 * 2 + j] * h1[1] + w2[2 * 2 + j] * h1[2] + c2[j]);
   auto y_hat = sigmoid(w3[0] * h2[0] + w3[1] * h2[1] + c3[0]);
-  // The seed's L = -[(1 - y) log(1 - y_hat) + y log(y_hat)], plain numbers on either side.
+  // The loss L = -[(1 - y) log(1 - y_hat) + y log(y_hat)], plain numbers on either side.
   auto Ls = -((1.0 - y) * log(1.0 - y_hat) + y * log(y_hat));
   s.backward(Ls);
 
@@ -59,7 +59,7 @@ TEST_CASE("scalar code reads like the seed and matches the tensor graph") {
   for (std::size_t k = 0; k < 2; ++k) CHECK(w3[k].grad()[0] == doctest::Approx(pW3.grad[k]).epsilon(1e-12));
   for (std::size_t k = 0; k < 3; ++k) CHECK(c1[k].grad()[0] == doctest::Approx(pb1.grad[k]).epsilon(1e-12));
 
-  // The seed's closed forms: g^[3z] = a^[3] - y, g^[3W] = (a^[2])^T g^[3z].
+  // The closed forms of docs/derivation.md: g^[3z] = a^[3] - y, g^[3W] = (a^[2])^T g^[3z].
   const double g3z = y_hat.item() - y;
   CHECK(c3[0].grad()[0] == doctest::Approx(g3z).epsilon(1e-12));
   CHECK(w3[0].grad()[0] == doctest::Approx(h2[0].item() * g3z).epsilon(1e-12));

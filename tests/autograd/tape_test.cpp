@@ -38,15 +38,15 @@ TEST_CASE("parameters get gradients and constants do not") {
   CHECK(tape.node(x.id()).role == Role::input);
 }
 
-TEST_CASE("backward of a non-scalar needs a seed of the same shape") {
+TEST_CASE("backward of a non-scalar needs a starting gradient of the same shape") {
   Tape<double> tape;
   auto x = tape.variable(Tensor<double>{{1, 2, 3}});
   auto y = x * x;
   CHECK_THROWS_WITH_AS(tape.backward(y),
-                       "backward: output is (1, 3), not a scalar; pass a seed gradient of the same shape",
+                       "backward: output is (1, 3), not a scalar; pass a starting gradient of the same shape",
                        std::logic_error);
   CHECK_THROWS_WITH_AS(tape.backward(y, Tensor<double>{{1, 1}}),
-                       "backward: seed shape differs from output shape; output is (1, 3), seed is (1, 2)",
+                       "backward: starting gradient shape differs from output shape; output is (1, 3), gradient is (1, 2)",
                        ShapeError);
   tape.backward(y, Tensor<double>{{1, 0, 2}});
   CHECK(Tensor<double>(x.grad()) == Tensor<double>{{2, 0, 12}});

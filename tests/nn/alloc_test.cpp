@@ -49,7 +49,7 @@ TEST_CASE("the counter sees an allocation") {
   delete p;
 }
 
-TEST_CASE("a warmed-up training step of the seed network allocates nothing") {
+TEST_CASE("a warmed-up training step of the 4-3-2-1 example allocates nothing") {
   nn::Mlp<double> net({4, 3, 2, 1}, Activation::sigmoid, 1);
   const Tensor<double> x{{1.0, 0.5, -1.5, 2.0}};
   const Tensor<double> y{{1.0}};

@@ -29,7 +29,7 @@ Mlp<double> one_layer(Activation g, std::uint32_t out = 1) {
 
 }  // namespace
 
-TEST_CASE("bce on a sigmoid output is computed from the logits and equals the seed's formula") {
+TEST_CASE("bce on a sigmoid output is computed from the logits and equals the formula of docs/derivation.md") {
   auto net = one_layer(Activation::sigmoid);
   Tape<double> tape;
   const Tensor<double> x{{1, 2}, {-1, 0.5}, {3, -2}};
@@ -72,7 +72,7 @@ TEST_CASE("bce on another output uses the probabilities, which must lie in [0, 1
 TEST_CASE("half_sse, mse and softmax_ce follow their formulas") {
   Tape<double> tape;
   const Tensor<double> x{{1, 2}, {0.5, -1}};
-  SUBCASE("half_sse is the seed's 1/2 (y - y_hat)^2") {
+  SUBCASE("half_sse is the derivation's 1/2 (y - y_hat)^2") {
     auto net = one_layer(Activation::tanh, 2);
     const Tensor<double> y{{0.5, -0.5}, {0, 1}};
     const auto out = net.forward(tape.input(x.view()));

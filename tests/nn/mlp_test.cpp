@@ -14,7 +14,7 @@ using nn::Init;
 using nn::Linear;
 using nn::Mlp;
 
-TEST_CASE_TEMPLATE("the seed's 4-3-2-1 network has W (in x out) and b (1 x out) per layer", T,
+TEST_CASE_TEMPLATE("the 4-3-2-1 example has W (in x out) and b (1 x out) per layer", T,
                    float, double) {
   Mlp<T> net({4, 3, 2, 1}, Activation::sigmoid, 7);
   REQUIRE(net.depth() == 3);
@@ -70,7 +70,7 @@ TEST_CASE("the sequential container renumbers added layers and checks their size
   CHECK(net.output_activation() == Activation::identity);
 }
 
-TEST_CASE("forward records one affine per layer and names records after the seed") {
+TEST_CASE("forward records one affine per layer and names records after docs/derivation.md") {
   Mlp<double> net({4, 3, 2, 1}, Activation::sigmoid, 11);
   Tape<double> tape;
   const Tensor<double> x{{0.5, -1.0, 0.25, 2.0}, {1.0, 0.0, -0.5, 0.1}};
@@ -101,7 +101,7 @@ TEST_CASE("forward records one affine per layer and names records after the seed
   CHECK(y_hat[0] == doctest::Approx(out.a.value()[0]).epsilon(1e-15));
   CHECK(y_hat[1] == doctest::Approx(out.a.value()[1]).epsilon(1e-15));
 
-  // z^[1] by the seed's formula z_j = sum_i W_ij a_i + b_j.
+  // z^[1] by the formula of docs/derivation.md z_j = sum_i W_ij a_i + b_j.
   const auto& W = net.layer(1).W.value;
   double z = net.layer(1).b.value[1];
   for (std::uint32_t i = 0; i < 4; ++i) z += W(i, 1) * x(0, i);

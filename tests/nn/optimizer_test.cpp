@@ -18,7 +18,7 @@ Parameter<double> parameter_with_grad() {
 
 }  // namespace
 
-TEST_CASE("sgd is the seed's W_{s+1} = W_s - alpha dL/dW_s") {
+TEST_CASE("sgd is the derivation's W_{s+1} = W_s - alpha dL/dW_s") {
   auto p = parameter_with_grad();
   nn::Sgd<double> sgd({&p}, 0.1);
   sgd.step();

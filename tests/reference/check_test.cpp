@@ -1,4 +1,4 @@
-// Tests for the hand derivation and the check: autodiff, the seed's formulas and finite differences agree.
+// Tests for the hand derivation and the check: autodiff, docs/derivation.md and finite differences agree.
 #include "reference/check.hpp"
 
 #include <doctest/doctest.h>
@@ -17,10 +17,10 @@ using nn::Mlp;
 
 namespace {
 
-// The seed network with fixed weights and one sample.
-Mlp<double> seed_network() { return nn::example_4321().net; }
-const Tensor<double> seed_x = nn::example_4321().x;
-const Tensor<double> seed_y = nn::example_4321().y;
+// The 4-3-2-1 example with fixed weights and one sample.
+Mlp<double> example_network() { return nn::example_4321().net; }
+const Tensor<double> example_x = nn::example_4321().x;
+const Tensor<double> example_y = nn::example_4321().y;
 
 Tensor<double> random_targets(LossKind kind, std::uint32_t m, std::uint32_t n, Generator& g) {
   Tensor<double> y({m, n}, 0.0);
@@ -36,9 +36,9 @@ Tensor<double> random_targets(LossKind kind, std::uint32_t m, std::uint32_t n, G
 
 }  // namespace
 
-TEST_CASE("for the seed network, sigmoid + bce gives g^[3z] = a^[3] - y and the check passes") {
-  Mlp<double> net = seed_network();
-  const auto hand = nn::hand_backprop(net, seed_x, seed_y, LossKind::bce);
+TEST_CASE("for the 4-3-2-1 example, sigmoid + bce gives g^[3z] = a^[3] - y and the check passes") {
+  Mlp<double> net = example_network();
+  const auto hand = nn::hand_backprop(net, example_x, example_y, LossKind::bce);
   REQUIRE(hand.depth() == 3);
   CHECK(hand.g_z[3][0] == hand.a[3][0] - 1.0);
   // g^[3W] = (a^[2])^T g^[3z], g^[3b] = g^[3z]
@@ -48,10 +48,10 @@ TEST_CASE("for the seed network, sigmoid + bce gives g^[3z] = a^[3] - y and the 
   // g^[2a] = g^[3z] (W^[3])^T and g^[2z] = a^[2] (1 - a^[2]) o g^[2a]
   CHECK(hand.g_a[2][1] == doctest::Approx(hand.g_z[3][0] * -0.5).epsilon(1e-15));
   CHECK(hand.g_z[2][1] == doctest::Approx(hand.a[2][1] * (1 - hand.a[2][1]) * hand.g_a[2][1]).epsilon(1e-15));
-  // g^[3a] = (a - y) / (a (1 - a)), the seed's first line
+  // g^[3a] = (a - y) / (a (1 - a)), the first line of the derivation
   CHECK(hand.g_a[3][0] == doctest::Approx((hand.a[3][0] - 1) / (hand.a[3][0] * (1 - hand.a[3][0]))).epsilon(1e-14));
 
-  const nn::CheckReport report = nn::check_gradients(net, seed_x, seed_y, LossKind::bce);
+  const nn::CheckReport report = nn::check_gradients(net, example_x, example_y, LossKind::bce);
   CHECK(report.passed());
   REQUIRE(report.parameters.size() == 6);
   CHECK(report.parameters[0].name == "W^[1]");
@@ -65,7 +65,7 @@ TEST_CASE("for the seed network, sigmoid + bce gives g^[3z] = a^[3] - y and the 
   CHECK(report.loss_autodiff == doctest::Approx(report.loss_hand).epsilon(1e-15));
   CHECK(report.loss_autodiff == doctest::Approx(-std::log(hand.a[3][0])).epsilon(1e-14));
   // The check leaves the network as it found it.
-  CHECK(net.layer(1).W.value == seed_network().layer(1).W.value);
+  CHECK(net.layer(1).W.value == example_network().layer(1).W.value);
   CHECK(net.layer(1).W.grad == Tensor<double>::zeros({4, 3}));
 }
 
@@ -126,11 +126,11 @@ TEST_CASE("the check agrees for random deeper networks, every activation and los
   }
 }
 
-TEST_CASE("the check catches the seed's typo sigmoid 1 / (1 - e^-z) with derivative a (1 - a)") {
-  Mlp<double> net = seed_network();
+TEST_CASE("the check catches the sign typo sigmoid 1 / (1 - e^-z) with derivative a (1 - a)") {
+  Mlp<double> net = example_network();
   nn::CheckOptions options;
-  options.hand = nn::seed_typo_sigmoid<double>();
-  const auto report = nn::check_gradients(net, seed_x, seed_y, LossKind::bce, Reduction::mean, options);
+  options.hand = nn::typo_sigmoid<double>();
+  const auto report = nn::check_gradients(net, example_x, example_y, LossKind::bce, Reduction::mean, options);
   CHECK_FALSE(report.passed());
   for (const auto& p : report.parameters) {
     CAPTURE(p.name);
@@ -151,8 +151,8 @@ TEST_CASE("the check catches the seed's typo sigmoid 1 / (1 - e^-z) with derivat
 }
 
 TEST_CASE("the check's report prints as an aligned table with its verdict") {
-  Mlp<double> net = seed_network();
-  const std::string text = fmt::format("{}", nn::check_gradients(net, seed_x, seed_y, LossKind::bce));
+  Mlp<double> net = example_network();
+  const std::string text = fmt::format("{}", nn::check_gradients(net, example_x, example_y, LossKind::bce));
   std::vector<std::string> lines;
   for (std::size_t start = 0; start < text.size();) {
     const auto end = text.find('\n', start);
@@ -179,20 +179,20 @@ TEST_CASE("the relative difference is absolute below 1 and relative above") {
 }
 
 TEST_CASE("the check of a model description needs its data and loss") {
-  io::ModelSpec spec = io::to_spec(seed_network());
+  io::ModelSpec spec = io::to_spec(example_network());
   CHECK_THROWS_WITH_AS(nn::check_gradients(spec), "check: the model needs x, y and a loss to be checked",
                        std::invalid_argument);
-  spec.x = seed_x;
-  spec.y = seed_y;
+  spec.x = example_x;
+  spec.y = example_y;
   spec.loss = LossKind::bce;
   CHECK(nn::check_gradients(spec).passed());
 }
 
 TEST_CASE("hand_backprop rejects mismatched shapes and bad targets") {
-  const Mlp<double> net = seed_network();
-  CHECK_THROWS_WITH_AS(nn::hand_backprop(net, Tensor<double>{{1, 2, 3}}, seed_y, LossKind::bce),
+  const Mlp<double> net = example_network();
+  CHECK_THROWS_WITH_AS(nn::hand_backprop(net, Tensor<double>{{1, 2, 3}}, example_y, LossKind::bce),
                        "hand_backprop: x columns differ from the network's inputs; x is (1, 3), W^[1] is (4, 3)",
                        ShapeError);
-  CHECK_THROWS_WITH_AS(nn::hand_backprop(net, seed_x, Tensor<double>{{2.0}}, LossKind::bce),
+  CHECK_THROWS_WITH_AS(nn::hand_backprop(net, example_x, Tensor<double>{{2.0}}, LossKind::bce),
                        "bce: target 2 at (0, 0) is outside [0, 1]", std::invalid_argument);
 }

@@ -19,9 +19,9 @@ using tapegrad::testing::write_text;
 
 namespace {
 
-// The seed's 4-3-2-1 sigmoid network with BCE, with the weights, sample and
-// target of examples/seed_network.
-const char* const seed_model = R"({
+// The 4-3-2-1 example (a sigmoid network) with BCE, with the weights, sample and
+// target of examples/example_4321.
+const char* const example_model = R"({
   "layers": [
     {"W": [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6], [-0.7, 0.8, 0.9], [0.2, -0.3, 0.1]],
      "b": [0.1, 0.2, -0.1], "activation": "sigmoid"},
@@ -98,10 +98,10 @@ TEST_CASE("usage mistakes are one error line and exit code 2") {
   CHECK(unknown.err.starts_with("error: "));
 }
 
-TEST_CASE("grad on the seed network matches the hand derivation and finite differences") {
+TEST_CASE("grad on the 4-3-2-1 example matches the hand derivation and finite differences") {
   ScratchFolder scratch("cli_grad");
-  const auto model = scratch / "seed.json";
-  write_text(model, seed_model);
+  const auto model = scratch / "example_4321.json";
+  write_text(model, example_model);
   const auto result = tapegrad_run({"grad", model.string()}, scratch);
   REQUIRE(result.exit_code == 0);
   CHECK(result.err.empty());
@@ -137,8 +137,8 @@ TEST_CASE("grad on the seed network matches the hand derivation and finite diffe
 
 TEST_CASE("grad prints numbers that read back to exactly the tape's gradients") {
   ScratchFolder scratch("cli_grad_exact");
-  const auto model = scratch / "seed.json";
-  write_text(model, seed_model);
+  const auto model = scratch / "example_4321.json";
+  write_text(model, example_model);
   const auto out = nlohmann::json::parse(tapegrad_run({"grad", model.string()}, scratch).out);
 
   const auto spec = io::read_model(model);
@@ -156,7 +156,7 @@ TEST_CASE("grad prints numbers that read back to exactly the tape's gradients") 
 TEST_CASE("grad follows the reduction: sum over two samples is twice the mean") {
   ScratchFolder scratch("cli_grad_reduction");
   auto two_samples = [](std::string_view reduction) {
-    auto doc = nlohmann::json::parse(seed_model);
+    auto doc = nlohmann::json::parse(example_model);
     doc["x"] = {{1.0, 0.5, -1.5, 2.0}, {-0.5, 0.25, 1.0, 0.0}};
     doc["y"] = {{1}, {0}};
     doc["reduction"] = reduction;
@@ -171,12 +171,12 @@ TEST_CASE("grad follows the reduction: sum over two samples is twice the mean") 
         doctest::Approx(2 * mean["grads"][2]["b"][0].get<double>()).epsilon(1e-14));
 }
 
-TEST_CASE("check agrees on the seed network and exits 1 when gradients disagree") {
+TEST_CASE("check agrees on the 4-3-2-1 example and exits 1 when gradients disagree") {
   ScratchFolder scratch("cli_check");
-  const auto model = scratch / "seed.json";
-  write_text(model, seed_model);
+  const auto model = scratch / "example_4321.json";
+  write_text(model, example_model);
 
-  SUBCASE("the seed network passes: table, verdict, exit 0") {
+  SUBCASE("the 4-3-2-1 example passes: table, verdict, exit 0") {
     const auto result = tapegrad_run({"check", model.string()}, scratch);
     CHECK(result.exit_code == 0);
     CHECK(result.out.find("W^[1]") != std::string::npos);
@@ -194,11 +194,11 @@ TEST_CASE("check agrees on the seed network and exits 1 when gradients disagree"
     CHECK(doc["parameters"][0]["autodiff_hand"]["rel"].get<double>() <= 1e-12);
     CHECK(doc["parameters"][0]["autodiff_fd"]["rel"].get<double>() <= 1e-6);
   }
-  SUBCASE("the seed's typo planted in the hand derivation fails the check") {
-    const auto result = tapegrad_run({"check", model.string(), "--seed-typo"}, scratch);
+  SUBCASE("the sign typo planted in the hand derivation fails the check") {
+    const auto result = tapegrad_run({"check", model.string(), "--typo-sigmoid"}, scratch);
     CHECK(result.exit_code == 1);
     CHECK(result.out.find("MISMATCH") != std::string::npos);
-    const auto json = tapegrad_run({"check", model.string(), "--seed-typo", "--json"}, scratch);
+    const auto json = tapegrad_run({"check", model.string(), "--typo-sigmoid", "--json"}, scratch);
     CHECK(json.exit_code == 1);
     CHECK(nlohmann::json::parse(json.out)["passed"] == false);
   }
@@ -219,8 +219,8 @@ TEST_CASE("check agrees on the seed network and exits 1 when gradients disagree"
 
 TEST_CASE("dot prints the recorded graph, matrix by matrix or neuron by neuron") {
   ScratchFolder scratch("cli_dot");
-  const auto model = scratch / "seed.json";
-  write_text(model, seed_model);
+  const auto model = scratch / "example_4321.json";
+  write_text(model, example_model);
 
   const auto matrix = tapegrad_run({"dot", model.string()}, scratch);
   CHECK(matrix.exit_code == 0);
@@ -366,16 +366,16 @@ TEST_CASE("train takes leaky_relu, elu, gelu and softplus hidden layers; the han
   }
 }
 
-TEST_CASE("demo is the seed walkthrough of examples/seed_network") {
+TEST_CASE("demo is the 4-3-2-1 walkthrough of examples/example_4321") {
   ScratchFolder scratch("cli_demo");
   const auto demo = tapegrad_run({"demo", "--steps", "30"}, scratch);
   CHECK(demo.exit_code == 0);
   CHECK(demo.out.find("g^[3z]") != std::string::npos);
   const auto example = tapegrad::testing::run_process(
-      tapegrad::testing::required_env("TAPEGRAD_SEED_EXAMPLE"), {"--steps", "30"}, scratch.path());
+      tapegrad::testing::required_env("TAPEGRAD_WALKTHROUGH_EXAMPLE"), {"--steps", "30"}, scratch.path());
   CHECK(example.exit_code == 0);
   CHECK(demo.out == example.out);
-  // Both write the seed's graphs into the working folder by default.
-  CHECK(read_text(scratch / "seed_tensor.dot").starts_with("digraph"));
-  CHECK(read_text(scratch / "seed_scalar.dot").starts_with("digraph"));
+  // Both write the 4-3-2-1 example's graphs into the working folder by default.
+  CHECK(read_text(scratch / "example_tensor.dot").starts_with("digraph"));
+  CHECK(read_text(scratch / "example_scalar.dot").starts_with("digraph"));
 }

@@ -1,5 +1,5 @@
 // Tests for the graph export: DOT that Graphviz accepts, the JSON schema, the
-// seed network's tensor and scalar views, big and deep graphs.
+// 4-3-2-1 example's tensor and scalar views, big and deep graphs.
 #include "viz/graph_export.hpp"
 #include "viz/graphviz.hpp"
 
@@ -46,8 +46,8 @@ bool graphviz_accepts(const std::string& dot, const std::string& stem) {
   }
 }
 
-// The seed's 4-3-2-1 sigmoid network with fixed weights, one sample, BCE.
-struct SeedNetwork {
+// The 4-3-2-1 example (a sigmoid network) with fixed weights, one sample, BCE.
+struct Fixed4321 {
   Tensor<double> W1{{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}, {-0.7, 0.8, 0.9}, {0.2, -0.1, 0.05}};
   Tensor<double> b1{{0.01, -0.02, 0.03}};
   Tensor<double> W2{{0.5, -0.4}, {0.3, 0.2}, {-0.6, 0.7}};
@@ -64,13 +64,13 @@ struct SeedNetwork {
   }
 };
 
-// Forward and backward of the seed by its corrected formulas (ERRATA.md), in plain loops.
-struct SeedByHand {
+// Forward and backward of the 4-3-2-1 example by the formulas of docs/derivation.md, in plain loops.
+struct Fixed4321ByHand {
   std::vector<std::vector<double>> a, g_z;  // a[k], g^[kz] for k = 0..3
   std::vector<std::vector<std::vector<double>>> g_W;
   double loss = 0;
 
-  explicit SeedByHand(const SeedNetwork& s) {
+  explicit Fixed4321ByHand(const Fixed4321& s) {
     const Tensor<double>* W[] = {nullptr, &s.W1, &s.W2, &s.W3};
     const Tensor<double>* b[] = {nullptr, &s.b1, &s.b2, &s.b3};
     a.push_back({s.x.begin(), s.x.end()});
@@ -104,12 +104,12 @@ struct SeedByHand {
   }
 };
 
-// The seed network recorded with one tensor op per layer, named as the nn layer names it.
+// The 4-3-2-1 example recorded with one tensor op per layer, named as the nn layer names it.
 struct TensorView4321 {
   Parameter<double> W1, b1, W2, b2, W3, b3;
   Var<double> L;
 
-  TensorView4321(Tape<double>& tape, const SeedNetwork& s)
+  TensorView4321(Tape<double>& tape, const Fixed4321& s)
       : W1(s.W1, "W^[1]"), b1(s.b1, "b^[1]"), W2(s.W2, "W^[2]"), b2(s.b2, "b^[2]"),
         W3(s.W3, "W^[3]"), b3(s.b3, "b^[3]") {
     auto a0 = tape.input(s.x);
@@ -177,7 +177,7 @@ class CountingBuffer : public std::streambuf {
 
 }  // namespace
 
-TEST_CASE("gradient names follow the seed's g^[kx] notation") {
+TEST_CASE("gradient names follow the derivation's g^[kx] notation") {
   CHECK(gradient_name("z^[1]") == "g^[1z]");
   CHECK(gradient_name("W^[2]") == "g^[2W]");
   CHECK(gradient_name("a^[1]") == "g^[1a]");
@@ -282,11 +282,11 @@ TEST_CASE("any name gives valid DOT and survives the JSON dump") {
   }
 }
 
-TEST_CASE("the seed network's tensor view dumps with the seed's names, values and gradients") {
-  const SeedNetwork seed;
-  const SeedByHand hand(seed);
+TEST_CASE("the 4-3-2-1 example's tensor view dumps with the derivation's names, values and gradients") {
+  const Fixed4321 example;
+  const Fixed4321ByHand hand(example);
   Tape<double> tape;
-  TensorView4321 net(tape, seed);
+  TensorView4321 net(tape, example);
   tape.backward(net.L);
 
   const json g = json::parse(to_json(tape, net.L));
@@ -303,7 +303,7 @@ TEST_CASE("the seed network's tensor view dumps with the seed's names, values an
       const json& z = node_named(g, fmt::format("z^[{}]", k));
       CHECK(z["op"] == "affine");
       CHECK(z["layer"] == k);
-      CHECK(z["shape"] == json{1, seed.layers()[static_cast<std::size_t>(k - 1)].W.cols()});
+      CHECK(z["shape"] == json{1, example.layers()[static_cast<std::size_t>(k - 1)].W.cols()});
       const std::string prev = k == 1 ? "a^[0]" : fmt::format("a^[{}]", k - 1);
       const std::string inputs[] = {prev, fmt::format("W^[{}]", k), fmt::format("b^[{}]", k)};
       for (int i = 0; i < 3; ++i) {
@@ -321,7 +321,7 @@ TEST_CASE("the seed network's tensor view dumps with the seed's names, values an
     CHECK(node_named(g, "L")["op"] == "binary_cross_entropy");
   }
 
-  SUBCASE("values and gradients equal the seed's formulas") {
+  SUBCASE("values and gradients equal the formulas of docs/derivation.md") {
     const json& y_hat = node_named(g, "y_hat");
     CHECK(y_hat["grad_name"] == "g^[3a]");
     CHECK(y_hat["value"][0][0].get<double>() == doctest::Approx(hand.a[3][0]).epsilon(1e-12));
@@ -376,7 +376,7 @@ TEST_CASE("the seed network's tensor view dumps with the seed's names, values an
     CHECK(dot.find("dashed arrows") == std::string::npos);  // no backward edges drawn
     CHECK(dot.find("g^[2W] =<BR/>[") != std::string::npos);
     CHECK(dot.find("backward step 0") != std::string::npos);
-    CHECK(graphviz_accepts(dot, "seed_tensor"));
+    CHECK(graphviz_accepts(dot, "example_tensor"));
   }
 
   SUBCASE("options turn values, gradients and backward edges on and off") {
@@ -386,8 +386,8 @@ TEST_CASE("the seed network's tensor view dumps with the seed's names, values an
     const std::string bare = to_dot(tape, net.L, options);
     CHECK(bare.find("g^[2W]") == std::string::npos);
     CHECK(bare.find("backward step 0") == std::string::npos);
-    CHECK(bare.find(fmt::format("[{:.4g}  ", seed.W1(0, 0))) == std::string::npos);
-    CHECK(to_dot(tape, net.L).find(fmt::format("[{:.4g}  ", seed.W1(0, 0))) != std::string::npos);
+    CHECK(bare.find(fmt::format("[{:.4g}  ", example.W1(0, 0))) == std::string::npos);
+    CHECK(to_dot(tape, net.L).find(fmt::format("[{:.4g}  ", example.W1(0, 0))) != std::string::npos);
     CHECK(bare.find("style=dashed") == std::string::npos);
     options = {};
     options.backward_edges = true;
@@ -400,19 +400,19 @@ TEST_CASE("the seed network's tensor view dumps with the seed's names, values an
     // layers 2 and 3, each sigmoid's z, and the loss's prediction y_hat
     CHECK(dashed == 2 + 3 + 3 + 3 + 1);
     CHECK(with_back.find("dashed arrows: backward") != std::string::npos);  // the legend says so
-    CHECK(graphviz_accepts(with_back, "seed_backward"));
+    CHECK(graphviz_accepts(with_back, "example_backward"));
     const json j = json::parse(to_json(tape, net.L, GraphOptions{.values = false}));
     CHECK(node_named(j, "W^[1]")["value"].is_null());
     CHECK(node_named(j, "W^[1]")["grad"].is_array());
   }
 }
 
-TEST_CASE("the scalar view of the seed network shows both flows back into a_1^[1]") {
-  const SeedNetwork seed;
-  const SeedByHand hand(seed);
+TEST_CASE("the scalar view of the 4-3-2-1 example shows both flows back into a_1^[1]") {
+  const Fixed4321 example;
+  const Fixed4321ByHand hand(example);
   Tape<double> tape;
-  const auto layers = seed.layers();
-  const auto net = nn::record_scalar_network(tape, layers, seed.x, seed.y);
+  const auto layers = example.layers();
+  const auto net = nn::record_scalar_network(tape, layers, example.x, example.y);
   tape.backward(net.loss);
   const json g = json::parse(to_json(tape, net.loss));
 
@@ -454,7 +454,7 @@ TEST_CASE("the scalar view of the seed network shows both flows back into a_1^[1
     const json& a11 = node_named(g, "a_1^[1]");
     CHECK(a11["grad_name"] == "g^[1a]_1");
     CHECK(a11["grad"][0][0].get<double>() ==
-          doctest::Approx(g_z21 * seed.W2(0, 0) + g_z22 * seed.W2(0, 1)).epsilon(1e-12));
+          doctest::Approx(g_z21 * example.W2(0, 0) + g_z22 * example.W2(0, 1)).epsilon(1e-12));
     CHECK(g_z21 == doctest::Approx(hand.g_z[2][0]).epsilon(1e-10));
     CHECK(g_z22 == doctest::Approx(hand.g_z[2][1]).epsilon(1e-10));
   }
@@ -485,35 +485,35 @@ TEST_CASE("the scalar view of the seed network shows both flows back into a_1^[1
          p = dot.find("shape=ellipse", p + 1))
       ++op_nodes;
     CHECK(op_nodes == 6 + 6 + 1);  // the z's, the activations and L keep their op nodes
-    CHECK(graphviz_accepts(dot, "seed_scalar"));
+    CHECK(graphviz_accepts(dot, "example_scalar"));
     options.compact_unnamed = false;
-    CHECK(graphviz_accepts(to_dot(tape, net.loss, options), "seed_scalar_full"));
+    CHECK(graphviz_accepts(to_dot(tape, net.loss, options), "example_scalar_full"));
   }
 }
 
 TEST_CASE("the scalar network checks its shapes and supports every loss") {
-  const SeedNetwork seed;
-  const auto layers = seed.layers();
+  const Fixed4321 example;
+  const auto layers = example.layers();
   Tape<double> tape;
-  CHECK_THROWS_WITH_AS(nn::record_scalar_network(tape, layers, Tensor<double>{{1.0, 2.0}}, seed.y),
+  CHECK_THROWS_WITH_AS(nn::record_scalar_network(tape, layers, Tensor<double>{{1.0, 2.0}}, example.y),
                        "scalar network: x must be one row with an entry per input of layer 1; x "
                        "is (1, 2), W^[1] is (4, 3)",
                        ShapeError);
-  CHECK_THROWS_AS(nn::record_scalar_network(tape, layers, seed.x, Tensor<double>{{1.0, 0.0}}),
+  CHECK_THROWS_AS(nn::record_scalar_network(tape, layers, example.x, Tensor<double>{{1.0, 0.0}}),
                   ShapeError);
   for (auto kind : {nn::LossKind::bce, nn::LossKind::half_sse, nn::LossKind::mse,
                     nn::LossKind::softmax_ce}) {
     CAPTURE(nn::loss_name(kind));
     Tape<double> t;
-    std::vector<io::LayerSpec> two_out{{seed.W1, seed.b1, nn::Activation::tanh},
-                                       {seed.W2, seed.b2, nn::Activation::sigmoid}};
+    std::vector<io::LayerSpec> two_out{{example.W1, example.b1, nn::Activation::tanh},
+                                       {example.W2, example.b2, nn::Activation::sigmoid}};
     if (kind == nn::LossKind::softmax_ce) two_out[1].activation = nn::Activation::identity;
     const Tensor<double> y{{1.0, 0.0}};
-    const auto net = nn::record_scalar_network(t, two_out, seed.x, y, kind);
+    const auto net = nn::record_scalar_network(t, two_out, example.x, y, kind);
     // Compare with the same loss recorded on tensors.
     Tape<double> tt;
-    auto a1 = tanh(affine(tt.input(seed.x), tt.constant(seed.W1), tt.constant(seed.b1)));
-    auto z2 = affine(a1, tt.constant(seed.W2), tt.constant(seed.b2));
+    auto a1 = tanh(affine(tt.input(example.x), tt.constant(example.W1), tt.constant(example.b1)));
+    auto z2 = affine(a1, tt.constant(example.W2), tt.constant(example.b2));
     auto yv = tt.constant(y);
     Var<double> L;
     switch (kind) {
@@ -594,10 +594,10 @@ TEST_CASE("a 784-256-128-10 MLP on a batch of 64 dumps in summary form, quickly"
 }
 
 TEST_CASE("a loss read from the logits still shows y_hat, dashed, without a gradient") {
-  const SeedNetwork seed;
+  const Fixed4321 example;
   Tape<double> tape;
-  Parameter<double> W(seed.W1, "W^[1]"), b(seed.b1, "b^[1]");
-  auto a0 = tape.input(seed.x);
+  Parameter<double> W(example.W1, "W^[1]"), b(example.b1, "b^[1]");
+  auto a0 = tape.input(example.x);
   tape.set_name(a0, "a^[0]", 0);
   auto z = affine(a0, tape.parameter(W), tape.parameter(b));
   tape.set_name(z, "z^[1]", 1);
@@ -632,10 +632,10 @@ TEST_CASE("a loss read from the logits still shows y_hat, dashed, without a grad
 }
 
 TEST_CASE("the scalar view colours weights as parameters, as the tensor view does") {
-  const SeedNetwork seed;
+  const Fixed4321 example;
   Tape<double> tape;
-  const auto layers = seed.layers();
-  const auto net = nn::record_scalar_network(tape, layers, seed.x, seed.y);
+  const auto layers = example.layers();
+  const auto net = nn::record_scalar_network(tape, layers, example.x, example.y);
   tape.backward(net.loss);
   const std::string dot = to_dot(tape, net.loss);
   const std::string w11 = fmt::format("  v{} [shape=box, style=\"rounded,filled\", fillcolor=\"#a5d8ff\"",
@@ -649,10 +649,10 @@ TEST_CASE("the scalar view colours weights as parameters, as the tensor view doe
 }
 
 TEST_CASE("a collapsed view draws one box per layer and parses") {
-  const SeedNetwork seed;
+  const Fixed4321 example;
   Tape<double> tape;
-  const auto layers = seed.layers();
-  const auto net = nn::record_scalar_network(tape, layers, seed.x, seed.y);
+  const auto layers = example.layers();
+  const auto net = nn::record_scalar_network(tape, layers, example.x, example.y);
   tape.backward(net.loss);
   GraphOptions options;
   options.collapse = true;
