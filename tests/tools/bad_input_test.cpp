@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "autograd/autograd.hpp"
 #include "tests/tools/run_process.hpp"
 #include "viz/graph_export.hpp"
 
