@@ -29,6 +29,7 @@ struct DotOptions {
   bool svg = false;
   bool backward_edges = false;
   bool collapse = false;
+  bool json = false;
   std::uint32_t sample = 0;
 };
 
@@ -40,6 +41,7 @@ Tensor<double> row_of(const Tensor<double>& t, std::uint32_t i) {
 int run_dot(const DotOptions& options) {
   if (options.svg && !options.output)
     throw InputError("dot: --svg needs -o FILE.dot (the SVG is written next to it)");
+  if (options.svg && options.json) throw InputError("dot: --svg draws the DOT graph; it does not go with --json");
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "dot");
 
   Tape<double> tape;
@@ -61,9 +63,11 @@ int run_dot(const DotOptions& options) {
   GraphOptions graph;
   graph.backward_edges = options.backward_edges;
   graph.collapse = options.collapse;
-  const std::string dot = to_dot(tape, L, graph);
-  if (const std::string warning = slow_render_warning(graphviz::count_nodes(dot)); !warning.empty())
-    fmt::print(stderr, "warning: {}\n", warning);
+  // The warning is about drawing: a JSON dump has no layout to wait for.
+  const std::string dot = options.json ? to_json(tape, L, graph) : to_dot(tape, L, graph);
+  if (!options.json)
+    if (const std::string warning = slow_render_warning(graphviz::count_nodes(dot)); !warning.empty())
+      fmt::print(stderr, "warning: {}\n", warning);
   if (!options.output) {
     fmt::print("{}", dot);
     return 0;
@@ -73,7 +77,7 @@ int run_dot(const DotOptions& options) {
     std::ofstream out(path, std::ios::binary);
     out << dot;
     out.close();
-    if (!out) throw InputError(fmt::format("{}: cannot write the DOT file", path.string()));
+    if (!out) throw InputError(fmt::format("{}: cannot write the graph file", path.string()));
   }
   if (options.svg) {
     RenderResult rendered;
@@ -109,6 +113,8 @@ Command add_dot_command(CLI::App& app) {
                     "add dashed edges for the gradient flow");
   command->add_flag("--collapse", options->collapse,
                     "draw one box per layer (for graphs too big for Graphviz to draw quickly)");
+  command->add_flag("--json", options->json,
+                    "print the graph as JSON (the graph dump of docs/graph-format.md) instead of DOT");
   return {command, [options] { return run_dot(*options); }};
 }
 

@@ -239,6 +239,17 @@ TEST_CASE("dot prints the recorded graph, matrix by matrix or neuron by neuron")
   CHECK(written.exit_code == 0);
   CHECK(read_text(file) == matrix.out);
 
+  // --json: the same graph as a JSON dump, which model readers then refuse by name.
+  const auto dump = tapegrad_run({"dot", model.string(), "--json", "-o", (scratch / "graph.json").string()}, scratch);
+  CHECK(dump.exit_code == 0);
+  const auto doc = nlohmann::json::parse(read_text(scratch / "graph.json"));
+  CHECK(doc["format"] == "tapegrad-graph");
+  CHECK(doc["nodes"].size() > 10);
+  const auto refused = tapegrad_run({"grad", (scratch / "graph.json").string()}, scratch);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("this is a graph dump") != std::string::npos);
+  CHECK(tapegrad_run({"dot", model.string(), "--json", "--svg", "-o", "g.json"}, scratch).exit_code == 2);
+
   const auto no_file = tapegrad_run({"dot", model.string(), "--svg"}, scratch);
   CHECK(no_file.exit_code == 2);
   CHECK(no_file.err == "error: dot: --svg needs -o FILE.dot (the SVG is written next to it)\n");
