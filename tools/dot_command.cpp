@@ -65,9 +65,10 @@ int run_dot(const DotOptions& options) {
   graph.collapse = options.collapse;
   // The warning is about drawing: a JSON dump has no layout to wait for.
   const std::string dot = options.json ? to_json(tape, L, graph) : to_dot(tape, L, graph);
-  if (!options.json)
+  if (!options.json) {
     if (const std::string warning = slow_render_warning(graphviz::count_nodes(dot)); !warning.empty())
       fmt::print(stderr, "warning: {}\n", warning);
+  }
   if (!options.output) {
     fmt::print("{}", dot);
     return 0;
