@@ -1,6 +1,7 @@
 // CSV: the project's small strict reader for numeric tables.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -22,14 +23,23 @@ class CsvError : public std::runtime_error {
 struct CsvTable {
   std::vector<std::string> header;  ///< the first line's fields, if it was a header
   Tensor<double> values;            ///< (rows, cols)
+  std::size_t first_line = 1;       ///< the file's line number of values row 0
 };
+
+/// The largest CSV file read_csv reads (256 MiB). The table it holds takes at
+/// most 4 times that (8 bytes a number, each at least 2 bytes of text).
+inline constexpr std::size_t max_csv_bytes = std::size_t{256} << 20;
 
 /// Reads comma-separated numbers, one row a line, every line with the same
 /// count. No quoting, no empty fields; spaces around a number and a `\r` before
-/// the newline are allowed, and so are empty lines at the end. The first line is
-/// a header when any of its fields is not a number (e.g. breast_cancer.csv's
-/// `569,30,malignant,benign`); otherwise it is data (digits.csv).
-CsvTable read_csv(const std::filesystem::path& path);
+/// the newline are allowed, and so are empty lines at the end; a UTF-8 byte
+/// order mark at the start is skipped. Numbers follow io::parse_number's
+/// grammar (JSON's). The first line is a header when none of its fields is a
+/// number and none starts like one (a digit, `-`, `+` or `.`): then it names the
+/// columns and must have as many fields as the rows. A first line mixing names
+/// and numbers is a malformed row, never a header, so no row is dropped
+/// silently. See docs/input-limits.md.
+CsvTable read_csv(const std::filesystem::path& path, std::size_t max_bytes = max_csv_bytes);
 /// The same on text in memory; `source` names it in error messages.
 CsvTable parse_csv(std::string_view text, std::string_view source);
 

@@ -19,7 +19,7 @@ LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t 
     throw InputError(fmt::format("{}: needs feature columns and a label column, but has {} column",
                                  source, table.values.cols()));
   auto data = nn::split_features_labels<double>(table.values);
-  const std::size_t first_line = table.header.empty() ? 1 : 2;
+  const std::size_t first_line = table.values.rows() ? table.first_line : 1;
 
   LabelledData out;
   out.source = source;

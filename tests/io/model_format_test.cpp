@@ -71,7 +71,7 @@ TEST_CASE("a valid model file reads into layers, loss, reduction, data and meta"
   REQUIRE(spec.x);
   CHECK(*spec.x == Tensor<double>{{1, 2}, {3, 4.5}});
   CHECK(*spec.y == Tensor<double>{{1}, {0}});
-  CHECK(spec.meta_json == R"({"epochs":3,"note":"hi"})");
+  CHECK(spec.meta_json == R"({"note":"hi","epochs":3})");
 }
 
 TEST_CASE("loss, reduction, data and meta are optional") {
