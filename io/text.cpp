@@ -90,7 +90,9 @@ ParsedNumber parse_number(std::string_view text) {
   return {NumberStatus::ok, value};
 }
 
-std::string printable(std::string_view text, std::size_t max_chars) {
+namespace {
+
+std::string escape(std::string_view text, std::size_t max_chars, bool double_backslash) {
   std::string out;
   std::size_t chars = 0;
   for (std::size_t k = 0; k < text.size(); ++chars) {
@@ -100,7 +102,7 @@ std::string printable(std::string_view text, std::size_t max_chars) {
     }
     const auto c = static_cast<unsigned char>(text[k]);
     if (c >= 0x20 && c < 0x7f) {
-      if (c == '\\') out += '\\';
+      if (c == '\\' && double_backslash) out += '\\';
       out += static_cast<char>(c);
       ++k;
       continue;
@@ -119,6 +121,16 @@ std::string printable(std::string_view text, std::size_t max_chars) {
     ++k;
   }
   return out;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text, std::size_t max_chars) {
+  return escape(text, max_chars, true);
+}
+
+std::string one_line(std::string_view message, std::size_t max_chars) {
+  return escape(message, max_chars, false);
 }
 
 std::string quoted(std::string_view text, std::size_t max_chars) {

@@ -36,4 +36,9 @@ std::string printable(std::string_view text, std::size_t max_chars = 80);
 /// printable(text) in double quotes: `"x\n1"`.
 std::string quoted(std::string_view text, std::size_t max_chars = 80);
 
+/// A whole message made safe to print as one line, the last guard before
+/// stderr: control bytes escaped as printable does (backslashes are kept, as
+/// the parts quoted from input are escaped already), cut after `max_chars`.
+std::string one_line(std::string_view message, std::size_t max_chars = 2000);
+
 }  // namespace tapegrad::io

@@ -6,13 +6,14 @@
 #include <fmt/format.h>
 
 #include "io/csv.hpp"
+#include "io/file.hpp"
 #include "nn/dataset.hpp"
 #include "tools/commands.hpp"
 
 namespace tapegrad::tools {
 
 LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs) {
-  const std::string source = path.string();
+  const std::string source = io::shown(path);
   const io::CsvTable table = io::read_csv(path);
   if (table.values.rows() == 0) throw InputError(fmt::format("{}: no data rows", source));
   if (table.values.cols() < 2)
@@ -49,7 +50,7 @@ io::ModelSpec read_model_with_data(const std::filesystem::path& model,
                                    const std::optional<std::filesystem::path>& data,
                                    std::string_view command) {
   io::ModelSpec spec = io::read_model(model);
-  const std::string source = model.string();
+  const std::string source = io::shown(model);
   if (data) {
     if (!spec.loss)
       throw InputError(fmt::format("{}: names no loss; {} --data needs one", source, command));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "nn/mlp.hpp"
+#include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
@@ -27,6 +28,7 @@ int run_grad(const GradOptions& options) {
   auto net = io::to_mlp<double>(spec);
   Tape<double> tape;
   const auto L = record_loss(tape, net, spec);
+  require_finite_forward(tape, io::shown(options.model));
   net.zero_grad();
   tape.backward(L);
 

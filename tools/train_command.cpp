@@ -16,19 +16,24 @@
 #include "nn/dataset.hpp"
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
+#include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "nn/optimizer.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/options.hpp"
 #include "io/model_io.hpp"
 
 namespace tapegrad::tools {
 
 namespace {
 
+// The widest layer --layers may ask for.
+constexpr std::uint32_t max_layer_size = 100000;
+
 struct TrainOptions {
   std::filesystem::path data;
-  std::vector<std::uint32_t> layers;
+  std::string layers;
   std::string activation = "tanh";
   std::optional<std::string> output_activation;
   std::optional<std::string> loss;
@@ -111,13 +116,24 @@ std::string accuracy_line(std::string_view what, double accuracy, std::uint32_t 
   return fmt::format("{} accuracy {:.2f}% ({}/{})", what, 100.0 * accuracy, right, rows);
 }
 
+// The standardiser divides by each column's spread: a column whose values
+// are so large that their squares overflow cannot be scaled; name it rather
+// than let the loss become NaN.
+void require_scalable(const nn::Standardizer<double>& s, std::string_view source) {
+  for (std::uint32_t i = 0; i < s.mean().cols(); ++i)
+    if (!std::isfinite(s.mean()[i]) || !std::isfinite(s.stddev()[i]))
+      throw InputError(fmt::format("{}: feature column {} holds values too large to standardise "
+                                   "(their sum of squares overflows a double); rescale that column",
+                                   source, i + 1));
+}
+
 int run_train(const TrainOptions& o) {
   // Options first, so a mistake is reported before any work.
-  if (o.layers.size() < 2)
+  const std::vector<std::uint32_t> layers = parse_sizes(o.layers, "train: --layers", max_layer_size);
+  if (layers.size() < 2)
     throw InputError("train: --layers needs at least two sizes, inputs and outputs (e.g. 30,16,1)");
-  for (auto n : o.layers)
-    if (n == 0 || n > 100000) throw InputError(fmt::format("train: --layers has a size of {}", n));
-  const std::uint32_t outputs = o.layers.back();
+  if (o.save) io::check_output(*o.save, {o.data});
+  const std::uint32_t outputs = layers.back();
   const nn::Activation hidden = activation_named(o.activation, "--activation");
   nn::LossKind loss = outputs == 1 ? nn::LossKind::bce : nn::LossKind::softmax_ce;
   if (o.loss) {
@@ -142,9 +158,9 @@ int run_train(const TrainOptions& o) {
   if (!(lr > 0.0 && std::isfinite(lr))) throw InputError(fmt::format("train: --lr is {}; expected > 0", lr));
 
   LabelledData data = read_labelled_csv(o.data, outputs);
-  if (data.x.cols() != o.layers.front())
+  if (data.x.cols() != layers.front())
     throw InputError(fmt::format("{}: has {} features, but --layers starts with {} inputs",
-                                 data.source, data.x.cols(), o.layers.front()));
+                                 data.source, data.x.cols(), layers.front()));
   nn::Dataset<double> all{std::move(data.x), std::move(data.y)};
   nn::TrainTest<double> split;
   if (o.test_fraction > 0.0) {
@@ -154,12 +170,13 @@ int run_train(const TrainOptions& o) {
     split.train = all;
   }
   const auto standardizer = nn::Standardizer<double>::fit(split.train.x);
+  require_scalable(standardizer, data.source);
   split.train.x = standardizer.apply(split.train.x);
   if (split.test.size() > 0) split.test.x = standardizer.apply(split.test.x);
 
-  std::vector<nn::Activation> activations(o.layers.size() - 1, hidden);
+  std::vector<nn::Activation> activations(layers.size() - 1, hidden);
   activations.back() = output;
-  nn::Mlp<double> net(o.layers, activations, o.seed);
+  nn::Mlp<double> net(layers, activations, o.seed);
   auto optimizer = make_optimizer(o, net, lr);
 
   Tape<double> tape;
@@ -223,7 +240,7 @@ int run_train(const TrainOptions& o) {
     if (test_accuracy) meta["test_accuracy"] = *test_accuracy;
     spec.meta_json = meta.dump();
     io::write_model(spec, *o.save);
-    fmt::print("saved {}\n", o.save->string());
+    fmt::print("saved {}\n", io::shown(*o.save));
   }
   return 0;
 }
@@ -238,8 +255,7 @@ Command add_train_command(CLI::App& app) {
   command->add_option("--data", o->data, "CSV file: features, then the label (0/1, or 0..k-1)")
       ->required();
   command->add_option("--layers", o->layers, "sizes from inputs to outputs, e.g. 30,16,1")
-      ->required()
-      ->delimiter(',');
+      ->required();
   command->add_option("--activation", o->activation,
                       "hidden layers: sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus, "
                       "identity")
@@ -251,10 +267,10 @@ Command add_train_command(CLI::App& app) {
                       "for more)");
   command->add_option("--epochs", o->epochs, "passes over the training set")
       ->capture_default_str()
-      ->check(CLI::Range(1u, 1000000u));
+      ->check(whole_number(1, 1000000));
   command->add_option("--batch", o->batch, "samples per step")
       ->capture_default_str()
-      ->check(CLI::Range(1u, 1u << 30));
+      ->check(whole_number(1, 1u << 30));
   command->add_option("--lr", o->lr, "learning rate (default: 0.01 for adam, 0.1 otherwise)");
   command->add_option("--optimizer", o->optimizer, "sgd, momentum or adam")
       ->capture_default_str()
