@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -143,18 +144,24 @@ std::string read_file(const fs::path& path, std::size_t max_bytes, std::string_v
   std::string text;
   text.resize(static_cast<std::size_t>(st.st_size));
   std::size_t size = 0;
-  // The file may grow while it is read: read on until its end, within the limit.
+  // The file may grow while it is read: read on until its end, within the
+  // limit. When the buffer is full, a small probe looks for more before the
+  // buffer grows, so a file that did not grow costs no more than its size.
+  char probe[4096];
   while (true) {
-    if (size == text.size()) {
-      if (size > max_bytes) too_large();
-      text.resize(std::min(std::max<std::size_t>(2 * size, 4096), max_bytes + 1));
-    }
-    const auto n = ::read(fd.get(), text.data() + size, text.size() - size);
+    const bool full = size == text.size();
+    const auto n = full ? ::read(fd.get(), probe, sizeof probe)
+                        : ::read(fd.get(), text.data() + size, text.size() - size);
     if (n < 0) {
       if (errno == EINTR) continue;
       fail_errno(path, "cannot read file", errno);
     }
     if (n == 0) break;
+    if (full) {
+      if (size + static_cast<std::size_t>(n) > max_bytes) too_large();
+      text.resize(std::min(std::max<std::size_t>(2 * size, size + sizeof probe), max_bytes + 1));
+      std::copy(probe, probe + n, text.data() + size);
+    }
     size += static_cast<std::size_t>(n);
   }
   if (size > max_bytes) too_large();
