@@ -238,7 +238,8 @@ int run_train(const TrainOptions& o) {
         {"standardization", "folded into layers[0]: the model takes raw features"},
     };
     if (test_accuracy) meta["test_accuracy"] = *test_accuracy;
-    spec.meta_json = meta.dump();
+    // A file name need not be UTF-8; JSON text must be.
+    spec.meta_json = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     io::write_model(spec, *o.save);
     fmt::print("saved {}\n", io::shown(*o.save));
   }
