@@ -10,14 +10,17 @@
 namespace tapegrad {
 
 namespace detail {
-/// Set while a backward pass accumulates into a parameter's gradient, so a
-/// second backward on another thread at the same time is refused rather than
-/// losing updates. A copied parameter starts clear.
-struct AccumulationFlag {
-  std::atomic<bool> busy{false};
-  AccumulationFlag() = default;
-  AccumulationFlag(const AccumulationFlag&) noexcept {}
-  AccumulationFlag& operator=(const AccumulationFlag&) noexcept { return *this; }
+/// The tape whose backward pass last started accumulating into a parameter's
+/// gradient. Each backward writes it at its start and reads it back at its
+/// end: another tape there means two backward passes overlapped (on two
+/// threads), and the one that sees it throws. Plain
+/// (relaxed) stores and loads: an atomic exchange per parameter would cost
+/// 10% of a small training step. A copied parameter starts with none.
+struct BackwardOwner {
+  std::atomic<const void*> tape{nullptr};
+  BackwardOwner() = default;
+  BackwardOwner(const BackwardOwner&) noexcept {}
+  BackwardOwner& operator=(const BackwardOwner&) noexcept { return *this; }
 };
 }  // namespace detail
 
@@ -26,13 +29,14 @@ struct AccumulationFlag {
 /// do not reshape, move or reassign `value` or `grad` while a tape that
 /// recorded it may still run backward (docs/engine-safety.md). Tapes on
 /// several threads may read one parameter, but only one backward at a time
-/// may accumulate into it: a second, concurrent one throws std::logic_error.
+/// may accumulate into it: when two overlap, at least one throws
+/// std::logic_error (the parameter's gradient is then unreliable).
 template <class T>
 struct Parameter {
   Tensor<T> value;
   Tensor<T> grad;
   std::string name;
-  detail::AccumulationFlag accumulating;
+  detail::BackwardOwner backward_owner;
 
   Parameter() = default;
   explicit Parameter(Tensor<T> initial, std::string name_ = {})

@@ -438,8 +438,8 @@ void Tape<T>::backward(Var<T> output, TensorView<T> seed) {
           "backward: parameter{}{}'s value or grad was reassigned or resized after the tape "
           "recorded it; record again after changing a parameter (docs/engine-safety.md)",
           p->name.empty() ? "" : " ", p->name));
+    p->backward_owner.tape.store(this, std::memory_order_relaxed);
   }
-  const ParameterClaim claim(parameters_, claimed_);
   walked_ = true;
   T* root = grad_ptr(out);
   for (std::size_t k = 0; k < seed.size(); ++k) root[k] += seed[k];
@@ -447,36 +447,20 @@ void Tape<T>::backward(Var<T> output, TensorView<T> seed) {
   have_output_ = true;
   order_ready_ = false;
   run_backward(out);
+  check_parameters_after_backward();
 }
 
 template <class T>
-Tape<T>::ParameterClaim::ParameterClaim(
-    std::span<const std::pair<std::uint32_t, Parameter<T>*>> recorded,
-    std::vector<Parameter<T>*>& claimed)
-    : claimed_(claimed) {
-  claimed_.clear();
-  for (const auto& entry : recorded) claimed_.push_back(entry.second);
-  // A parameter recorded twice on this tape is claimed once.
-  std::sort(claimed_.begin(), claimed_.end());
-  claimed_.erase(std::unique(claimed_.begin(), claimed_.end()), claimed_.end());
-  for (std::size_t k = 0; k < claimed_.size(); ++k) {
-    if (claimed_[k]->accumulating.busy.exchange(true, std::memory_order_acquire)) {
-      const std::string name = claimed_[k]->name.empty() ? "" : " " + claimed_[k]->name;
-      claimed_.resize(k);  // release only what this claim took
-      release();
+void Tape<T>::check_parameters_after_backward() const {
+  for (const auto& entry : parameters_) {
+    const Parameter<T>* p = entry.second;
+    if (p->backward_owner.tape.load(std::memory_order_relaxed) != this)
       throw std::logic_error(fmt::format(
-          "backward: parameter{} is receiving gradients from another backward pass at the "
-          "same time (a tape on another thread): give each thread its own parameters and sum "
-          "their gradients (docs/engine-safety.md)",
-          name));
-    }
+          "backward: parameter{}{} received gradients from another backward pass at the same "
+          "time (a tape on another thread), so its gradient is unreliable: give each thread its "
+          "own parameters and sum their gradients (docs/engine-safety.md)",
+          p->name.empty() ? "" : " ", p->name));
   }
-}
-
-template <class T>
-void Tape<T>::ParameterClaim::release() {
-  for (Parameter<T>* p : claimed_) p->accumulating.busy.store(false, std::memory_order_release);
-  claimed_.clear();
 }
 
 template <class T>

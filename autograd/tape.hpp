@@ -378,20 +378,9 @@ class Tape {
   TensorRecord<T>& push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history = true);
   void grow();
   void next_epoch();
-  // Holds the accumulation flags of the recorded parameters for one backward.
-  class ParameterClaim {
-   public:
-    // `claimed` is the tape's buffer, reused so a training step allocates nothing.
-    ParameterClaim(std::span<const std::pair<std::uint32_t, Parameter<T>*>> recorded,
-                   std::vector<Parameter<T>*>& claimed);
-    ParameterClaim(const ParameterClaim&) = delete;
-    ParameterClaim& operator=(const ParameterClaim&) = delete;
-    ~ParameterClaim() { release(); }
-
-   private:
-    void release();
-    std::vector<Parameter<T>*>& claimed_;
-  };
+  // Throws if another tape's backward wrote a recorded parameter's owner
+  // while this backward ran (see detail::BackwardOwner).
+  void check_parameters_after_backward() const;
   void rewind_to(Mark m);
   // The full epoch of a handle stamped with the low bits `stamp`: the latest
   // epoch up to now with those bits.
@@ -434,10 +423,9 @@ class Tape {
   std::uint32_t epoch_ = 0;
   std::uint64_t epoch64_ = 0;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> floors_;
-  // The parameters recorded (id, Parameter), for backward's check that no
-  // other thread's backward accumulates into them at the same time.
+  // The parameters recorded (id, Parameter), for backward's checks that their
+  // storage is as recorded and that no other thread's backward overlapped.
   std::vector<std::pair<std::uint32_t, Parameter<T>*>> parameters_;
-  std::vector<Parameter<T>*> claimed_;
 
   // The last backward's output, and the records it reached (computed on request).
   std::uint32_t last_output_ = 0;
