@@ -2,13 +2,15 @@
 # Installs what tapegrad needs on Debian 12 (as root, or with sudo); skips what
 # is already there. Usage: ./install-deps.sh [--bench]
 #   default: the build (meson, g++, fmt, nlohmann-json, CLI11, OpenBLAS, LAPACKE, Open MPI),
-#            the tests (doctest, graphviz, and chromium + playwright-core for the
-#            browser test of the step-through page)
+#            the tests (doctest, graphviz, chromium + playwright-core for the
+#            browser test of the step-through page, and clang with libFuzzer
+#            for the readers' fuzz targets, tools/fuzz/run.sh)
 #   --bench: also the benchmark references (Google Benchmark, LibTorch, ADOL-C, Sacado)
 set -euo pipefail
 cd "$(dirname "$0")"
 packages=(meson ninja-build g++ pkg-config cmake libfmt-dev doctest-dev nlohmann-json3-dev
-          libcli11-dev libopenblas-dev liblapacke-dev libopenmpi-dev openmpi-bin graphviz chromium fonts-liberation)
+          libcli11-dev libopenblas-dev liblapacke-dev libopenmpi-dev openmpi-bin graphviz chromium fonts-liberation
+          clang libclang-rt-14-dev)
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(libbenchmark-dev libtorch-dev libadolc-dev libtrilinos-sacado-dev

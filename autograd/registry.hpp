@@ -131,7 +131,8 @@ template <class Def, class T>
   tape.check(a, Def::text.name);
   auto [v, r] = tape.push(Def::code, tape.shape(a.id()), {a}, attr);
   const std::size_t n = r.shape.size();
-  if constexpr (requires { Def::map(r.x[0], r.value, n, attr); })
+  // (The requires-expression names no structured binding: clang 14 cannot.)
+  if constexpr (requires(const T* x, T* out) { Def::map(x, out, n, attr); })
     Def::map(r.x[0], r.value, n, attr);
   else
     for (std::size_t k = 0; k < n; ++k) r.value[k] = Def::template f<T>(r.x[0][k], attr);

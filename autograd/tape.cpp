@@ -65,14 +65,19 @@ bool Var<T>::requires_grad() const {
 }
 
 template <class T>
+bool Tape<T>::kept_since(std::uint64_t epoch, std::uint32_t size) const {
+  if (epoch == epoch64_) return true;
+  auto it = std::upper_bound(floors_.begin(), floors_.end(), epoch,
+                             [](std::uint64_t e, const auto& f) { return e < f.first; });
+  return it != floors_.end() && size <= it->second;
+}
+
+template <class T>
 void Tape<T>::check_old(Var<T> v, std::string_view op) const {
-  const std::uint32_t epoch = v.epoch_ & Var<T>::kEpochMask;
-  if (v.tape_ == this && epoch < epoch_ && v.id_ < count_) {
-    // Live if every rewind since the handle was made kept its record.
-    auto it = std::upper_bound(floors_.begin(), floors_.end(), epoch,
-                               [](std::uint32_t e, const auto& f) { return e < f.first; });
-    if (it != floors_.end() && v.id_ < it->second) return;
-  }
+  const std::uint32_t stamp = v.epoch_ & Var<T>::kEpochMask;
+  // Live if every rewind since the handle was made kept its record.
+  if (v.tape_ == this && stamp != epoch_ && v.id_ < count_ && kept_since(full_epoch(stamp), v.id_ + 1))
+    return;
   reject(v, op);
 }
 
@@ -176,6 +181,7 @@ Var<T> Tape<T>::leaf(TensorView<T> value, Role role, bool needs_grad) {
 template <class T>
 Var<T> Tape<T>::parameter(Parameter<T>& p) {
   if (p.grad.shape() != p.value.shape()) p.grad = Tensor<T>::zeros(p.value.shape());
+  parameters_.emplace_back(count_, &p);
   TensorRecord<T>& r = push_tensor_slot(Op::leaf, Role::parameter, kNeedsGrad);
   r.shape = p.value.shape();
   r.value = p.value.data();
@@ -290,24 +296,34 @@ Node<T> Tape<T>::node(std::uint32_t id) const {
 
 template <class T>
 void Tape<T>::next_epoch() {
-  // Epochs wrap after 2^30 rewinds; older handles then count as stale.
-  epoch_ = (epoch_ + 1) & Var<T>::kEpochMask;
+  ++epoch64_;
+  epoch_ = static_cast<std::uint32_t>(epoch64_) & Var<T>::kEpochMask;
   scalar_epoch_ = epoch_ | (anomaly_ ? Var<T>::kNeeds : 0u);
   anomaly_record_ = ~std::uint32_t{0};
-  if (epoch_ == 0) floors_.clear();
 }
 
 template <class T>
 void Tape<T>::rewind(Mark m) {
-  if (m.size > count_) throw std::logic_error("rewind: mark is past the end of the tape");
+  if (m.tape != this)
+    throw std::logic_error(m.tape ? "rewind: the mark was taken on another tape"
+                                  : "rewind: the mark was not taken with mark()");
+  if (m.size > count_ || !kept_since(m.epoch, m.size))
+    throw std::logic_error(
+        "rewind: stale mark: the tape was cleared or rewound below it since it was taken");
+  rewind_to(m);
+}
+
+template <class T>
+void Tape<T>::rewind_to(Mark m) {
   if (m.size == 0) {  // clear(): every training step's, so without the searches below
     count_ = 0;
     arena_.rewind(m.arena);
     walked_ = false;
     next_epoch();
     floors_.clear();
-    floors_.emplace_back(epoch_, 0);
+    floors_.emplace_back(epoch64_, 0);
     tensors_.clear();
+    parameters_.clear();
     labels_.clear();
     custom_.clear();
     names_.clear();
@@ -322,8 +338,9 @@ void Tape<T>::rewind(Mark m) {
   if (m.size == 0) walked_ = false;
   next_epoch();
   while (!floors_.empty() && floors_.back().second >= m.size) floors_.pop_back();
-  floors_.emplace_back(epoch_, m.size);
+  floors_.emplace_back(epoch64_, m.size);
   while (!tensors_.empty() && tensors_.back().id >= m.size) tensors_.pop_back();
+  while (!parameters_.empty() && parameters_.back().first >= m.size) parameters_.pop_back();
   std::erase_if(labels_, [&](const Label& l) { return l.id >= m.size; });
   std::erase_if(custom_, [&](const auto& c) { return c.first >= m.size; });
   std::uint32_t end = 0;
@@ -415,6 +432,17 @@ void Tape<T>::backward(Var<T> output, TensorView<T> gradient) {
       }
     }
   }
+  // The tape writes into each parameter's storage as recorded: storage that
+  // was reassigned since (`p.grad = ...`) would be written after being freed.
+  for (const auto& [id, p] : parameters_) {
+    const TensorRecord<T>& r = tensor_of(id);
+    if (r.value != p->value.data() || r.grad != p->grad.data())
+      throw std::logic_error(fmt::format(
+          "backward: parameter{}{}'s value or grad was reassigned or resized after the tape "
+          "recorded it; record again after changing a parameter (docs/engine-safety.md)",
+          p->name.empty() ? "" : " ", p->name));
+    p->backward_owner.tape.store(this, std::memory_order_relaxed);
+  }
   walked_ = true;
   T* root = grad_ptr(out);
   for (std::size_t k = 0; k < gradient.size(); ++k) root[k] += gradient[k];
@@ -424,9 +452,23 @@ void Tape<T>::backward(Var<T> output, TensorView<T> gradient) {
   if (anomaly_) [[unlikely]] {
     check_inputs("backward", -1, {output});
     run_backward_checked(out);
-    return;
+  } else {
+    run_backward(out);
   }
-  run_backward(out);
+  check_parameters_after_backward();
+}
+
+template <class T>
+void Tape<T>::check_parameters_after_backward() const {
+  for (const auto& entry : parameters_) {
+    const Parameter<T>* p = entry.second;
+    if (p->backward_owner.tape.load(std::memory_order_relaxed) != this)
+      throw std::logic_error(fmt::format(
+          "backward: parameter{}{} received gradients from another backward pass at the same "
+          "time (a tape on another thread), so its gradient is unreliable: give each thread its "
+          "own parameters and sum their gradients (docs/engine-safety.md)",
+          p->name.empty() ? "" : " ", p->name));
+  }
 }
 
 template <class T>

@@ -186,9 +186,13 @@ std::string_view intern_name(std::string_view name);
 template <class T>
 class Tape {
  public:
+  /// A point on one tape (from `mark()`); `rewind` checks it is this tape's
+  /// and that no rewind since went below it.
   struct Mark {
-    std::uint32_t size;
-    typename Arena<T>::Mark arena;
+    std::uint32_t size = 0;
+    typename Arena<T>::Mark arena{};
+    const Tape* tape = nullptr;  // the tape it was taken on
+    std::uint64_t epoch = 0;     // the tape's epoch when it was taken
   };
 
   Tape() = default;
@@ -214,10 +218,12 @@ class Tape {
   void zero_grad();
 
   /// Forgets every record, keeping capacity; all handles become stale.
-  void clear() { rewind(Mark{0, {}}); }
+  void clear() { rewind_to(Mark{0, {}, this, epoch64_}); }
   /// The current end of the tape: records made later can be dropped with rewind.
-  Mark mark() const { return {count_, arena_.mark()}; }
-  /// Drops every record made after `m`, keeping capacity; their handles become stale.
+  Mark mark() const { return {count_, arena_.mark(), this, epoch64_}; }
+  /// Drops every record made after `m`, keeping capacity; their handles become
+  /// stale. Throws std::logic_error for a mark of another tape, or a stale one
+  /// (a clear or rewind since it was taken went below it).
   void rewind(Mark m);
 
   /// RAII scope in which operations compute values but record no op: results
@@ -419,6 +425,17 @@ class Tape {
   TensorRecord<T>& push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history = true);
   void grow();
   void next_epoch();
+  // Throws if another tape's backward wrote a recorded parameter's owner
+  // while this backward ran (see detail::BackwardOwner).
+  void check_parameters_after_backward() const;
+  void rewind_to(Mark m);
+  // The full epoch of a handle stamped with the low bits `stamp`: the latest
+  // epoch up to now with those bits.
+  std::uint64_t full_epoch(std::uint32_t stamp) const {
+    return epoch64_ - ((epoch_ - stamp) & Var<T>::kEpochMask);
+  }
+  // Whether every rewind after `epoch` kept at least `size` records.
+  bool kept_since(std::uint64_t epoch, std::uint32_t size) const;
   void run_backward(std::uint32_t out);
   void run_tensor_rule(const TensorRecord<T>& r);
   // Anomaly mode: the checks, and the messages that name what went wrong.
@@ -454,12 +471,17 @@ class Tape {
   std::string names_;
   std::vector<std::pair<std::uint32_t, CustomBackward>> custom_;
 
-  // Handles carry the epoch they were made in; each rewind starts a new one.
-  // floors_ holds (first epoch after a rewind, its size), sizes increasing:
-  // an older handle is live while its id is below every later rewind's size.
+  // Each rewind starts a new epoch, counted in 64 bits (epoch64_); handles
+  // carry its low 30 bits (epoch_), marks all of it. floors_ holds (first
+  // epoch after a rewind, its size), both increasing: an older handle or mark
+  // is live while it is below every later rewind's size.
   std::uint32_t epoch_ = 0;
   std::uint32_t scalar_epoch_ = 0;  // epoch_, with kNeeds in anomaly mode (see epoch())
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> floors_;
+  std::uint64_t epoch64_ = 0;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> floors_;
+  // The parameters recorded (id, Parameter), for backward's checks that their
+  // storage is as recorded and that no other thread's backward overlapped.
+  std::vector<std::pair<std::uint32_t, Parameter<T>*>> parameters_;
 
   // The last backward's output, and the records it reached (computed on request).
   std::uint32_t last_output_ = 0;

@@ -1,17 +1,18 @@
-// CSV: line splitting and number parsing with from_chars, errors naming file and line.
+// CSV: line splitting and the shared number grammar, errors naming file and line.
 #include "io/csv.hpp"
 
-#include <charconv>
-#include <cmath>
-#include <fstream>
-#include <optional>
-#include <sstream>
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "io/file.hpp"
+#include "io/text.hpp"
+
 namespace tapegrad::io {
 namespace {
+
+constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -19,87 +20,141 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::optional<double> parse_number(std::string_view field) {
-  field = trim(field);
-  if (field.empty()) return std::nullopt;
-  if (field.front() == '+') field.remove_prefix(1);
-  double value = 0;
-  const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
-  if (error != std::errc() || end != field.data() + field.size() || !std::isfinite(value))
-    return std::nullopt;
-  return value;
+// Calls f(field) for each comma-separated field of `line`, trimmed.
+template <class F>
+void for_each_field(std::string_view line, F&& f) {
+  while (true) {
+    const std::size_t comma = line.find(',');
+    f(trim(line.substr(0, comma)));
+    if (comma == std::string_view::npos) return;
+    line.remove_prefix(comma + 1);
+  }
 }
 
-std::vector<std::string_view> split(std::string_view line) {
-  std::vector<std::string_view> fields;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = line.find(',', start);
-    fields.push_back(line.substr(start, comma == std::string_view::npos ? comma : comma - start));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
+std::size_t field_count(std::string_view line) {
+  return static_cast<std::size_t>(std::count(line.begin(), line.end(), ',')) + 1;
+}
+
+// A column name: not empty and not starting like a number.
+bool is_name(std::string_view field) {
+  return !field.empty() && std::string_view("0123456789+-.").find(field.front()) == std::string_view::npos;
+}
+
+// The first line is a header when every field is a name.
+bool is_header(std::string_view line) {
+  bool header = true;
+  for_each_field(line, [&](std::string_view f) { header = header && is_name(f); });
+  return header;
+}
+
+// Splits text into lines, numbering them from 1.
+class Lines {
+ public:
+  explicit Lines(std::string_view text) : text_(text) {}
+  bool next(std::string_view& line) {
+    if (start_ >= text_.size()) return false;
+    std::size_t end = text_.find('\n', start_);
+    if (end == std::string_view::npos) end = text_.size();
+    line = text_.substr(start_, end - start_);
+    start_ = end + 1;
+    ++number_;
+    return true;
   }
-  return fields;
+  std::size_t number() const { return number_; }
+  std::string_view rest() const { return start_ < text_.size() ? text_.substr(start_) : ""; }
+
+ private:
+  std::string_view text_;
+  std::size_t start_ = 0;
+  std::size_t number_ = 0;
+};
+
+std::size_t count_nonblank_lines(std::string_view text) {
+  std::size_t count = 0;
+  Lines lines(text);
+  for (std::string_view line; lines.next(line);) count += !trim(line).empty();
+  return count;
 }
 
 }  // namespace
 
-CsvTable parse_csv(std::string_view text, std::string_view source, RowShard shard) {
+CsvTable parse_csv(std::string_view text, std::string_view source_name, RowShard shard) {
   if (shard.count == 0 || shard.index >= shard.count)
     throw std::invalid_argument(
         fmt::format("parse_csv: shard {} of {} does not exist", shard.index, shard.count));
+  const std::string source = printable(source_name);
+  if (text.starts_with(byte_order_mark)) text.remove_prefix(byte_order_mark.size());
   CsvTable table;
-  std::vector<double> values;
-  std::size_t cols = 0, rows = 0, line_number = 0, blank_line = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_number;
+  Lines lines(text);
+  std::string_view line;
+  while (lines.next(line) && trim(line).empty()) {
+  }
+  if (trim(line).empty()) throw CsvError(fmt::format("{}: no data rows", source));
+
+  const std::size_t cols = field_count(line);
+  std::size_t rows = count_nonblank_lines(lines.rest()) + 1;
+  const std::size_t header_line = is_header(line) ? lines.number() : 0;
+  if (header_line) {
+    for_each_field(line, [&](std::string_view f) { table.header.emplace_back(f); });
+    --rows;
+    if (!lines.next(line)) throw CsvError(fmt::format("{}: no data rows", source));
+  }
+  // Each number takes at least two bytes ("0,"), so a valid table fits this
+  // bound; a text that does not fit has a short row, reported below.
+  const bool fits = rows * cols <= text.size() / 2 + 1;
+  const std::size_t kept = rows > shard.index ? (rows - shard.index - 1) / shard.count + 1 : 0;
+  table.values = Tensor<double>(fits && kept ? Shape{static_cast<std::uint32_t>(kept),
+                                                     static_cast<std::uint32_t>(cols)}
+                                             : Shape{0, 0},
+                                0.0);
+  table.first_line = lines.number();
+  std::size_t stored = 0, blank_line = 0;
+  do {
     if (trim(line).empty()) {
-      if (!blank_line) blank_line = line_number;
+      if (!blank_line) blank_line = lines.number();
       continue;
     }
     if (blank_line)
       throw CsvError(fmt::format("{}:{}: empty line inside the data", source, blank_line));
-    const auto fields = split(line);
-    if (line_number == 1) {
-      bool header = false;
-      for (auto f : fields) header = header || !parse_number(f);
-      if (header) {
-        for (auto f : fields) table.header.emplace_back(trim(f));
-        continue;
-      }
+    const std::size_t found = field_count(line);
+    if (found != cols) {
+      if (header_line)
+        throw CsvError(fmt::format("{}:{}: expected {} numbers (the header on line {} names {} "
+                                   "columns), found {}",
+                                   source, lines.number(), cols, header_line, cols, found));
+      throw CsvError(fmt::format("{}:{}: expected {} numbers, found {}", source, lines.number(),
+                                 cols, found));
     }
     if (table.rows_in_file++ % shard.count != shard.index) continue;
-    if (cols == 0) cols = fields.size();
-    if (fields.size() != cols)
-      throw CsvError(fmt::format("{}:{}: expected {} numbers, found {}", source, line_number, cols,
-                                 fields.size()));
-    for (std::size_t j = 0; j < fields.size(); ++j) {
-      const auto v = parse_number(fields[j]);
-      if (!v)
-        throw CsvError(fmt::format("{}:{}: field {} is not a number: \"{}\"", source, line_number,
-                                   j + 1, trim(fields[j])));
-      values.push_back(*v);
-    }
-    ++rows;
-  }
+    std::size_t column = 0;
+    for_each_field(line, [&](std::string_view field) {
+      ++column;
+      const auto [status, value] = parse_number(field);
+      if (status == NumberStatus::overflow)
+        throw CsvError(fmt::format("{}:{}: field {} is {}, beyond the largest double (about "
+                                   "1.8e308)",
+                                   source, lines.number(), column, printable(field)));
+      if (status != NumberStatus::ok)
+        throw CsvError(fmt::format("{}:{}: field {} is not a number: {}", source, lines.number(),
+                                   column, quoted(field)));
+      if (stored < table.values.size()) table.values[stored] = value;
+      ++stored;
+    });
+  } while (lines.next(line));
   if (table.rows_in_file == 0) throw CsvError(fmt::format("{}: no data rows", source));
-  table.values = Tensor<double>::from(
-      values, Shape{static_cast<std::uint32_t>(rows), static_cast<std::uint32_t>(cols)});
+  if (stored != table.values.size())
+    throw std::logic_error("parse_csv: the row count disagrees with the rows read");
   return table;
 }
 
-CsvTable read_csv(const std::filesystem::path& path, RowShard shard) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CsvError(fmt::format("{}: cannot open the file", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw CsvError(fmt::format("{}: read error", path.string()));
-  return parse_csv(text.str(), path.string(), shard);
+CsvTable read_csv(const std::filesystem::path& path, RowShard shard, std::size_t max_bytes) {
+  std::string text;
+  try {
+    text = read_file(path, max_bytes, "CSV file");
+  } catch (const FileError& e) {
+    throw CsvError(e.what());
+  }
+  return parse_csv(text, path.string(), shard);
 }
 
 }  // namespace tapegrad::io

@@ -41,14 +41,20 @@ struct ModelSpec {
   Reduction reduction = Reduction::mean;
   std::optional<Tensor<double>> x;  ///< (m, in of layer 1)
   std::optional<Tensor<double>> y;  ///< (m, out of the last layer)
-  std::string meta_json;            ///< the "meta" value as compact JSON text ("" if none)
+  std::string meta_json;            ///< the "meta" value as compact JSON text, keys in the file's order ("" if none)
 };
 
-/// Deepest nesting of arrays and objects a model text may have; deeper text is
-/// rejected before parsing.
+/// Input limits (docs/input-limits.md), each checked while reading, before
+/// anything large is built; exceeding one is a ModelFormatError naming it.
+/// Deepest nesting of arrays and objects a model text may have.
 inline constexpr int max_model_depth = 64;
 /// The largest model file read_model reads (256 MiB).
 inline constexpr std::size_t max_model_bytes = std::size_t{256} << 20;
+/// The most numbers (weights, biases, x and y together) a model may hold: 2^25,
+/// 256 MiB as doubles.
+inline constexpr std::size_t max_model_numbers = std::size_t{1} << 25;
+/// The largest "meta" value, as compact JSON (1 MiB): notes, not data.
+inline constexpr std::size_t max_meta_bytes = std::size_t{1} << 20;
 /// A softmax_ce target row must sum to 1 within this absolute tolerance.
 inline constexpr double softmax_target_tolerance = 1e-9;
 
@@ -60,7 +66,8 @@ ModelSpec read_model(const std::filesystem::path& path);
 /// Model text: numbers in shortest round-trip form, keys in a fixed order, so
 /// save-load-save is byte-identical. Throws ModelFormatError on a non-finite value.
 std::string format_model(const ModelSpec& spec);
-/// Writes atomically: a temporary file in the same folder, then a rename.
+/// Writes atomically with io::write_file (a temporary file in the same folder,
+/// then a rename; the umask is honoured).
 void write_model(const ModelSpec& spec, const std::filesystem::path& path);
 
 /// A double as a JSON number in the shortest form that reads back exactly

@@ -6,10 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "io/file.hpp"
 #include "reference/check.hpp"
 #include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/options.hpp"
+#include "tools/record.hpp"
 
 namespace tapegrad::tools {
 
@@ -49,6 +52,7 @@ std::string report_json(const nn::CheckReport& r) {
 
 int run_check(CheckCommandOptions options) {
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "check");
+  require_finite_loss(spec, io::shown(options.model));
   if (options.typo_sigmoid) options.check.hand = nn::typo_sigmoid<double>();
   const nn::CheckReport report = nn::check_gradients(spec, options.check);
   if (options.json)
@@ -72,15 +76,15 @@ Command add_check_command(CLI::App& app) {
   command->add_flag("--json", options->json, "print the comparison as JSON");
   command->add_option("--eps", options->check.eps, "finite-difference step")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   command->add_option("--hand-tolerance", options->check.hand_tolerance,
                       "largest relative difference allowed between autodiff and hand derivation")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   command->add_option("--fd-tolerance", options->check.fd_tolerance,
                       "largest relative difference allowed against finite differences")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   command->add_flag("--typo-sigmoid", options->typo_sigmoid,
                     "plant the sign typo (sigmoid written 1 / (1 - e^-z)) in the hand "
                     "derivation, to see the check catch it");

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "io/csv.hpp"
+#include "io/file.hpp"
 #include "nn/dataset.hpp"
 #include "tools/commands.hpp"
 
@@ -13,7 +14,7 @@ namespace tapegrad::tools {
 
 LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs,
                                io::RowShard shard) {
-  const std::string source = path.string();
+  const std::string source = io::shown(path);
   const io::CsvTable table = io::read_csv(path, shard);
   LabelledData out;
   out.source = source;
@@ -28,9 +29,8 @@ LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t 
                                  source, table.values.cols()));
   auto data = nn::split_features_labels<double>(table.values);
   // The file line of kept row i, for messages (blank lines inside the data are errors).
-  const std::size_t data_start = table.header.empty() ? 1 : 2;
   const auto line_of = [&](std::uint32_t i) {
-    return data_start + std::size_t{i} * shard.count + shard.index;
+    return table.first_line + std::size_t{i} * shard.count + shard.index;
   };
 
   out.labels = data.y;
@@ -59,7 +59,7 @@ io::ModelSpec read_model_with_data(const std::filesystem::path& model,
                                    const std::optional<std::filesystem::path>& data,
                                    std::string_view command) {
   io::ModelSpec spec = io::read_model(model);
-  const std::string source = model.string();
+  const std::string source = io::shown(model);
   if (data) {
     if (!spec.loss)
       throw InputError(fmt::format("{}: names no loss; {} --data needs one", source, command));

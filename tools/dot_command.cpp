@@ -1,7 +1,7 @@
 // tapegrad dot: the recorded graph of a model file's loss as Graphviz DOT.
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
+#include <vector>
 #include <memory>
 #include <optional>
 
@@ -10,6 +10,7 @@
 #include "viz/graph_export.hpp"
 #include "viz/graphviz.hpp"
 #include "nn/mlp.hpp"
+#include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "reference/scalar_network.hpp"
 #include "tools/commands.hpp"
@@ -42,6 +43,15 @@ int run_dot(const DotOptions& options) {
   if (options.svg && !options.output)
     throw InputError("dot: --svg needs -o FILE.dot (the SVG is written next to it)");
   if (options.svg && options.json) throw InputError("dot: --svg draws the DOT graph; it does not go with --json");
+  if (options.output) {
+    std::vector<std::filesystem::path> inputs{options.model};
+    if (options.data) inputs.push_back(*options.data);
+    std::vector<std::filesystem::path> outputs{*options.output};
+    if (options.svg)
+      for (const char* extension : {".svg", ".png"})
+        outputs.push_back(std::filesystem::path(*options.output).replace_extension(extension));
+    for (const auto& output : outputs) io::check_output(output, inputs);
+  }
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "dot");
 
   Tape<double> tape;
@@ -50,7 +60,7 @@ int run_dot(const DotOptions& options) {
   if (options.scalar) {
     if (options.sample >= spec.x->rows())
       throw InputError(fmt::format("{}: --sample {} is out of range; x has {} rows",
-                                   options.model.string(), options.sample, spec.x->rows()));
+                                   io::shown(options.model), options.sample, spec.x->rows()));
     const auto x = row_of(*spec.x, options.sample);
     const auto y = row_of(*spec.y, options.sample);
     L = nn::record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
@@ -58,6 +68,7 @@ int run_dot(const DotOptions& options) {
     net = io::to_mlp<double>(spec);
     L = record_loss(tape, *net, spec);
   }
+  require_finite_forward(tape, io::shown(options.model));
   tape.backward(L);
 
   GraphOptions graph;
@@ -74,20 +85,15 @@ int run_dot(const DotOptions& options) {
     return 0;
   }
   const auto& path = *options.output;
-  {
-    std::ofstream out(path, std::ios::binary);
-    out << dot;
-    out.close();
-    if (!out) throw InputError(fmt::format("{}: cannot write the graph file", path.string()));
-  }
+  io::write_file(path, dot);
   if (options.svg) {
     RenderResult rendered;
     try {
       rendered = render_dot(path);
     } catch (const graphviz::Error& e) {
-      throw InputError(fmt::format("{}: {}", path.string(), e.what()));
+      throw InputError(fmt::format("{}: {}", io::shown(path), e.what()));
     }
-    if (!rendered.rendered) throw InputError(fmt::format("{}: {}", path.string(), rendered.message));
+    if (!rendered.rendered) throw InputError(fmt::format("{}: {}", io::shown(path), rendered.message));
     fmt::print(stderr, "{}\n", rendered.message);
   }
   return 0;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "nn/mlp.hpp"
+#include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
@@ -30,6 +31,7 @@ int run_grad(const GradOptions& options) {
   // The first non-finite value or gradient throws, naming where it arose (exit 2).
   tape.detect_anomaly(options.detect_anomaly);
   const auto L = record_loss(tape, net, spec);
+  require_finite_forward(tape, io::shown(options.model));
   net.zero_grad();
   tape.backward(L);
 

@@ -7,13 +7,16 @@
 
 #include <fmt/format.h>
 
+#include "io/text.hpp"
 #include "tools/commands.hpp"
 
 namespace {
 
 // Every error is one line on stderr; `what` already names the file it is about.
+// Text quoted from input is escaped where it is quoted (io::printable); this
+// is the last guard, for messages from libraries (CLI11, the standard library).
 int report_error(std::string_view what) {
-  fmt::print(stderr, "error: {}\n", what);
+  fmt::print(stderr, "error: {}\n", tapegrad::io::one_line(what));
   return 2;
 }
 

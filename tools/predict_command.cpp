@@ -1,4 +1,5 @@
 // tapegrad predict: a saved model's prediction for every row of a CSV file.
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -8,6 +9,7 @@
 #include "io/csv.hpp"
 #include "nn/dataset.hpp"
 #include "nn/mlp.hpp"
+#include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
@@ -37,13 +39,13 @@ int run_predict(const PredictOptions& o) {
   const auto net = io::to_mlp<double>(spec);
   const std::uint32_t inputs = net.inputs();
   const io::CsvTable table = io::read_csv(o.data);
-  const std::string source = o.data.string();
+  const std::string source = io::shown(o.data);
   const std::uint32_t cols = table.values.cols();
   if (table.values.rows() == 0) throw InputError(fmt::format("{}: no data rows", source));
   if (cols != inputs && cols != inputs + 1)
     throw InputError(fmt::format("{}: has {} columns, but {} has {} inputs (expected {}, or {} "
                                  "with a label column)",
-                                 source, cols, o.model.string(), inputs, inputs, inputs + 1));
+                                 source, cols, io::shown(o.model), inputs, inputs, inputs + 1));
 
   const bool labelled = cols == inputs + 1;
   LabelledData data;
@@ -53,6 +55,12 @@ int run_predict(const PredictOptions& o) {
     data.x = table.values;
   }
   const Tensor<double> y_hat = net.predict(data.x);
+  for (std::size_t k = 0; k < y_hat.size(); ++k)
+    if (!std::isfinite(y_hat[k]))
+      throw InputError(fmt::format("{}: the forward pass overflows on row {} of {}: output {} is "
+                                   "{}; the model's weights or data are too large for doubles",
+                                   io::shown(o.model), k / y_hat.cols() + 1, source,
+                                   k % y_hat.cols() + 1, y_hat[k]));
 
   std::string out;
   for (std::uint32_t i = 0; i < y_hat.rows(); ++i) {

@@ -16,10 +16,12 @@
 #include "nn/dataset.hpp"
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
+#include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "nn/optimizer.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/options.hpp"
 #include "io/model_io.hpp"
 #include "dist/data_parallel.hpp"
 #include "tools/ranks.hpp"
@@ -29,9 +31,12 @@ namespace tapegrad::tools {
 
 namespace {
 
+// The widest layer --layers may ask for.
+constexpr std::uint32_t max_layer_size = 100000;
+
 struct TrainOptions {
   std::filesystem::path data;
-  std::vector<std::uint32_t> layers;
+  std::string layers;
   std::string activation = "tanh";
   std::optional<std::string> output_activation;
   std::optional<std::string> loss;
@@ -112,17 +117,29 @@ std::string accuracy_line(std::string_view what, double accuracy, std::uint32_t 
 
 // What the options decide, checked before any work.
 struct TrainSetup {
+  std::vector<std::uint32_t> layers;  // sizes, inputs to outputs
   nn::LossKind loss = nn::LossKind::bce;
   std::vector<nn::Activation> activations;  // one per layer
   double lr = 0;
 };
 
+// The standardiser divides by each column's spread: a column whose values
+// are so large that their squares overflow cannot be scaled; name it rather
+// than let the loss become NaN. Every rank holds the same standardiser.
+void require_scalable(const nn::Standardizer<double>& s, std::string_view source) {
+  for (std::uint32_t i = 0; i < s.mean().cols(); ++i)
+    if (!std::isfinite(s.mean()[i]) || !std::isfinite(s.stddev()[i]))
+      throw SharedError(fmt::format("{}: feature column {} holds values too large to standardise "
+                                    "(their sum of squares overflows a double); rescale that column",
+                                    source, i + 1));
+}
+
 TrainSetup check_options(const TrainOptions& o) {
-  if (o.layers.size() < 2)
+  std::vector<std::uint32_t> layers = parse_sizes(o.layers, "train: --layers", max_layer_size);
+  if (layers.size() < 2)
     throw InputError("train: --layers needs at least two sizes, inputs and outputs (e.g. 30,16,1)");
-  for (auto n : o.layers)
-    if (n == 0 || n > 100000) throw InputError(fmt::format("train: --layers has a size of {}", n));
-  const std::uint32_t outputs = o.layers.back();
+  if (o.save) io::check_output(*o.save, {o.data});
+  const std::uint32_t outputs = layers.back();
   const nn::Activation hidden = activation_named(o.activation, "--activation");
   nn::LossKind loss = outputs == 1 ? nn::LossKind::bce : nn::LossKind::softmax_ce;
   if (o.loss) {
@@ -145,9 +162,9 @@ TrainSetup check_options(const TrainOptions& o) {
     throw InputError(fmt::format("train: --test-fraction is {}; expected 0 <= F < 1", o.test_fraction));
   const double lr = o.lr.value_or(o.optimizer == "adam" ? 0.01 : 0.1);
   if (!(lr > 0.0 && std::isfinite(lr))) throw InputError(fmt::format("train: --lr is {}; expected > 0", lr));
-  std::vector<nn::Activation> activations(o.layers.size() - 1, hidden);
+  std::vector<nn::Activation> activations(layers.size() - 1, hidden);
   activations.back() = output;
-  return {loss, std::move(activations), lr};
+  return {std::move(layers), loss, std::move(activations), lr};
 }
 
 // The accuracy over every rank's rows of a set of `rows` rows in all.
@@ -174,12 +191,13 @@ Trained train(const TrainOptions& o, const TrainSetup& setup, TrainShard& split,
   dist::Communicator& comm = ranks.comm();
   const auto standardizer = nn::Standardizer<double>::fit(
       split.train.x, [&comm](std::span<double> sums) { comm.sum(sums); });
+  require_scalable(standardizer, io::shown(o.data));
   split.train.x = standardizer.apply(split.train.x);
   if (split.test.size() > 0) split.test.x = standardizer.apply(split.test.x);
 
   const nn::LossKind loss = setup.loss;
   const double lr = setup.lr;
-  nn::Mlp<double> net(o.layers, setup.activations, o.seed);
+  nn::Mlp<double> net(setup.layers, setup.activations, o.seed);
   auto optimizer = make_optimizer(o, net, lr);
   dist::DataParallel<double> group(comm, *optimizer);
 
@@ -251,9 +269,10 @@ void report(const TrainOptions& o, const TrainSetup& setup, const TrainShard& sp
     };
     if (ranks > 1) meta["ranks"] = ranks;
     if (t.test_accuracy) meta["test_accuracy"] = *t.test_accuracy;
-    spec.meta_json = meta.dump();
+    // A file name need not be UTF-8; JSON text must be.
+    spec.meta_json = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     io::write_model(spec, *o.save);
-    fmt::print("saved {}\n", o.save->string());
+    fmt::print("saved {}\n", io::shown(*o.save));
   }
 }
 
@@ -264,7 +283,7 @@ int run_train(const TrainOptions& o) {
   // Options first, so a mistake is reported before any work.
   const TrainSetup setup = ranks.agree([&] { return check_options(o); });
   TrainShard data = ranks.agree([&] {
-    return read_train_shard(o.data, o.layers.front(), o.layers.back(), o.test_fraction, o.seed,
+    return read_train_shard(o.data, setup.layers.front(), setup.layers.back(), o.test_fraction, o.seed,
                             ranks.rank(), ranks.size());
   });
   const Trained trained = ranks.guard([&] { return train(o, setup, data, ranks); });
@@ -282,8 +301,7 @@ Command add_train_command(CLI::App& app) {
   command->add_option("--data", o->data, "CSV file: features, then the label (0/1, or 0..k-1)")
       ->required();
   command->add_option("--layers", o->layers, "sizes from inputs to outputs, e.g. 30,16,1")
-      ->required()
-      ->delimiter(',');
+      ->required();
   command->add_option("--activation", o->activation,
                       "hidden layers: sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus, "
                       "identity")
@@ -295,10 +313,10 @@ Command add_train_command(CLI::App& app) {
                       "for more)");
   command->add_option("--epochs", o->epochs, "passes over the training set")
       ->capture_default_str()
-      ->check(CLI::Range(1u, 1000000u));
+      ->check(whole_number(1, 1000000));
   command->add_option("--batch", o->batch, "samples per step")
       ->capture_default_str()
-      ->check(CLI::Range(1u, 1u << 30));
+      ->check(whole_number(1, 1u << 30));
   command->add_option("--lr", o->lr, "learning rate (default: 0.01 for adam, 0.1 otherwise)");
   command->add_option("--optimizer", o->optimizer, "sgd, momentum or adam")
       ->capture_default_str()

@@ -3,13 +3,16 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "io/file.hpp"
 #include "viz/backprop_view.hpp"
 #include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/record.hpp"
 
 namespace tapegrad::tools {
 
@@ -24,19 +27,23 @@ struct ViewCommandOptions {
 };
 
 int run_view(const ViewCommandOptions& options) {
+  std::vector<std::filesystem::path> inputs{options.model};
+  if (options.data) inputs.push_back(*options.data);
+  io::check_output(options.output, inputs);
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "view");
+  require_finite_loss(spec, io::shown(options.model));
   nn::BackpropViewOptions view;
   view.scalar = options.scalar;
   view.sample = options.sample;
   try {
     nn::write_backprop_view(spec, options.output, view);
   } catch (const io::ModelFormatError& e) {
-    throw InputError(fmt::format("{}: {}", options.model.string(), e.what()));
+    throw InputError(fmt::format("{}: {}", io::shown(options.model), e.what()));
   } catch (const std::runtime_error& e) {
     throw InputError(e.what());
   }
   fmt::print(stderr, "wrote {}: open it in a browser and step with the arrow keys\n",
-             options.output.string());
+             io::shown(options.output));
   return 0;
 }
 

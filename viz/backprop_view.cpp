@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "io/file.hpp"
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
 #include "reference/scalar_network.hpp"
@@ -88,11 +89,7 @@ void write_backprop_view(const io::ModelSpec& spec, const std::filesystem::path&
                    : options.title;
   view.hand_gradients = hand_gradient_names(hand, options.scalar);
   write_html_view(tape, L, html, view);
-  if (!expected.empty()) {
-    std::ofstream out(expected);
-    out << engine_gradients_json(tape);
-    if (!out) throw std::runtime_error(fmt::format("view: cannot write {}", expected.string()));
-  }
+  if (!expected.empty()) io::write_file(expected, engine_gradients_json(tape));
 }
 
 }  // namespace tapegrad::nn

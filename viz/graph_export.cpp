@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "io/file.hpp"
 #include "autograd/registry.hpp"
 #include "viz/graphviz.hpp"
 
@@ -789,15 +790,8 @@ RenderResult write_graph_files(const Tape<T>& tape, Var<T> output,
   std::filesystem::path dot_file = stem, json_file = stem;
   dot_file += ".dot";
   json_file += ".json";
-  for (const auto& [file, is_dot] : {std::pair{dot_file, true}, std::pair{json_file, false}}) {
-    std::ofstream out(file);
-    if (!out) throw std::runtime_error(fmt::format("graph: cannot write {}", file.string()));
-    if (is_dot)
-      write_dot(out, tape, output, options);
-    else
-      write_json(out, tape, output, options);
-    if (!out) throw std::runtime_error(fmt::format("graph: cannot write {}", file.string()));
-  }
+  io::write_file(dot_file, to_dot(tape, output, options));
+  io::write_file(json_file, to_json(tape, output, options));
   return render_dot(dot_file);
 }
 

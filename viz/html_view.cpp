@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "io/file.hpp"
 #include "autograd/registry.hpp"
 #include "viz/html_view_page.hpp"  // generated from viz/page/ by viz/embed_page.py
 
@@ -303,11 +304,7 @@ std::string to_html_view(Tape<T>& tape, Var<T> output, const ViewOptions& option
 template <class T>
 void write_html_view(Tape<T>& tape, Var<T> output, const std::filesystem::path& path,
                      const ViewOptions& options) {
-  const std::string page = to_html_view(tape, output, options);
-  std::ofstream out(path, std::ios::binary);
-  out << page;
-  out.close();
-  if (!out) throw std::runtime_error(fmt::format("html view: cannot write {}", path.string()));
+  io::write_file(path, to_html_view(tape, output, options));
 }
 
 #define TAPEGRAD_INSTANTIATE(T)                                                       \

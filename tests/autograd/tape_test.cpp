@@ -1,6 +1,8 @@
 // Tests for the tape: reverse walk, accumulation, no-grad, reuse, stale handles, threads.
 #include "autograd/tape.hpp"
 
+#include <atomic>
+#include <string>
 #include <thread>
 
 #include "autograd/autograd.hpp"
@@ -227,4 +229,85 @@ TEST_CASE("the reverse walk visits records from the output back to the leaves") 
   tape.backward(d);
   const std::vector<std::uint32_t> order(tape.reverse_order().begin(), tape.reverse_order().end());
   CHECK(order == std::vector<std::uint32_t>{d.id(), c.id(), b.id(), a.id()});
+}
+
+TEST_CASE("rewind refuses a mark of another tape or one a clear or deeper rewind made stale") {
+  Tape<double> tape, other;
+  auto w = tape.variable(3.0);
+  const auto early = tape.mark();
+  auto y = w * w;
+  const auto late = tape.mark();
+  y = y * 2.0;
+  tape.rewind(late);  // a mark below which nothing was dropped stays valid
+  tape.rewind(late);
+  tape.rewind(early);
+  CHECK_THROWS_WITH_AS(tape.rewind(late),
+                       "rewind: stale mark: the tape was cleared or rewound below it since it was taken",
+                       std::logic_error);
+  tape.rewind(early);
+  CHECK_THROWS_WITH_AS(tape.rewind(other.mark()), "rewind: the mark was taken on another tape", std::logic_error);
+  CHECK_THROWS_WITH_AS(tape.rewind(Tape<double>::Mark{}), "rewind: the mark was not taken with mark()",
+                       std::logic_error);
+  tape.clear();
+  auto fresh = tape.variable(1.0) * 4.0;  // records where `early` pointed
+  CHECK_THROWS_AS(tape.rewind(early), std::logic_error);
+  CHECK(fresh.item() == 4.0);  // nothing was overwritten
+  CHECK(tape.size() == 2);
+}
+
+TEST_CASE("a handle lives through many rewinds that keep its record, and dies with a clear") {
+  Tape<double> tape;
+  auto old = tape.variable(1.0);
+  const auto base = tape.mark();
+  for (int k = 0; k < 100000; ++k) {
+    tape.rewind(base);
+    tape.variable(2.0);
+  }
+  CHECK(old.item() == 1.0);  // every rewind kept record 0
+  tape.clear();
+  for (int k = 0; k < 100000; ++k) tape.clear();
+  tape.variable(3.0);
+  CHECK_THROWS_AS(old.item(), std::logic_error);
+}
+
+TEST_CASE("backward passes overlapping on one shared parameter never lose an update silently") {
+  Parameter<double> W(Tensor<double>::zeros({64, 64}), "W");
+  std::atomic<int> done{0}, refused{0};
+  auto run = [&] {
+    Tape<double> tape;
+    for (int step = 0; step < 300; ++step) {
+      tape.clear();
+      const auto L = sum(tape.parameter(W) * 1.0);
+      try {
+        tape.backward(L);
+        ++done;
+      } catch (const std::logic_error& e) {
+        CHECK(std::string(e.what()).find("parameter W received gradients from another backward") !=
+              std::string::npos);
+        ++refused;
+      }
+    }
+  };
+  std::thread t1(run), t2(run);
+  t1.join();
+  t2.join();
+  CHECK(done + refused == 600);
+  // Each backward adds exactly 1 to every entry. Unless an overlap was
+  // reported, none of the 600 may be missing.
+  if (refused == 0)
+    for (std::size_t k = 0; k < W.grad.size(); ++k) REQUIRE(W.grad[k] == 600.0);
+}
+
+TEST_CASE("a parameter whose grad was reassigned after recording is refused, not written") {
+  Parameter<double> W(Tensor<double>::ones({2, 2}), "W^[1]");
+  Tape<double> tape;
+  const auto L = sum(tape.parameter(W) * 2.0);
+  W.grad = Tensor<double>::zeros({3, 3});
+  CHECK_THROWS_WITH_AS(tape.backward(L),
+                       "backward: parameter W^[1]'s value or grad was reassigned or resized after the "
+                       "tape recorded it; record again after changing a parameter (docs/engine-safety.md)",
+                       std::logic_error);
+  tape.clear();
+  tape.backward(sum(tape.parameter(W) * 2.0));  // recorded afresh: fine
+  CHECK(W.grad == Tensor<double>::full({2, 2}, 2.0));
 }

@@ -71,7 +71,7 @@ TEST_CASE("a valid model file reads into layers, loss, reduction, data and meta"
   REQUIRE(spec.x);
   CHECK(*spec.x == Tensor<double>{{1, 2}, {3, 4.5}});
   CHECK(*spec.y == Tensor<double>{{1}, {0}});
-  CHECK(spec.meta_json == R"({"epochs":3,"note":"hi"})");
+  CHECK(spec.meta_json == R"({"note":"hi","epochs":3})");
 }
 
 TEST_CASE("loss, reduction, data and meta are optional") {
@@ -308,4 +308,25 @@ TEST_CASE("messages stay on one line whatever bytes the input holds") {
   CHECK(message.find('\n') == std::string::npos);
   CHECK(message.find('\x01') == std::string::npos);
   CHECK(starts_with(message, "m.json: "));
+}
+
+TEST_CASE("limits are checked while reading, and reading stays linear") {
+  // The shapes that made the old reader quadratic: each is decided at once.
+  std::string layers = R"({"layers": [)";
+  for (int k = 0; k < 200000; ++k) layers += k ? ",{}" : "{}";
+  CHECK(message_of(layers + "]}") == "m.json: layers[0].W is missing");
+  const std::string one_layer = R"("layers": [{"W": [[1]], "b": [0], "activation": "relu"}])";
+  std::string meta = R"({"meta": {)";
+  for (int k = 0; k < 60000; ++k) meta += fmt::format("{}\"k{}\": {}", k ? "," : "", k, k);
+  CHECK(message_of(meta + "}, " + one_layer + "}") == "accepted");
+  CHECK(message_of(meta + ", \"k17\": 0}, " + one_layer + "}") == "m.json: duplicate key \"k17\" in meta");
+  // The meta limit, and values of the wrong kind refused where they start.
+  const std::string big_meta = R"({"meta": ")" + std::string(io::max_meta_bytes, 'x') + "\", " + one_layer + "}";
+  CHECK(message_of(big_meta) == "m.json: meta is larger than 1024 KiB, the limit for a model's notes");
+  CHECK(message_of(R"({"layers": [{"W": [[1, [2]]], "b": [0], "activation": "relu"}]})") ==
+        "m.json: layers[0].W[0][1] must be a number, but is an array");
+  CHECK(message_of(R"({"x": [[]], )" + one_layer + "}") == "m.json: x[0] is empty");
+  // Nothing may follow the model, not even after a NUL byte.
+  CHECK(message_of(std::string("{") + one_layer + std::string("}\0{}", 4)) ==
+        "m.json: NUL byte at line 1, column 59; a model file is JSON text");
 }

@@ -79,12 +79,12 @@ TEST_CASE("an unreadable model file: a folder where the file should be") {
   // cannot be read as a file by anyone.
   ScratchFolder scratch("bad_unreadable");
   std::filesystem::create_directory(scratch / "model.json");
-  expect_error({"grad", "model.json"}, "model.json: is a directory, not a model file", scratch);
+  expect_error({"grad", "model.json"}, "model.json: is a directory", scratch);
 }
 
 TEST_CASE("an endless stream where the model file should be") {
   ScratchFolder scratch("bad_endless");
-  expect_error({"grad", "/dev/zero"}, "/dev/zero: file is larger than 256 MiB", scratch);
+  expect_error({"grad", "/dev/zero"}, "/dev/zero: is not a regular file", scratch);
 }
 
 TEST_CASE("an empty model file") {
@@ -93,9 +93,9 @@ TEST_CASE("an empty model file") {
 }
 
 TEST_CASE("invalid JSON, with its line and column") {
-  expect_text_error("{\n  \"layers\": [1,, 2]\n}",
-                     "invalid JSON at line 2, column 16: syntax error while parsing value - "
-                     "unexpected ','; expected '[', '{', or a literal");
+  expect_text_error("{\n  \"layers\": [{,, 2]\n}",
+                     "invalid JSON at line 2, column 15: syntax error while parsing object key - "
+                     "unexpected ','; expected string literal");
   expect_text_error("{'layers': []}",
                      "invalid JSON at line 1, column 2: syntax error while parsing object key - "
                      "invalid literal; last read: '{''; expected string literal");
@@ -330,7 +330,7 @@ TEST_CASE("a CSV file with a bad line") {
   expect_error({"grad", "model.json", "--data", "short.csv"},
                "short.csv:2: expected 3 numbers, found 2", scratch);
   expect_error({"train", "--data", "missing.csv", "--layers", "2,3,1"},
-               "missing.csv: cannot open the file", scratch);
+               "missing.csv: cannot read file: No such file or directory", scratch);
 }
 
 TEST_CASE("train and predict options that do not fit the data") {
@@ -346,7 +346,7 @@ TEST_CASE("train and predict options that do not fit the data") {
                "d.csv: has 2 features, but --layers starts with 3 inputs", scratch);
   expect_error({"train", "--data", "d.csv", "--layers", "2"},
                "train: --layers needs at least two sizes, inputs and outputs (e.g. 30,16,1)", scratch);
-  expect_error({"train", "--data", "d.csv", "--layers", "2,0,1"}, "train: --layers has a size of 0", scratch);
+  expect_error({"train", "--data", "d.csv", "--layers", "2,0,1"}, "train: --layers \"2,0,1\": size 2 is \"0\"; each size must be a whole number from 1 to 100000", scratch);
   expect_error({"train", "--data", "d.csv", "--layers", "2,4,1", "--activation", "swish"},
                "train: --activation is \"swish\"; expected sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus or identity", scratch);
   expect_error({"train", "--data", "d.csv", "--layers", "2,4,1", "--loss", "softmax_ce"},
