@@ -1,6 +1,8 @@
 // Model format (version 1): strict reader and deterministic, atomic writer.
 #include "io/model_format.hpp"
 
+#include "io/file_write.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -391,15 +393,12 @@ class Reader {
   }
 
   void check_loss_fits(const ModelSpec& spec) const {
-    const auto last = spec.layers.size() - 1;
-    const auto g = spec.layers.back().activation;
-    if (*spec.loss == LossKind::bce && g != Activation::sigmoid)
-      fail(fmt::format("loss bce needs a sigmoid last layer, but layers[{}].activation is {}",
-                       last, activation_name(g)));
-    if (*spec.loss == LossKind::softmax_ce && g != Activation::identity)
-      fail(fmt::format("loss softmax_ce applies its own softmax and needs an identity last "
-                       "layer, but layers[{}].activation is {}",
-                       last, activation_name(g)));
+    try {
+      nn::check_loss_activation(*spec.loss, spec.layers.back().activation,
+                                fmt::format("layers[{}].activation", spec.layers.size() - 1));
+    } catch (const std::invalid_argument& e) {
+      fail(e.what());
+    }
   }
 
   void read_data(const json& doc, ModelSpec& spec) const {
@@ -413,9 +412,14 @@ class Reader {
     Tensor<double> y = matrix_at(doc["y"], "y");
     if (x.cols() != first.W.rows())
       fail(fmt::format("x has {} columns, but layers[0] has {} inputs", x.cols(), first.W.rows()));
-    if (y.cols() != last.W.cols())
-      fail(fmt::format("y has {} columns, but layers[{}] has {} outputs", y.cols(), last_index,
-                       last.W.cols()));
+    // softmax_ce also takes a column of class indices 0..k-1 (PyTorch's target form).
+    const bool class_index = nn::is_class_index(*spec.loss, y.shape(), Shape{y.rows(), last.W.cols()});
+    if (y.cols() != last.W.cols() && !class_index)
+      fail(fmt::format("y has {} columns, but layers[{}] has {} outputs{}", y.cols(), last_index,
+                       last.W.cols(),
+                       *spec.loss == LossKind::softmax_ce
+                           ? " (softmax_ce takes one-hot rows or one column of class indices)"
+                           : ""));
     if (y.rows() != x.rows())
       fail(fmt::format("y has {} rows, but x has {}", y.rows(), x.rows()));
 
@@ -426,7 +430,14 @@ class Reader {
             fail(fmt::format("y[{}][{}] is {}; bce targets must lie in [0, 1]", i, j,
                              format_json_number(y(i, j))));
     }
-    if (*spec.loss == LossKind::softmax_ce) {
+    if (class_index) {
+      for (std::uint32_t i = 0; i < y.rows(); ++i) {
+        const double k = y(i, 0);
+        if (!(k >= 0.0 && k < last.W.cols() && k == std::floor(k)))
+          fail(fmt::format("y[{}][0] is {}; softmax_ce class indices must be whole numbers 0..{}",
+                           i, format_json_number(k), last.W.cols() - 1));
+      }
+    } else if (*spec.loss == LossKind::softmax_ce) {
       for (std::uint32_t i = 0; i < y.rows(); ++i) {
         double total = 0.0;
         for (std::uint32_t j = 0; j < y.cols(); ++j) {
@@ -514,37 +525,11 @@ ModelSpec read_model(const std::filesystem::path& path) {
 std::string format_model(const ModelSpec& spec) { return format_model_for(spec, "model"); }
 
 void write_model(const ModelSpec& spec, const std::filesystem::path& path) {
-  const std::string source = path.string();
-  const std::string text = format_model_for(spec, source);
-  const auto folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-  std::string temp = (folder / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) fail(source, fmt::format("cannot write: {}", std::strerror(errno)));
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const auto n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      fail(source, fmt::format("cannot write: {}", std::strerror(error)));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  // mkstemp creates 0600; a model file is an ordinary document.
-  ::fchmod(fd, 0644);
-  const bool synced = ::fsync(fd) == 0;
-  const int sync_error = errno;
-  if (::close(fd) != 0 || !synced) {
-    const int error = synced ? errno : sync_error;
-    ::unlink(temp.c_str());
-    fail(source, fmt::format("cannot write: {}", std::strerror(error)));
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    fail(source, fmt::format("cannot write: {}", std::strerror(error)));
+  const std::string text = format_model_for(spec, path.string());
+  try {
+    write_file_atomically(path, text);
+  } catch (const WriteError& e) {
+    throw ModelFormatError(e.what());
   }
 }
 

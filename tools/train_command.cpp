@@ -1,10 +1,11 @@
-// tapegrad train: an MLP trained on a labelled CSV file, reported and saved as a model file.
+// tapegrad train: an MLP trained on a labelled CSV file, watched epoch by epoch, saved as a model file.
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,14 +14,18 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "io/csv.hpp"
+#include "io/file_write.hpp"
+#include "io/model_format.hpp"
+#include "io/model_io.hpp"
 #include "nn/dataset.hpp"
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
-#include "io/model_format.hpp"
 #include "nn/optimizer.hpp"
+#include "nn/training.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
-#include "io/model_io.hpp"
+#include "viz/training_plot.hpp"
 
 namespace tapegrad::tools {
 
@@ -36,10 +41,27 @@ struct TrainOptions {
   std::uint32_t batch = 32;
   std::optional<double> lr;
   std::string optimizer = "adam";
+  double weight_decay = 0.0;
+  std::string schedule = "constant";
+  std::uint32_t warmup = 0;
+  std::uint32_t step_size = 10;
+  double gamma = 0.1;
+  double min_lr = 0.0;
+  std::optional<double> clip_norm;
   std::uint64_t seed = 42;
   double test_fraction = 0.2;
+  std::optional<double> val_fraction;
+  std::uint32_t patience = 0;
+  bool keep_best = false;
+  std::optional<std::filesystem::path> history;
+  std::optional<std::filesystem::path> plot;
   std::optional<std::filesystem::path> save;
 };
+
+// Below this many rows a held-out figure moves in steps of 10% or more.
+constexpr std::uint32_t few_rows = 10;
+// With fewer rows than this, no validation set is split off unless asked for.
+constexpr std::uint32_t rows_for_default_validation = 50;
 
 nn::Activation activation_named(const std::string& name, std::string_view option) {
   const auto g = nn::parse_activation(name);
@@ -49,11 +71,99 @@ nn::Activation activation_named(const std::string& name, std::string_view option
   return *g;
 }
 
-std::unique_ptr<nn::Optimizer<double>> make_optimizer(const TrainOptions& o,
-                                                      nn::Mlp<double>& net, double lr) {
-  if (o.optimizer == "sgd") return std::make_unique<nn::Sgd<double>>(net.parameters(), lr);
-  if (o.optimizer == "momentum") return std::make_unique<nn::Momentum<double>>(net.parameters(), lr);
-  return std::make_unique<nn::Adam<double>>(net.parameters(), lr);
+// What the options decide before any data is read: the network's shape, its
+// loss and the learning-rate schedule.
+struct Plan {
+  nn::LossKind loss;
+  std::vector<nn::Activation> activations;
+  nn::LrSchedule schedule;
+};
+
+Plan plan_of(const TrainOptions& o) {
+  if (o.layers.size() < 2)
+    throw InputError("train: --layers needs at least two sizes, inputs and outputs (e.g. 30,16,1)");
+  for (auto n : o.layers)
+    if (n == 0 || n > 100000) throw InputError(fmt::format("train: --layers has a size of {}", n));
+  const std::uint32_t outputs = o.layers.back();
+  Plan plan;
+  plan.loss = outputs == 1 ? nn::LossKind::bce : nn::LossKind::softmax_ce;
+  if (o.loss) {
+    const auto parsed = nn::parse_loss(*o.loss);
+    if (!parsed)
+      throw InputError(fmt::format(
+          "train: --loss is \"{}\"; expected bce, half_sse, softmax_ce or mse", *o.loss));
+    plan.loss = *parsed;
+  }
+  nn::Activation output = plan.loss == nn::LossKind::softmax_ce ? nn::Activation::identity
+                                                                : nn::Activation::sigmoid;
+  if (o.output_activation) output = activation_named(*o.output_activation, "--output-activation");
+  try {
+    nn::check_loss_activation(plan.loss, output, "--output-activation");
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("train: {}", e.what()));
+  }
+  if (plan.loss == nn::LossKind::softmax_ce && outputs < 2)
+    throw InputError("train: --loss softmax_ce needs at least 2 outputs (one per class)");
+  plan.activations.assign(o.layers.size() - 1, activation_named(o.activation, "--activation"));
+  plan.activations.back() = output;
+
+  if (!(o.test_fraction >= 0.0 && o.test_fraction < 1.0))
+    throw InputError(fmt::format("train: --test-fraction is {}; expected 0 <= F < 1", o.test_fraction));
+  if (o.val_fraction && !(*o.val_fraction >= 0.0 && *o.val_fraction < 1.0))
+    throw InputError(fmt::format("train: --val-fraction is {}; expected 0 <= F < 1", *o.val_fraction));
+  if (o.val_fraction && *o.val_fraction + o.test_fraction >= 1.0)
+    throw InputError(fmt::format("train: --val-fraction {} and --test-fraction {} leave no rows to "
+                                 "train on",
+                                 *o.val_fraction, o.test_fraction));
+  if (!(o.weight_decay >= 0.0 && std::isfinite(o.weight_decay)))
+    throw InputError(fmt::format("train: --weight-decay is {}; expected >= 0", o.weight_decay));
+  if (o.clip_norm && !(*o.clip_norm > 0.0 && std::isfinite(*o.clip_norm)))
+    throw InputError(fmt::format("train: --clip-norm is {}; expected > 0", *o.clip_norm));
+
+  nn::LrSchedule& s = plan.schedule;
+  s.kind = *nn::parse_schedule(o.schedule);  // CLI11 has checked the name
+  s.alpha = o.lr.value_or(o.optimizer == "adam" || o.optimizer == "adamw" ? 0.01 : 0.1);
+  s.warmup = o.warmup;
+  s.step_size = o.step_size;
+  s.gamma = o.gamma;
+  s.epochs = o.epochs;
+  s.min_alpha = o.min_lr;
+  if (!(s.alpha > 0.0 && std::isfinite(s.alpha)))
+    throw InputError(fmt::format("train: --lr is {}; expected > 0", s.alpha));
+  try {
+    s.check();
+  } catch (const std::invalid_argument& e) {
+    // The schedule's words, in the options' names.
+    std::string what = e.what();
+    what = what.substr(what.find(": ") + 2);
+    throw InputError(fmt::format("train: --schedule {}: {} (see --warmup, --step-size, --gamma, "
+                                 "--min-lr)",
+                                 o.schedule, what));
+  }
+  return plan;
+}
+
+// Output files are checked before training, so that a typo in a folder name
+// does not cost a whole run.
+void check_writable_folder(const std::optional<std::filesystem::path>& path, std::string_view option) {
+  if (!path) return;
+  const auto folder = path->parent_path().empty() ? std::filesystem::path(".") : path->parent_path();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec))
+    throw InputError(fmt::format("train: {} {}: folder {} does not exist", option, path->string(),
+                                 folder.string()));
+  if (std::filesystem::is_directory(*path, ec))
+    throw InputError(fmt::format("train: {} {}: is a folder", option, path->string()));
+}
+
+std::unique_ptr<nn::Optimizer<double>> make_optimizer(const TrainOptions& o, nn::Mlp<double>& net,
+                                                      double lr) {
+  if (o.optimizer == "sgd") return std::make_unique<nn::Sgd<double>>(net.parameters(), lr, o.weight_decay);
+  if (o.optimizer == "momentum")
+    return std::make_unique<nn::Momentum<double>>(net.parameters(), lr, 0.9, o.weight_decay);
+  if (o.optimizer == "adamw")
+    return std::make_unique<nn::AdamW<double>>(net.parameters(), lr, 0.9, 0.999, 1e-8, o.weight_decay);
+  return std::make_unique<nn::Adam<double>>(net.parameters(), lr, 0.9, 0.999, 1e-8, o.weight_decay);
 }
 
 // The standardisation x' = (x - mean) / stddev folded into layer 1, so that the
@@ -70,158 +180,270 @@ void fold_standardizer(io::LayerSpec& first, const nn::Standardizer<double>& s) 
   }
 }
 
-// Progress: a bar redrawn in place on a terminal, a line every few epochs otherwise.
-class Progress {
- public:
-  explicit Progress(std::uint32_t epochs)
-      : epochs_(epochs), live_(::isatty(::fileno(stderr)) != 0), every_(std::max(1u, epochs / 10)) {}
+struct Figures {
+  double loss = std::numeric_limits<double>::quiet_NaN();
+  double accuracy = std::numeric_limits<double>::quiet_NaN();
+};
 
-  void epoch(std::uint32_t e, double loss, double samples_per_second) {
-    if (live_) {
-      const auto now = std::chrono::steady_clock::now();
-      if (e != epochs_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
-      last_draw_ = now;
-      constexpr int width = 30;
-      const int filled = static_cast<int>(width * static_cast<double>(e) / epochs_);
-      fmt::print(stderr, "\r[{}{}] epoch {:>{}}/{}  loss {:.6f}  {:>9.0f} samples/s ",
-                 std::string(filled, '#'), std::string(width - filled, '.'), e, digits(), epochs_,
-                 loss, samples_per_second);
-      if (e == epochs_) fmt::print(stderr, "\n");
-    } else if (e % every_ == 0 || e == epochs_ || e == 1) {
-      fmt::print(stderr, "epoch {:>{}}/{}  loss {:.6f}  {:.0f} samples/s\n", e, digits(), epochs_,
-                 loss, samples_per_second);
+// The mean loss and the accuracy of the network on a whole set (NaN for an empty one).
+Figures evaluate(nn::Mlp<double>& net, const nn::Dataset<double>& d, nn::LossKind loss,
+                 Tape<double>& tape) {
+  if (d.size() == 0) return {};
+  tape.clear();
+  const auto output = net.forward(tape.input(d.x));
+  const double L = nn::loss(loss, output, tape.input(d.y)).item();
+  return {L, nn::accuracy<double>(output.a.value(), d.y)};
+}
+
+std::string percent(double fraction) {
+  return std::isfinite(fraction) ? fmt::format("{:.2f}%", 100.0 * fraction) : std::string("-");
+}
+
+std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.6f}", x) : std::string("-"); }
+
+// Epoch reports on stderr. On a terminal a bar redrawn in place, then a compact
+// table of the run at the end; otherwise (a pipe, a log file) one plain line per
+// epoch, which grep and tail can follow.
+class Reporter {
+ public:
+  Reporter(std::uint32_t epochs, bool validation)
+      : epochs_(epochs), validation_(validation), live_(::isatty(::fileno(stderr)) != 0) {}
+
+  void epoch(const nn::EpochRecord& r, std::uint32_t samples) {
+    const double rate = r.seconds > 0 ? r.epoch * static_cast<double>(samples) / r.seconds : 0.0;
+    const std::string figures =
+        validation_ ? fmt::format("loss {} val_loss {}  acc {} val_acc {}", number(r.train_loss),
+                                  number(r.val_loss), percent(r.train_accuracy), percent(r.val_accuracy))
+                    : fmt::format("loss {}  acc {}", number(r.train_loss), percent(r.train_accuracy));
+    if (!live_) {
+      fmt::print(stderr, "epoch {:>{}}/{}  {}  lr {:.3g}  {:.0f} samples/s\n", r.epoch, digits(),
+                 epochs_, figures, r.lr, rate);
+      std::fflush(stderr);
+      return;
     }
+    const auto now = std::chrono::steady_clock::now();
+    if (r.epoch != epochs_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    last_draw_ = now;
+    constexpr int width = 24;
+    const int filled = static_cast<int>(width * static_cast<double>(r.epoch) / epochs_);
+    // \x1b[K clears what a longer previous line left.
+    fmt::print(stderr, "\r[{}{}] epoch {:>{}}/{}  {}  {:.0f} samples/s\x1b[K",
+               std::string(filled, '#'), std::string(width - filled, '.'), r.epoch, digits(), epochs_,
+               figures, rate);
     std::fflush(stderr);
+  }
+
+  // On a terminal: ends the bar's line and prints about a dozen rows of the
+  // history (first, evenly spaced, best and last epochs).
+  void finish(const nn::History& history, std::uint32_t best_epoch) {
+    if (!live_ || history.empty()) return;
+    fmt::print(stderr, "\n{:>{}}  {:>10}  {:>10}  {:>9}  {:>9}\n", "epoch", std::max(5, digits()),
+               "train_loss", "val_loss", "train_acc", "val_acc");
+    const std::size_t every = std::max<std::size_t>(1, history.size() / 10);
+    for (std::size_t k = 0; k < history.size(); ++k) {
+      const auto& r = history[k];
+      if (k % every != 0 && k + 1 != history.size() && r.epoch != best_epoch) continue;
+      fmt::print(stderr, "{:>{}}  {:>10}  {:>10}  {:>9}  {:>9}{}\n", r.epoch, std::max(5, digits()),
+                 number(r.train_loss), number(r.val_loss), percent(r.train_accuracy),
+                 percent(r.val_accuracy), r.epoch == best_epoch ? "  best val_loss" : "");
+    }
   }
 
  private:
   int digits() const { return static_cast<int>(std::to_string(epochs_).size()); }
   std::uint32_t epochs_;
+  bool validation_;
   bool live_;
-  std::uint32_t every_;
   std::chrono::steady_clock::time_point last_draw_{};
 };
-
-double accuracy_of(const nn::Mlp<double>& net, const nn::Dataset<double>& d) {
-  return nn::accuracy<double>(net.predict(d.x), d.y);
-}
 
 std::string accuracy_line(std::string_view what, double accuracy, std::uint32_t rows) {
   const auto right = static_cast<std::uint32_t>(std::lround(accuracy * rows));
   return fmt::format("{} accuracy {:.2f}% ({}/{})", what, 100.0 * accuracy, right, rows);
 }
 
-int run_train(const TrainOptions& o) {
-  // Options first, so a mistake is reported before any work.
-  if (o.layers.size() < 2)
-    throw InputError("train: --layers needs at least two sizes, inputs and outputs (e.g. 30,16,1)");
-  for (auto n : o.layers)
-    if (n == 0 || n > 100000) throw InputError(fmt::format("train: --layers has a size of {}", n));
-  const std::uint32_t outputs = o.layers.back();
-  const nn::Activation hidden = activation_named(o.activation, "--activation");
-  nn::LossKind loss = outputs == 1 ? nn::LossKind::bce : nn::LossKind::softmax_ce;
-  if (o.loss) {
-    const auto parsed = nn::parse_loss(*o.loss);
-    if (!parsed)
-      throw InputError(fmt::format(
-          "train: --loss is \"{}\"; expected bce, half_sse, softmax_ce or mse", *o.loss));
-    loss = *parsed;
-  }
-  nn::Activation output = loss == nn::LossKind::softmax_ce ? nn::Activation::identity
-                                                           : nn::Activation::sigmoid;
-  if (o.output_activation) output = activation_named(*o.output_activation, "--output-activation");
-  if (loss == nn::LossKind::bce && output != nn::Activation::sigmoid)
-    throw InputError("train: --loss bce needs --output-activation sigmoid");
-  if (loss == nn::LossKind::softmax_ce && output != nn::Activation::identity)
-    throw InputError("train: --loss softmax_ce needs --output-activation identity");
-  if (loss == nn::LossKind::softmax_ce && outputs < 2)
-    throw InputError("train: --loss softmax_ce needs at least 2 outputs (one per class)");
-  if (!(o.test_fraction >= 0.0 && o.test_fraction < 1.0))
-    throw InputError(fmt::format("train: --test-fraction is {}; expected 0 <= F < 1", o.test_fraction));
-  const double lr = o.lr.value_or(o.optimizer == "adam" ? 0.01 : 0.1);
-  if (!(lr > 0.0 && std::isfinite(lr))) throw InputError(fmt::format("train: --lr is {}; expected > 0", lr));
+void warn_if_small(std::string_view what, std::uint32_t rows) {
+  if (rows > 0 && rows < few_rows)
+    fmt::print(stderr,
+               "warning: the {} set has only {} row{}; its accuracy moves in steps of {:.0f}% "
+               "(use more data or a larger --{}-fraction)\n",
+               what, rows, rows == 1 ? "" : "s", 100.0 / rows, what == "test" ? "test" : "val");
+}
 
-  LabelledData data = read_labelled_csv(o.data, outputs);
+// The parameter values of a network, to come back to the best epoch's.
+std::vector<Tensor<double>> snapshot(nn::Mlp<double>& net) {
+  std::vector<Tensor<double>> values;
+  for (const auto* p : net.parameters()) values.push_back(p->value);
+  return values;
+}
+
+void restore(nn::Mlp<double>& net, const std::vector<Tensor<double>>& values) {
+  const auto parameters = net.parameters();
+  for (std::size_t k = 0; k < parameters.size(); ++k) parameters[k]->value = values[k];
+}
+
+nlohmann::json meta_of(const TrainOptions& o, const Plan& plan, const nn::Splits<double>& split,
+                       const nn::History& history, const nn::EarlyStopping& stopping,
+                       const Figures& train, const Figures& val, const Figures& test) {
+  const auto figure = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); };
+  nlohmann::json options = {
+      {"data", o.data.string()},
+      {"layers", o.layers},
+      {"activation", o.activation},
+      {"output_activation", nn::activation_name(plan.activations.back())},
+      {"loss", nn::loss_name(plan.loss)},
+      {"epochs", o.epochs},
+      {"batch", o.batch},
+      {"optimizer", o.optimizer},
+      {"lr", plan.schedule.alpha},
+      {"weight_decay", o.weight_decay},
+      {"schedule", o.schedule},
+      {"warmup", o.warmup},
+      {"seed", o.seed},
+      {"test_fraction", o.test_fraction},
+      {"val_fraction", o.val_fraction.value_or(0.0)},
+      {"patience", o.patience},
+      {"keep_best", o.keep_best},
+  };
+  if (plan.schedule.kind == nn::ScheduleKind::step) {
+    options["step_size"] = o.step_size;
+    options["gamma"] = o.gamma;
+  }
+  if (plan.schedule.kind == nn::ScheduleKind::cosine) options["min_lr"] = o.min_lr;
+  if (o.clip_norm) options["clip_norm"] = *o.clip_norm;
+  nlohmann::json meta = {
+      {"trained_by", "tapegrad train"},
+      {"options", options},
+      {"epochs_run", history.size()},
+      {"stopped_early", history.size() < o.epochs},
+      {"rows", {{"train", split.train.size()}, {"validation", split.validation.size()},
+                {"test", split.test.size()}}},
+      {"final", {{"train_loss", figure(train.loss)}, {"train_accuracy", figure(train.accuracy)},
+                 {"val_loss", figure(val.loss)}, {"val_accuracy", figure(val.accuracy)},
+                 {"test_accuracy", figure(test.accuracy)}}},
+      {"standardization", "folded into layers[0]: the model takes raw features"},
+  };
+  if (stopping.best_epoch() > 0) {
+    meta["best_epoch"] = stopping.best_epoch();
+    meta["best_val_loss"] = stopping.best_loss();
+  }
+  return meta;
+}
+
+int run_train(TrainOptions o) {
+  // Options first, so a mistake is reported before any work.
+  const Plan plan = plan_of(o);
+  check_writable_folder(o.history, "--history");
+  check_writable_folder(o.plot, "--plot");
+  check_writable_folder(o.save, "--save");
+
+  LabelledData data = read_labelled_csv(o.data, o.layers.back());
   if (data.x.cols() != o.layers.front())
     throw InputError(fmt::format("{}: has {} features, but --layers starts with {} inputs",
                                  data.source, data.x.cols(), o.layers.front()));
   nn::Dataset<double> all{std::move(data.x), std::move(data.y)};
-  nn::TrainTest<double> split;
-  if (o.test_fraction > 0.0) {
-    if (all.size() < 2) throw InputError(fmt::format("{}: too few rows to split off a test set", data.source));
-    split = nn::train_test_split(all, o.test_fraction, o.seed);
-  } else {
-    split.train = all;
+  if (!o.val_fraction) o.val_fraction = all.size() >= rows_for_default_validation ? 0.2 : 0.0;
+  if ((o.patience > 0 || o.keep_best) && *o.val_fraction == 0.0)
+    throw InputError(fmt::format("train: --{} needs a validation set (--val-fraction > 0)",
+                                 o.patience > 0 ? "patience" : "keep-best"));
+  nn::Splits<double> split;
+  try {
+    split = nn::train_val_test_split(all, *o.val_fraction, o.test_fraction, o.seed);
+  } catch (const std::invalid_argument&) {
+    throw InputError(fmt::format(
+        "{}: {} rows are too few for --val-fraction {} and --test-fraction {} (each held-out set "
+        "needs a row, and training at least one)",
+        data.source, all.size(), *o.val_fraction, o.test_fraction));
   }
+  warn_if_small("validation", split.validation.size());
+  warn_if_small("test", split.test.size());
   const auto standardizer = nn::Standardizer<double>::fit(split.train.x);
-  split.train.x = standardizer.apply(split.train.x);
-  if (split.test.size() > 0) split.test.x = standardizer.apply(split.test.x);
+  for (auto* d : {&split.train, &split.validation, &split.test})
+    if (d->size() > 0) d->x = standardizer.apply(d->x);
 
-  std::vector<nn::Activation> activations(o.layers.size() - 1, hidden);
-  activations.back() = output;
-  nn::Mlp<double> net(o.layers, activations, o.seed);
-  auto optimizer = make_optimizer(o, net, lr);
+  nn::Mlp<double> net(o.layers, plan.activations, o.seed);
+  auto optimizer = make_optimizer(o, net, plan.schedule.alpha);
 
-  Tape<double> tape;
+  Tape<double> tape, eval_tape;
   tape.set_naming(false);
+  eval_tape.set_naming(false);
   Generator generator(o.seed);
   std::vector<std::uint32_t> order;
   Tensor<double> x_batch, y_batch;
   const std::uint32_t m = split.train.size();
-  Progress progress(o.epochs);
+  const bool validation = split.validation.size() > 0;
+  Reporter reporter(o.epochs, validation);
+  nn::EarlyStopping stopping(o.patience);
+  std::vector<Tensor<double>> best;
+  nn::History history;
   const auto start = std::chrono::steady_clock::now();
-  double epoch_loss = 0.0;
   for (std::uint32_t epoch = 1; epoch <= o.epochs; ++epoch) {
+    optimizer->alpha = plan.schedule.at(epoch - 1);
     nn::shuffle_indices(order, m, generator);
-    double total = 0.0;
     for (std::uint32_t first = 0; first < m; first += o.batch) {
       const std::span<const std::uint32_t> rows(order.data() + first, std::min(o.batch, m - first));
       nn::gather_rows(split.train.x, rows, x_batch);
       nn::gather_rows(split.train.y, rows, y_batch);
       tape.clear();
-      const auto L = nn::loss(loss, net.forward(tape.input(x_batch)), tape.input(y_batch));
+      const auto L = nn::loss(plan.loss, net.forward(tape.input(x_batch)), tape.input(y_batch));
       optimizer->zero_grad();
       tape.backward(L);
+      if (o.clip_norm) nn::clip_grad_norm(optimizer->parameters(), *o.clip_norm);
       optimizer->step();
-      total += L.item() * static_cast<double>(rows.size());
     }
-    epoch_loss = total / m;
-    if (!std::isfinite(epoch_loss))
+    const Figures train = evaluate(net, split.train, plan.loss, eval_tape);
+    const Figures val = evaluate(net, split.validation, plan.loss, eval_tape);
+    if (!std::isfinite(train.loss))
       throw InputError(fmt::format("train: the loss became {} at epoch {}; try a smaller --lr",
-                                   epoch_loss, epoch));
+                                   train.loss, epoch));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    progress.epoch(epoch, epoch_loss, seconds > 0 ? static_cast<double>(epoch) * m / seconds : 0.0);
+    history.push_back({epoch, train.loss, val.loss, train.accuracy, val.accuracy,
+                       optimizer->alpha, seconds});
+    reporter.epoch(history.back(), m);
+    if (validation && stopping.observe(epoch, val.loss) && o.keep_best) best = snapshot(net);
+    if (stopping.should_stop()) break;
+  }
+  reporter.finish(history, stopping.best_epoch());
+  if (history.size() < o.epochs)
+    fmt::print(stderr, "stopped early at epoch {}: no lower validation loss for {} epochs (best {:.6f} "
+                       "at epoch {})\n",
+               history.size(), o.patience, stopping.best_loss(), stopping.best_epoch());
+  if (o.keep_best && !best.empty()) {
+    restore(net, best);
+    fmt::print(stderr, "kept the weights of epoch {} (validation loss {:.6f})\n",
+               stopping.best_epoch(), stopping.best_loss());
   }
 
-  const double train_accuracy = accuracy_of(net, split.train);
-  fmt::print("{}\n", accuracy_line("train", train_accuracy, split.train.size()));
-  std::optional<double> test_accuracy;
-  if (split.test.size() > 0) {
-    test_accuracy = accuracy_of(net, split.test);
-    fmt::print("{}\n", accuracy_line("test ", *test_accuracy, split.test.size()));
-  }
+  const Figures train = evaluate(net, split.train, plan.loss, eval_tape);
+  const Figures val = evaluate(net, split.validation, plan.loss, eval_tape);
+  const Figures test = evaluate(net, split.test, plan.loss, eval_tape);
+  fmt::print("{}\n", accuracy_line("train     ", train.accuracy, split.train.size()));
+  if (validation) fmt::print("{}\n", accuracy_line("validation", val.accuracy, split.validation.size()));
+  if (split.test.size() > 0) fmt::print("{}\n", accuracy_line("test      ", test.accuracy, split.test.size()));
 
+  try {
+    if (o.history) {
+      io::write_file_atomically(*o.history, io::format_history_csv(history));
+      fmt::print("wrote {}\n", o.history->string());
+    }
+    if (o.plot) {
+      viz::TrainingPlotOptions plot;
+      plot.title = fmt::format("tapegrad train {}", o.data.filename().string());
+      plot.loss_name = fmt::format("{} loss (mean per sample)", nn::loss_name(plan.loss));
+      if (o.keep_best && stopping.best_epoch() > 0) plot.best_epoch = stopping.best_epoch();
+      io::write_file_atomically(*o.plot, viz::training_plot_svg(history, plot));
+      fmt::print("wrote {}\n", o.plot->string());
+    }
+  } catch (const io::WriteError& e) {
+    throw InputError(e.what());
+  }
   if (o.save) {
     io::ModelSpec spec = io::to_spec(net);
     fold_standardizer(spec.layers.front(), standardizer);
-    spec.loss = loss;
+    spec.loss = plan.loss;
     spec.reduction = Reduction::mean;
-    nlohmann::json meta = {
-        {"trained_by", "tapegrad train"},
-        {"data", o.data.string()},
-        {"epochs", o.epochs},
-        {"batch", o.batch},
-        {"optimizer", o.optimizer},
-        {"lr", lr},
-        {"seed", o.seed},
-        {"test_fraction", o.test_fraction},
-        {"final_loss", epoch_loss},
-        {"train_accuracy", train_accuracy},
-        {"standardization", "folded into layers[0]: the model takes raw features"},
-    };
-    if (test_accuracy) meta["test_accuracy"] = *test_accuracy;
-    spec.meta_json = meta.dump();
+    spec.meta_json = meta_of(o, plan, split, history, stopping, train, val, test).dump();
     io::write_model(spec, *o.save);
     fmt::print("saved {}\n", o.save->string());
   }
@@ -233,9 +455,9 @@ int run_train(const TrainOptions& o) {
 Command add_train_command(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
   auto* command = app.add_subcommand(
-      "train", "Train an MLP on a CSV file whose last column is the label; report accuracy and "
-               "save the model.");
-  command->add_option("--data", o->data, "CSV file: features, then the label (0/1, or 0..k-1)")
+      "train", "Train an MLP on a CSV file whose last column is the label; report loss and "
+               "accuracy per epoch and save the model.");
+  command->add_option("data,--data", o->data, "CSV file: features, then the label (0/1, or 0..k-1)")
       ->required();
   command->add_option("--layers", o->layers, "sizes from inputs to outputs, e.g. 30,16,1")
       ->required()
@@ -249,21 +471,54 @@ Command add_train_command(CLI::App& app) {
   command->add_option("--loss", o->loss,
                       "bce, half_sse, softmax_ce or mse (default: bce for 1 output, softmax_ce "
                       "for more)");
-  command->add_option("--epochs", o->epochs, "passes over the training set")
+  command->add_option("--epochs", o->epochs, "passes over the training set (at most)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000000u));
   command->add_option("--batch", o->batch, "samples per step")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1u << 30));
-  command->add_option("--lr", o->lr, "learning rate (default: 0.01 for adam, 0.1 otherwise)");
-  command->add_option("--optimizer", o->optimizer, "sgd, momentum or adam")
+  command->add_option("--lr", o->lr, "learning rate (default: 0.01 for adam and adamw, 0.1 otherwise)");
+  command->add_option("--optimizer", o->optimizer, "sgd, momentum (0.9), adam or adamw")
       ->capture_default_str()
-      ->check(CLI::IsMember({"sgd", "momentum", "adam"}));
-  command->add_option("--seed", o->seed, "seed of the initial weights, split and shuffles")
+      ->check(CLI::IsMember({"sgd", "momentum", "adam", "adamw"}));
+  command->add_option("--weight-decay", o->weight_decay,
+                      "lambda: sgd, momentum and adam add lambda W to the gradient, adamw decays "
+                      "W by lr lambda apart from it (PyTorch's meaning)")
       ->capture_default_str();
+  command->add_option("--schedule", o->schedule,
+                      "learning rate per epoch: constant, step (times --gamma every --step-size "
+                      "epochs) or cosine (down to --min-lr at the last epoch)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"constant", "step", "cosine"}));
+  command->add_option("--warmup", o->warmup,
+                      "epochs of linear warm-up before the schedule: lr (e + 1) / N")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1000000u));
+  command->add_option("--step-size", o->step_size, "step schedule: epochs between decays")
+      ->capture_default_str();
+  command->add_option("--gamma", o->gamma, "step schedule: the factor of each decay")
+      ->capture_default_str();
+  command->add_option("--min-lr", o->min_lr, "cosine schedule: the last epoch's rate")
+      ->capture_default_str();
+  command->add_option("--clip-norm", o->clip_norm,
+                      "scale each step's gradients down to this global norm when larger");
+  command->add_option("--seed", o->seed, "seed of the initial weights, splits and shuffles")
+      ->capture_default_str();
+  command->add_option("--val-fraction", o->val_fraction,
+                      "share of rows held out for validation, measured every epoch (default: 0.2 "
+                      "with at least 50 rows, else 0)");
   command->add_option("--test-fraction", o->test_fraction,
-                      "share of rows held out for the test accuracy (0: none)")
+                      "share of rows held out for the final test accuracy (0: none)")
       ->capture_default_str();
+  command->add_option("--patience", o->patience,
+                      "stop after this many epochs without a lower validation loss (0: never)")
+      ->capture_default_str();
+  command->add_flag("--keep-best", o->keep_best,
+                    "end with the weights of the epoch with the lowest validation loss");
+  command->add_option("--history", o->history,
+                      "write one CSV row per epoch: epoch,train_loss,val_loss,train_accuracy,"
+                      "val_accuracy,lr,seconds");
+  command->add_option("--plot", o->plot, "write the loss and accuracy curves as an SVG picture");
   command->add_option("--save", o->save, "write the trained model to this file");
   return {command, [o] { return run_train(*o); }};
 }
