@@ -19,7 +19,7 @@ of every layer, W's gradient as (in, out)), computed by torch.autograd in
 float64. The model file needs x, y and a loss.
 
 Needs Debian's python3-torch (./install-deps.sh --torch). Exit codes as
-tapegrad's: 0 success, 2 bad input.
+tapegrad's: 0 success, 2 bad input (one `error:` line on stderr).
 """
 import argparse
 import json
@@ -29,28 +29,27 @@ import sys
 try:
     import torch
     import torch.nn.functional as F
-except ImportError:  # pragma: no cover - reported to the user
-    sys.exit("error: torch_bridge.py needs PyTorch: ./install-deps.sh --torch (Debian's python3-torch)")
-
-torch.set_default_dtype(torch.float64)
+except ImportError:
+    print("error: torch_bridge.py needs PyTorch: ./install-deps.sh --torch (Debian's python3-torch)",
+          file=sys.stderr)
+    sys.exit(2)
 
 # Each tapegrad activation as a PyTorch module with the same constants (see nn/activation.hpp).
 MODULES = {
-    "sigmoid": lambda: torch.nn.Sigmoid(),
-    "tanh": lambda: torch.nn.Tanh(),
-    "relu": lambda: torch.nn.ReLU(),
+    "sigmoid": torch.nn.Sigmoid,
+    "tanh": torch.nn.Tanh,
+    "relu": torch.nn.ReLU,
     "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),
     "elu": lambda: torch.nn.ELU(1.0),
-    "gelu": lambda: torch.nn.GELU(),  # the exact z Phi(z), as tapegrad's
-    "softplus": lambda: torch.nn.Softplus(),
-    "identity": lambda: torch.nn.Identity(),
+    "gelu": torch.nn.GELU,  # the exact z Phi(z), as tapegrad's
+    "softplus": torch.nn.Softplus,
+    "identity": torch.nn.Identity,
 }
 NAMES = {type(make()): name for name, make in MODULES.items()}
 
 
-def fail(message):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)
+class BridgeError(Exception):
+    """Bad input; the message names the file."""
 
 
 def read_model(path):
@@ -58,27 +57,125 @@ def read_model(path):
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
     except (OSError, ValueError) as e:
-        fail(f"{path}: {e}")
+        raise BridgeError(f"{path}: {e}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("layers"), list) or not doc["layers"]:
-        fail(f"{path}: not a model file (no layers)")
+        raise BridgeError(f"{path}: not a model file (no layers)")
     for k, layer in enumerate(doc["layers"]):
         if layer.get("activation") not in MODULES:
-            fail(f"{path}: layers[{k}].activation is {layer.get('activation')!r}; expected one of "
-                 + ", ".join(MODULES))
+            raise BridgeError(f"{path}: layers[{k}].activation is {layer.get('activation')!r}; "
+                              f"expected one of {', '.join(MODULES)}")
     return doc
 
 
 def sequential(doc):
-    """The model file's layers as a torch.nn.Sequential (float64)."""
+    """The model file's layers as a float64 torch.nn.Sequential: Linear, activation, Linear, ..."""
     modules = []
     for layer in doc["layers"]:
         W = torch.tensor(layer["W"], dtype=torch.float64)  # (in, out)
-        linear = torch.nn.Linear(W.shape[0], W.shape[1])
+        linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=torch.float64)
         with torch.no_grad():
             linear.weight.copy_(W.T)
             linear.bias.copy_(torch.tensor(layer["b"], dtype=torch.float64))
         modules += [linear, MODULES[layer["activation"]]()]
     return torch.nn.Sequential(*modules)
+
+
+def layers_of(loaded, activations=None, source="state"):
+    """Model-file layers from a loaded state dict (with activation names) or a Sequential."""
+    if isinstance(loaded, torch.nn.Sequential):
+        modules = list(loaded)
+        weights, activations = [], []
+        for k, m in enumerate(modules):
+            if not isinstance(m, torch.nn.Linear):
+                continue
+            following = modules[k + 1] if k + 1 < len(modules) else torch.nn.Identity()
+            if isinstance(following, torch.nn.Linear):
+                following = torch.nn.Identity()
+            if type(following) not in NAMES:
+                raise BridgeError(f"{source}: module {k + 1} ({type(following).__name__}) "
+                                  "has no tapegrad activation")
+            weights.append((m.weight.detach(), m.bias.detach()))
+            activations.append(NAMES[type(following)])
+    elif isinstance(loaded, dict):
+        prefixes = sorted({k.rsplit(".", 1)[0] for k in loaded if k.endswith(".weight")},
+                          key=lambda k: (len(k), k))
+        if not prefixes:
+            raise BridgeError(f"{source}: the state dict has no weights")
+        weights = [(loaded[f"{p}.weight"], loaded[f"{p}.bias"]) for p in prefixes]
+        if not activations:
+            raise BridgeError(f"{source}: a state dict names no activations; give --activations "
+                              f"(one of {', '.join(MODULES)} for each of its {len(weights)} layers)")
+        if len(activations) != len(weights) or any(a not in MODULES for a in activations):
+            raise BridgeError(f"--activations needs {len(weights)} names from {', '.join(MODULES)}; "
+                              f"got {','.join(activations)!r}")
+    else:
+        raise BridgeError(f"{source}: neither a state dict nor a torch.nn.Sequential")
+    return [{"activation": a, "W": w.to(torch.float64).T.tolist(), "b": b.to(torch.float64).tolist()}
+            for (w, b), a in zip(weights, activations)]
+
+
+def stable_softplus(z):
+    # max(z, 0) + log1p(e^-|z|): exact for every z, like tapegrad's (PyTorch's
+    # Softplus returns z itself above 20, 2e-9 off).
+    return torch.clamp(z, min=0) + torch.log1p(torch.exp(-z.abs()))
+
+
+def loss_of(doc, z, a, y):
+    """The model file's loss, with tapegrad's definitions (nn/losses.hpp): per-sample
+    terms summed over outputs, then averaged over rows (mean) or added (sum)."""
+    loss, m, n = doc["loss"], z.shape[0], z.shape[1]
+    if loss == "bce":  # from the logits, as BCEWithLogitsLoss
+        total = F.binary_cross_entropy_with_logits(z, y, reduction="sum")
+    elif loss == "half_sse":
+        total = 0.5 * ((y - a) ** 2).sum()
+    elif loss == "mse":
+        total = ((a - y) ** 2).sum() / n
+    elif loss == "softmax_ce":
+        if y.shape[1] == 1 and n >= 2:  # class indices, as CrossEntropyLoss takes them
+            total = F.cross_entropy(z, y[:, 0].long(), reduction="sum")
+        else:
+            total = -(y * F.log_softmax(z, dim=1)).sum()
+    else:
+        raise BridgeError(f"loss {loss!r} is unknown")
+    return total / m if doc.get("reduction", "mean") == "mean" else total
+
+
+def number(x):
+    """A float as tapegrad writes it: the shortest text that reads back the same."""
+    if not math.isfinite(x):
+        return "null"
+    if x == 0.0:
+        return "-0.0" if math.copysign(1.0, x) < 0 else "0"
+    if x == int(x) and abs(x) < 1e16:
+        return str(int(x))
+    return repr(x)
+
+
+def row(values):
+    return "[" + ", ".join(number(v) for v in values) + "]"
+
+
+def grad_text(doc, source="model"):
+    """`tapegrad grad`'s JSON for a model document, computed by torch.autograd in float64."""
+    for key in ("x", "y", "loss"):
+        if key not in doc:
+            raise BridgeError(f"{source}: has no {key}; grad needs x, y and a loss in the file")
+    model = sequential(doc)
+    x = torch.tensor(doc["x"], dtype=torch.float64)
+    y = torch.tensor(doc["y"], dtype=torch.float64)
+    a = x
+    for k, layer in enumerate(doc["layers"]):
+        z = model[2 * k](a)
+        a = stable_softplus(z) if layer["activation"] == "softplus" else model[2 * k + 1](z)
+    L = loss_of(doc, z, a, y)
+    L.backward()
+    grads = []
+    for k in range(len(doc["layers"])):
+        linear = model[2 * k]
+        rows = ",\n".join("        " + row(r) for r in linear.weight.grad.T.tolist())  # (in, out)
+        grads.append(f"    {{\n      \"W\": [\n{rows}\n      ],\n"
+                     f"      \"b\": {row(linear.bias.grad.tolist())}\n    }}")
+    return f"{{\n  \"loss\": {number(L.item())},\n  \"grads\": [\n" + ",\n".join(grads) + "\n  ]\n}\n"
 
 
 def command_export(args):
@@ -93,36 +190,9 @@ def command_import(args):
     try:
         loaded = torch.load(args.state, map_location="cpu")
     except Exception as e:  # torch raises many kinds for a bad file
-        fail(f"{args.state}: cannot load: {e}")
-    if isinstance(loaded, torch.nn.Sequential):
-        linears = [m for m in loaded if isinstance(m, torch.nn.Linear)]
-        activations = []
-        for k, m in enumerate(loaded):
-            if isinstance(m, torch.nn.Linear):
-                following = loaded[k + 1] if k + 1 < len(loaded) else torch.nn.Identity()
-                if isinstance(following, torch.nn.Linear):
-                    following = torch.nn.Identity()
-                if type(following) not in NAMES:
-                    fail(f"{args.state}: module {k + 1} ({type(following).__name__}) has no tapegrad activation")
-                activations.append(NAMES[type(following)])
-        weights = [(m.weight.detach(), m.bias.detach()) for m in linears]
-    elif isinstance(loaded, dict):
-        keys = sorted({k.rsplit(".", 1)[0] for k in loaded if k.endswith(".weight")},
-                      key=lambda k: int(k) if k.isdigit() else k)
-        weights = [(loaded[f"{k}.weight"], loaded[f"{k}.bias"]) for k in keys]
-        if not args.activations:
-            fail(f"{args.state}: a state dict names no activations; give --activations "
-                 f"(one of {', '.join(MODULES)} for each of its {len(weights)} layers)")
-        activations = args.activations.split(",")
-        if len(activations) != len(weights) or any(a not in MODULES for a in activations):
-            fail(f"--activations needs {len(weights)} names from {', '.join(MODULES)}; got {args.activations!r}")
-    else:
-        fail(f"{args.state}: neither a state dict nor a torch.nn.Sequential")
-    layers = []
-    for (weight, bias), activation in zip(weights, activations):
-        layers.append({"activation": activation,
-                       "W": weight.to(torch.float64).T.tolist(),
-                       "b": bias.to(torch.float64).tolist()})
+        raise BridgeError(f"{args.state}: cannot load: {e}") from None
+    activations = args.activations.split(",") if args.activations else None
+    layers = layers_of(loaded, activations, args.state)
     text = json.dumps({"version": 1, "layers": layers}, indent=2) + "\n"
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
@@ -132,76 +202,12 @@ def command_import(args):
         sys.stdout.write(text)
 
 
-def softplus(z):
-    # max(z, 0) + log1p(e^-|z|), exact for every z, like tapegrad's (PyTorch's
-    # Softplus returns z itself above 20, 2e-9 off).
-    return torch.clamp(z, min=0) + torch.log1p(torch.exp(-z.abs()))
-
-
-def loss_of(doc, z, a, y):
-    """The model file's loss, with tapegrad's definitions (nn/losses.hpp)."""
-    loss, m, n = doc["loss"], z.shape[0], z.shape[1]
-    if loss == "bce":  # from the logits, as BCEWithLogitsLoss; summed over outputs
-        total = F.binary_cross_entropy_with_logits(z, y, reduction="sum")
-    elif loss == "half_sse":
-        total = 0.5 * ((y - a) ** 2).sum()
-    elif loss == "mse":
-        total = ((a - y) ** 2).sum() / n
-    elif loss == "softmax_ce":
-        if y.shape[1] == 1 and n >= 2:  # class indices
-            total = F.cross_entropy(z, y[:, 0].long(), reduction="sum")
-        else:
-            total = -(y * F.log_softmax(z, dim=1)).sum()
-    else:
-        fail(f"loss {loss!r} is unknown")
-    return total / m if doc.get("reduction", "mean") == "mean" else total
-
-
-def number(x):
-    """A float as tapegrad writes it: the shortest text that reads back the same."""
-    if not math.isfinite(x):
-        return "null"
-    if x == 0.0:
-        return "-0.0" if math.copysign(1.0, x) < 0 else "0"
-    if x == int(x) and abs(x) < 1e16:
-        return str(int(x))
-    text = repr(x)
-    mantissa, _, exponent = text.partition("e")
-    if exponent:  # Python writes 1e-07 like fmt; 1e+20 as fmt's 1e+20
-        return f"{mantissa}e{exponent}"
-    return text
-
-
-def row(values):
-    return "[" + ", ".join(number(v) for v in values) + "]"
-
-
 def command_grad(args):
-    doc = read_model(args.model)
-    for key in ("x", "y", "loss"):
-        if key not in doc:
-            fail(f"{args.model}: has no {key}; grad needs x, y and a loss in the file")
-    model = sequential(doc)
-    x = torch.tensor(doc["x"], dtype=torch.float64)
-    y = torch.tensor(doc["y"], dtype=torch.float64)
-    a = x
-    for k, layer in enumerate(doc["layers"]):
-        z = model[2 * k](a)
-        a = softplus(z) if layer["activation"] == "softplus" else model[2 * k + 1](z)
-    L = loss_of(doc, z, a, y)
-    L.backward()
-    grads = []
-    for k in range(len(doc["layers"])):
-        linear = model[2 * k]
-        W = linear.weight.grad.T.tolist()  # back to (in, out)
-        rows = ",\n".join("        " + row(r) for r in W)
-        grads.append(f"    {{\n      \"W\": [\n{rows}\n      ],\n      \"b\": {row(linear.bias.grad.tolist())}\n    }}")
-    sys.stdout.write(f"{{\n  \"loss\": {number(L.item())},\n  \"grads\": [\n" + ",\n".join(grads) + "\n  ]\n}\n")
+    sys.stdout.write(grad_text(read_model(args.model), args.model))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     export = commands.add_parser("export", help="model file -> PyTorch state dict (.pt)")
     export.add_argument("model")
@@ -214,7 +220,11 @@ def main():
     grad = commands.add_parser("grad", help="loss and gradients by PyTorch, as `tapegrad grad` prints them")
     grad.add_argument("model")
     args = parser.parse_args()
-    {"export": command_export, "import": command_import, "grad": command_grad}[args.command](args)
+    try:
+        {"export": command_export, "import": command_import, "grad": command_grad}[args.command](args)
+    except BridgeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -418,9 +418,9 @@ int run_train(TrainOptions o) {
   const Figures train = evaluate(net, split.train, plan.loss, eval_tape);
   const Figures val = evaluate(net, split.validation, plan.loss, eval_tape);
   const Figures test = evaluate(net, split.test, plan.loss, eval_tape);
-  fmt::print("{}\n", accuracy_line("train     ", train.accuracy, split.train.size()));
-  if (validation) fmt::print("{}\n", accuracy_line("validation", val.accuracy, split.validation.size()));
-  if (split.test.size() > 0) fmt::print("{}\n", accuracy_line("test      ", test.accuracy, split.test.size()));
+  fmt::print("{}\n", accuracy_line("train", train.accuracy, split.train.size()));
+  if (validation) fmt::print("{}\n", accuracy_line("val  ", val.accuracy, split.validation.size()));
+  if (split.test.size() > 0) fmt::print("{}\n", accuracy_line("test ", test.accuracy, split.test.size()));
 
   try {
     if (o.history) {

@@ -124,11 +124,14 @@ class Panel {
         "\n",
         left_ - 48, ly, left_ - 48, ly, escaped(y_label));
     if (best_epoch) {
+      // The note sits right of the line, or left of it near the panel's right edge.
       const double px = px_of(*best_epoch);
+      const bool left_of = px > left_ + width_ * 0.7;
       out += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="best"/>)"
-                         R"(<text x="{:.1f}" y="{:.1f}" class="note">best</text>)"
+                         R"(<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="note">best (epoch {})</text>)"
                          "\n",
-                         px, top_, px, top_ + height_, px + 3, top_ + 12);
+                         px, top_, px, top_ + height_, left_of ? px - 3 : px + 3, top_ + 12,
+                         left_of ? "end" : "start", *best_epoch);
     }
     for (const auto& s : series) {
       std::string points;
@@ -194,16 +197,16 @@ std::string training_plot_svg(const nn::History& history, const TrainingPlotOpti
              .draw(history, loss, "loss per epoch", options.loss_name, options.best_epoch, 1.0);
   out += Panel(left + panel_w + gap, top, panel_w, panel_h)
              .draw(history, accuracy, "accuracy per epoch", "accuracy (%)", options.best_epoch, 100.0);
-  // The legend, top right, names the line styles once for both panels.
-  const double lx = w - right - 190;
+  // The legend, on the title's line at the right, names the line styles once for both panels.
+  const double lx = w - right - 170;
   out += fmt::format(
-      R"(<g class="legend"><line x1="{0:.1f}" y1="40" x2="{1:.1f}" y2="40" stroke="{2}" stroke-width="2"/>)"
-      R"(<text x="{3:.1f}" y="44" class="label">train</text>)",
+      R"(<g class="legend"><line x1="{0:.1f}" y1="18" x2="{1:.1f}" y2="18" stroke="{2}" stroke-width="2"/>)"
+      R"(<text x="{3:.1f}" y="22" class="label">train</text>)",
       lx, lx + 24, train_colour, lx + 30);
   if (validation)
     out += fmt::format(
-        R"(<line x1="{0:.1f}" y1="40" x2="{1:.1f}" y2="40" stroke="{2}" stroke-width="2" stroke-dasharray="7 4"/>)"
-        R"(<text x="{3:.1f}" y="44" class="label">validation</text>)",
+        R"(<line x1="{0:.1f}" y1="18" x2="{1:.1f}" y2="18" stroke="{2}" stroke-width="2" stroke-dasharray="7 4"/>)"
+        R"(<text x="{3:.1f}" y="22" class="label">validation</text>)",
         lx + 80, lx + 104, val_colour, lx + 110);
   out += "</g>\n</svg>\n";
   return out;
