@@ -178,6 +178,16 @@ def grad_text(doc, source="model"):
     return f"{{\n  \"loss\": {number(L.item())},\n  \"grads\": [\n" + ",\n".join(grads) + "\n  ]\n}\n"
 
 
+def model_text(layers):
+    """A model file in tapegrad's own layout: one matrix row per line, shortest round-trip numbers."""
+    parts = []
+    for layer in layers:
+        rows = ",\n".join("        " + row(r) for r in layer["W"])
+        parts.append(f"    {{\n      \"activation\": {json.dumps(layer['activation'])},\n"
+                     f"      \"W\": [\n{rows}\n      ],\n      \"b\": {row(layer['b'])}\n    }}")
+    return "{\n  \"version\": 1,\n  \"layers\": [\n" + ",\n".join(parts) + "\n  ]\n}\n"
+
+
 def command_export(args):
     model = sequential(read_model(args.model))
     output = args.output or args.model.rsplit(".", 1)[0] + ".pt"
@@ -192,8 +202,7 @@ def command_import(args):
     except Exception as e:  # torch raises many kinds for a bad file
         raise BridgeError(f"{args.state}: cannot load: {e}") from None
     activations = args.activations.split(",") if args.activations else None
-    layers = layers_of(loaded, activations, args.state)
-    text = json.dumps({"version": 1, "layers": layers}, indent=2) + "\n"
+    text = model_text(layers_of(loaded, activations, args.state))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)

@@ -211,11 +211,11 @@ class Reporter {
 
   void epoch(const nn::EpochRecord& r, std::uint32_t samples) {
     const double rate = r.seconds > 0 ? r.epoch * static_cast<double>(samples) / r.seconds : 0.0;
-    const std::string figures =
-        validation_ ? fmt::format("loss {} val_loss {}  acc {} val_acc {}", number(r.train_loss),
-                                  number(r.val_loss), percent(r.train_accuracy), percent(r.val_accuracy))
-                    : fmt::format("loss {}  acc {}", number(r.train_loss), percent(r.train_accuracy));
     if (!live_) {
+      const std::string figures =
+          validation_ ? fmt::format("loss {} val_loss {}  acc {} val_acc {}", number(r.train_loss),
+                                    number(r.val_loss), percent(r.train_accuracy), percent(r.val_accuracy))
+                      : fmt::format("loss {}  acc {}", number(r.train_loss), percent(r.train_accuracy));
       fmt::print(stderr, "epoch {:>{}}/{}  {}  lr {:.3g}  {:.0f} samples/s\n", r.epoch, digits(),
                  epochs_, figures, r.lr, rate);
       std::fflush(stderr);
@@ -224,12 +224,19 @@ class Reporter {
     const auto now = std::chrono::steady_clock::now();
     if (r.epoch != epochs_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
-    constexpr int width = 24;
+    // Short enough for an 80-column terminal: a wrapped line cannot be redrawn with \r.
+    constexpr int width = 20;
     const int filled = static_cast<int>(width * static_cast<double>(r.epoch) / epochs_);
+    const auto short_percent = [](double f) {
+      return std::isfinite(f) ? fmt::format("{:.1f}%", 100.0 * f) : std::string("-");
+    };
+    const std::string compact =
+        validation_ ? fmt::format("loss {:.4f} val {:.4f}  acc {} val {}", r.train_loss, r.val_loss,
+                                  short_percent(r.train_accuracy), short_percent(r.val_accuracy))
+                    : fmt::format("loss {:.4f}  acc {}", r.train_loss, short_percent(r.train_accuracy));
     // \x1b[K clears what a longer previous line left.
-    fmt::print(stderr, "\r[{}{}] epoch {:>{}}/{}  {}  {:.0f} samples/s\x1b[K",
-               std::string(filled, '#'), std::string(width - filled, '.'), r.epoch, digits(), epochs_,
-               figures, rate);
+    fmt::print(stderr, "\r[{}{}] {:>{}}/{}  {}\x1b[K", std::string(filled, '#'),
+               std::string(width - filled, '.'), r.epoch, digits(), epochs_, compact);
     std::fflush(stderr);
   }
 
@@ -459,9 +466,11 @@ Command add_train_command(CLI::App& app) {
                "accuracy per epoch and save the model.");
   command->add_option("data,--data", o->data, "CSV file: features, then the label (0/1, or 0..k-1)")
       ->required();
+  // One argument (split at commas), so that `--layers 30,16,1 DATA.csv` leaves the file positional.
   command->add_option("--layers", o->layers, "sizes from inputs to outputs, e.g. 30,16,1")
       ->required()
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   command->add_option("--activation", o->activation,
                       "hidden layers: sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus, "
                       "identity")

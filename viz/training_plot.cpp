@@ -126,9 +126,9 @@ class Panel {
     if (best_epoch) {
       // The note sits right of the line, or left of it near the panel's right edge.
       const double px = px_of(*best_epoch);
-      const bool left_of = px > left_ + width_ * 0.7;
+      const bool left_of = px > left_ + width_ * 0.55;
       out += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="best"/>)"
-                         R"(<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="note">best (epoch {})</text>)"
+                         R"(<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="note">lowest val loss (epoch {})</text>)"
                          "\n",
                          px, top_, px, top_ + height_, left_of ? px - 3 : px + 3, top_ + 12,
                          left_of ? "end" : "start", *best_epoch);

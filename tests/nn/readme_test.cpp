@@ -33,3 +33,15 @@ TEST_CASE("the README's nn section quotes examples/readme_mlp.cpp exactly") {
   REQUIRE(end != std::string::npos);
   CHECK(nn.substr(start + open.size(), end - start - open.size()) == program);
 }
+
+TEST_CASE("docs/training.md quotes examples/training_loop.cpp exactly") {
+  const std::filesystem::path root = TAPEGRAD_SOURCE_DIR;
+  const std::string page = read_all(root / "docs" / "training.md");
+  const std::string program = read_all(root / "examples" / "training_loop.cpp");
+  const std::string open = "```cpp\n";
+  const auto start = page.find(open);
+  REQUIRE(start != std::string::npos);
+  const auto end = page.find("```\n", start + open.size());
+  REQUIRE(end != std::string::npos);
+  CHECK(page.substr(start + open.size(), end - start - open.size()) == program);
+}

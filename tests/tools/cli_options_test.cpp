@@ -121,7 +121,10 @@ TEST_CASE("train takes its data file positionally or with --data; predict its mo
   CHECK(by_position.exit_code == 0);
   CHECK(by_position.out == by_option.out);
   CHECK(std::count(by_position.out.begin(), by_position.out.end(), '\n') == 40);
-  expect_error({"train", "--layers", "2,4,1"}, "data is required (run 'tapegrad train --help')", scratch);
+  const auto after = run({"train", "--layers", "2,4,1", "d.csv", "--epochs", "5", "--save", "c.json"}, scratch);
+  CHECK(after.exit_code == 0);  // --layers takes one argument; the file after it is the data
+  CHECK(read_text(scratch / "c.json") == read_text(scratch / "a.json"));
+  expect_error({"train", "--layers", "2,4,1"}, "--data is required (run 'tapegrad train --help')", scratch);
 }
 
 TEST_CASE("predict --scores prints probabilities, --logits the raw outputs") {
@@ -132,7 +135,10 @@ TEST_CASE("predict --scores prints probabilities, --logits the raw outputs") {
     const auto scores = run({"predict", "m.json", "--data", "x.csv", "--scores"}, scratch);
     const auto logits = run({"predict", "m.json", "--data", "x.csv", "--logits"}, scratch);
     CHECK(logits.out == "[-0.5]\n[0.5]\n");
-    CHECK(scores.out == fmt::format("[{}]\n[{}]\n", 1 / (1 + std::exp(0.5)), 1 / (1 + std::exp(-0.5))));
+    const auto p = json::parse("[" + scores.out.substr(0, scores.out.find('\n')) + "," +
+                               scores.out.substr(scores.out.find('\n') + 1) + "]");
+    CHECK(p[0][0].get<double>() == doctest::Approx(1 / (1 + std::exp(0.5))).epsilon(1e-15));
+    CHECK(p[1][0].get<double>() == doctest::Approx(1 / (1 + std::exp(-0.5))).epsilon(1e-15));
   }
   SUBCASE("several identity outputs: the softmax") {
     write_text(scratch / "m.json",
@@ -156,7 +162,7 @@ TEST_CASE("predict --scores prints probabilities, --logits the raw outputs") {
     CHECK(run({"predict", "m.json", "--data", "x.csv", "--logits"}, scratch).out == "[2]\n");
     const auto both = run({"predict", "m.json", "--data", "x.csv", "--logits", "--scores"}, scratch);
     CHECK(both.exit_code == 2);
-    CHECK(both.err.starts_with("error: --logits excludes --scores"));
+    CHECK(both.err.starts_with("error: --scores excludes --logits"));
   }
 }
 
@@ -233,7 +239,7 @@ TEST_CASE("--plot writes an SVG of the loss and accuracy curves") {
   CHECK(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"500\""));
   CHECK(svg.find("<title>validation</title>") != std::string::npos);
   CHECK(svg.find(">bce loss (mean per sample)</text>") != std::string::npos);
-  CHECK(svg.find("best (epoch ") != std::string::npos);
+  CHECK(svg.find("lowest val loss (epoch ") != std::string::npos);
   std::filesystem::create_directory(scratch / "folder.svg");
   expect_error({"train", data_file("breast_cancer.csv"), "--layers", "30,1", "--plot", "folder.svg"},
                "train: --plot folder.svg: is a folder", scratch);
@@ -384,4 +390,18 @@ TEST_CASE("train and the model format take class-index targets for softmax_ce") 
   write_text(scratch / "bad.json", doc.dump());
   expect_error({"grad", "bad.json"}, "bad.json: y[1][0] is 3; softmax_ce class indices must be whole numbers 0..2",
                scratch);
+}
+
+TEST_CASE("on a terminal the bar is redrawn in place and a compact table stays at the end") {
+  ScratchFolder scratch("opt_tty");
+  if (!std::filesystem::exists("/usr/bin/script")) return;  // util-linux's script gives a terminal
+  const auto command = fmt::format("{} train {} --layers 30,4,1 --epochs 30",
+                                   tapegrad::testing::required_env("TAPEGRAD"), data_file("breast_cancer.csv"));
+  const auto shown = tapegrad::testing::run_process("/usr/bin/script", {"-qec", command, "/dev/null"},
+                                                    scratch.path());
+  CHECK(shown.exit_code == 0);
+  CHECK(shown.out.find("\r[####################] 30/30  loss ") != std::string::npos);
+  CHECK(shown.out.find("epoch  train_loss    val_loss  train_acc    val_acc") != std::string::npos);
+  CHECK(shown.out.find("  best val_loss") != std::string::npos);
+  CHECK(shown.out.find("epoch  1/30  loss") == std::string::npos);  // no plain lines
 }

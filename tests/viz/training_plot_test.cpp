@@ -44,9 +44,10 @@ TEST_CASE("the plot has a loss and an accuracy panel, each with train and valida
   CHECK(svg.find(">bce loss</text>") != std::string::npos);
   CHECK(svg.find(">accuracy (%)</text>") != std::string::npos);
   CHECK(svg.find("run &lt;1&gt; &amp; co") != std::string::npos);  // escaped
-  CHECK(count(svg, "best (epoch 7)") == 2);
-  // Round ticks: the loss axis runs 0 .. 1.2 in steps of 0.2 would read "0.2", "0.4", ...
-  CHECK(svg.find(">0.2</text>") != std::string::npos);
+  CHECK(count(svg, "lowest val loss (epoch 7)") == 2);
+  // Round ticks: losses 0.05 .. 1.01 give an axis 0, 0.5, 1, 1.5 (one decimal each).
+  CHECK(svg.find(">0.5</text>") != std::string::npos);
+  CHECK(svg.find(">1.0</text>") != std::string::npos);
   CHECK(svg.find(">20</text>") != std::string::npos);  // the last epoch is a tick
 }
 
@@ -54,7 +55,7 @@ TEST_CASE("without validation figures only the training curves are drawn") {
   const std::string svg = viz::training_plot_svg(history(false));
   CHECK(count(svg, "<polyline") == 2);
   CHECK(svg.find("validation") == std::string::npos);
-  CHECK(svg.find("best (epoch") == std::string::npos);
+  CHECK(svg.find("lowest val loss") == std::string::npos);
 }
 
 TEST_CASE("a one-epoch run is drawn as points; an empty history is refused") {
