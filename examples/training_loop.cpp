@@ -23,19 +23,20 @@ int main() {
     optimizer.alpha = schedule.at(epoch - 1);  // full batch: one step per epoch
     tape.clear();
     const auto L = nn::loss(nn::LossKind::bce, net.forward(tape.input(data.train.x)), tape.input(data.train.y));
+    const double loss = L.item();  // read before the tape is cleared
     optimizer.zero_grad();
     tape.backward(L);
     nn::clip_grad_norm(optimizer.parameters(), 1.0);
     optimizer.step();
 
     tape.clear();
-    const auto val_loss =
-        nn::loss(nn::LossKind::bce, net.forward(tape.input(data.validation.x)), tape.input(data.validation.y));
-    if (stopping.observe(epoch, val_loss.item())) {
+    const double val_loss =
+        nn::loss(nn::LossKind::bce, net.forward(tape.input(data.validation.x)), tape.input(data.validation.y)).item();
+    if (stopping.observe(epoch, val_loss)) {
       best.clear();
       for (const auto* p : net.parameters()) best.push_back(p->value);
     }
-    if (epoch % 20 == 0) fmt::print("epoch {:3}  loss {:.4f}  val_loss {:.4f}\n", epoch, L.item(), val_loss.item());
+    if (epoch % 20 == 0) fmt::print("epoch {:3}  loss {:.4f}  val_loss {:.4f}\n", epoch, loss, val_loss);
   }
   const auto parameters = net.parameters();
   for (std::size_t k = 0; k < best.size(); ++k) parameters[k]->value = best[k];

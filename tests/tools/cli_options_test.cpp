@@ -405,3 +405,42 @@ TEST_CASE("on a terminal the bar is redrawn in place and a compact table stays a
   CHECK(shown.out.find("  best val_loss") != std::string::npos);
   CHECK(shown.out.find("epoch  1/30  loss") == std::string::npos);  // no plain lines
 }
+
+// The page shows real output: the deterministic parts of its examples are rerun here.
+TEST_CASE("docs/command-line.md shows what the commands print") {
+  ScratchFolder scratch("opt_docs");
+  const std::string page =
+      read_text(std::filesystem::path(tapegrad::testing::required_env("TAPEGRAD_SOURCE_DIR")) / "docs" /
+                "command-line.md");
+  const auto shows = [&](const std::string& block) {
+    CAPTURE(block);
+    CHECK(page.find(block) != std::string::npos);
+  };
+  shows("$ tapegrad\n" + run({}, scratch).out + "```");
+  shows("$ tapegrad gard example_4321.json\n" + run({"gard", "example_4321.json"}, scratch).err);
+
+  std::filesystem::create_directory_symlink(tapegrad::testing::required_env("TAPEGRAD_DATA_DIR"), scratch / "data");
+  const auto trained = run({"train", "data/breast_cancer.csv", "--layers", "30,16,1", "--epochs", "60", "--lr", "0.003",
+                            "--keep-best", "--history", "history.csv", "--plot", "training.svg", "--save", "model.json"},
+                           scratch);
+  shows(" --save model.json 2> progress.txt\n" + trained.out);
+  // The meta line, printed by Python's json.dumps: compared as JSON.
+  const auto meta_at = page.find("{\"best_epoch\": ");
+  REQUIRE(meta_at != std::string::npos);
+  CHECK(json::parse(page.substr(meta_at, page.find('\n', meta_at) - meta_at)) == meta_of(scratch / "model.json"));
+  const auto first_lines = [](const std::string& text, int n) {
+    std::size_t end = 0;
+    for (int k = 0; k < n; ++k) end = text.find('\n', end) + 1;
+    return text.substr(0, end);
+  };
+  // The history without its seconds column, which the clock decides.
+  for (const auto& row : csv_rows(first_lines(read_text(scratch / "history.csv"), 3))) {
+    std::string line;
+    for (std::size_t k = 0; k + 1 < row.size(); ++k) line += row[k] + ",";
+    shows("\n" + line);
+  }
+  for (const char* flag : {"--scores", "--logits"})
+    shows(fmt::format("$ tapegrad predict model.json --data data/breast_cancer.csv {} | head -2\n", flag) +
+          first_lines(run({"predict", "model.json", "--data", "data/breast_cancer.csv", flag}, scratch).out, 2));
+  shows(run({"predict", "model.json", "--data", "data/breast_cancer.csv"}, scratch).err);
+}
