@@ -386,6 +386,13 @@ TEST_CASE("train and the model format take class-index targets for softmax_ce") 
   const auto by_index = run({"grad", "index.json"}, scratch);
   CHECK(by_index.exit_code == 0);
   CHECK(by_index.out == run({"grad", "one_hot.json"}, scratch).out);
+  // check, dot --scalar and view take them too (the hand derivation sees one-hot rows).
+  const auto checked = run({"check", "index.json", "--json"}, scratch);
+  CHECK(checked.exit_code == 0);
+  CHECK(json::parse(checked.out)["passed"] == true);
+  CHECK(run({"dot", "index.json", "--scalar", "--sample", "1"}, scratch).out ==
+        run({"dot", "one_hot.json", "--scalar", "--sample", "1"}, scratch).out);
+  CHECK(run({"view", "index.json", "-o", "index.html"}, scratch).exit_code == 0);
   doc["y"] = {{2}, {3}, {0}};
   write_text(scratch / "bad.json", doc.dump());
   expect_error({"grad", "bad.json"}, "bad.json: y[1][0] is 3; softmax_ce class indices must be whole numbers 0..2",
