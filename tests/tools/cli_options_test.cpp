@@ -451,3 +451,31 @@ TEST_CASE("docs/command-line.md shows what the commands print") {
           first_lines(run({"predict", "model.json", "--data", "data/breast_cancer.csv", flag}, scratch).out, 2));
   shows(run({"predict", "model.json", "--data", "data/breast_cancer.csv"}, scratch).err);
 }
+
+TEST_CASE("--seed and --batch: one seed gives the same model, another seed or batch size another") {
+  ScratchFolder scratch("opt_seed_batch");
+  const auto model = [&](std::vector<std::string> extra, const std::string& name) {
+    extra.insert(extra.end(), {"--epochs", "2"});
+    REQUIRE(train_breast_cancer(scratch, extra, name).exit_code == 0);
+    return read_text(scratch / name);
+  };
+  const auto a = model({"--seed", "3"}, "a.json");
+  CHECK(model({"--seed", "3"}, "b.json") == a);
+  CHECK(model({"--seed", "4"}, "c.json") != a);
+  CHECK(model({"--seed", "3", "--batch", "500"}, "d.json") != a);
+  CHECK(meta_of(scratch / "d.json")["options"]["batch"] == 500);
+}
+
+TEST_CASE("--output-activation and --loss must fit, with the model format's message") {
+  ScratchFolder scratch("opt_output");
+  expect_error({"train", data_file("breast_cancer.csv"), "--layers", "30,1", "--output-activation", "tanh"},
+               "train: loss bce needs a sigmoid last layer, but --output-activation is tanh", scratch);
+  expect_error({"train", data_file("breast_cancer.csv"), "--layers", "30,2", "--output-activation", "sigmoid"},
+               "train: loss softmax_ce applies its own softmax and needs an identity last layer, but "
+               "--output-activation is sigmoid",
+               scratch);
+  REQUIRE(train_breast_cancer(scratch, {"--epochs", "2", "--loss", "mse", "--output-activation", "identity"}).exit_code == 0);
+  const auto spec = tapegrad::io::read_model(scratch / "m.json");
+  CHECK(spec.loss == tapegrad::nn::LossKind::mse);
+  CHECK(spec.layers.back().activation == tapegrad::nn::Activation::identity);
+}
