@@ -2,6 +2,7 @@
 #include "io/file_write.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace tapegrad::io {
 

@@ -97,7 +97,8 @@ Var<T> loss(LossKind kind, const Output<T>& output, Var<T> y, Reduction r) {
   // Class indices become one-hot rows on the tape: the loss is the same
   // cross_entropy record, and indices have no gradient to carry.
   if (is_class_index(kind, y.shape(), s)) y = tape.input(dense_targets(kind, y.value(), s));
-  if (y.shape() != s) fail_shapes(name, "targets differ in shape from the output", "y_hat", s, "y", y.shape());
+  if (y.shape() != s)
+    fail_shapes(name, "targets differ in shape from the output", "y_hat", s, "y", y.shape());
   check_targets(kind, y.value());
   Var<T> L;
   switch (kind) {

@@ -35,7 +35,8 @@ void Sgd<T>::step() {
   for (Parameter<T>* p : this->parameters_) {
     T* W = p->value.data();
     // W_{s+1} = W_s - alpha (dL/dW_s + lambda W_s)
-    for (std::size_t k = 0; k < p->value.size(); ++k) W[k] -= this->alpha * this->decayed_gradient(*p, k);
+    for (std::size_t k = 0; k < p->value.size(); ++k)
+      W[k] -= this->alpha * this->decayed_gradient(*p, k);
   }
   ++this->steps_;
 }
@@ -120,7 +121,8 @@ AdamW<T>::AdamW(std::vector<Parameter<T>*> parameters, T alpha_, T beta1_, T bet
 template <class T>
 T clip_grad_norm(std::span<Parameter<T>* const> parameters, T max_norm) {
   if (!(max_norm > T(0)))
-    throw std::invalid_argument(fmt::format("clip_grad_norm: max_norm is {}; expected > 0", max_norm));
+    throw std::invalid_argument(
+        fmt::format("clip_grad_norm: max_norm is {}; expected > 0", max_norm));
   // Accumulated in double so that float gradients do not overflow the sum.
   double squares = 0;
   for (const Parameter<T>* p : parameters)

@@ -1,11 +1,11 @@
 // Training helpers: schedules and early stopping.
 #include "nn/training.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace tapegrad::nn {
 
@@ -30,7 +30,8 @@ void LrSchedule::check() const {
   if (kind == ScheduleKind::step) {
     if (step_size == 0) throw std::invalid_argument("schedule: step size is 0; expected >= 1");
     if (!(gamma > 0.0 && gamma <= 1.0))
-      throw std::invalid_argument(fmt::format("schedule: gamma is {}; expected 0 < gamma <= 1", gamma));
+      throw std::invalid_argument(
+          fmt::format("schedule: gamma is {}; expected 0 < gamma <= 1", gamma));
   }
   if (kind == ScheduleKind::cosine) {
     if (warmup >= epochs)

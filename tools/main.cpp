@@ -46,7 +46,8 @@ void print_commands(const CLI::App& app, const std::vector<tapegrad::tools::Comm
 
 // A first argument that is no option and no command: names it and suggests the
 // nearest command when one is within two edits (a typo), else lists them.
-std::string unknown_command(std::string_view name, const std::vector<tapegrad::tools::Command>& commands) {
+std::string unknown_command(std::string_view name,
+                            const std::vector<tapegrad::tools::Command>& commands) {
   std::string shown;  // the name as typed, kept to one short printable line
   for (const char c : name.substr(0, 40)) shown += (c >= 0x20 && c < 0x7f && c != '"') ? c : '?';
   if (name.size() > 40) shown += "...";

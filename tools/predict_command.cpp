@@ -1,10 +1,10 @@
 // tapegrad predict: a saved model's prediction for every row of a CSV file.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "io/csv.hpp"
 #include "io/model_format.hpp"
@@ -38,14 +38,17 @@ std::uint32_t class_of(TensorView<double> y_hat, std::uint32_t i) {
 // (or of one identity output), the softmax of several identity outputs, as
 // BCEWithLogitsLoss and CrossEntropyLoss read them. Other outputs (a
 // regression's) have none.
-Tensor<double> probabilities(const io::ModelSpec& spec, TensorView<double> z, std::string_view source) {
+Tensor<double> probabilities(const io::ModelSpec& spec, TensorView<double> z,
+                             std::string_view source) {
   const auto g = spec.layers.back().activation;
-  const bool regression = spec.loss && (*spec.loss == nn::LossKind::mse || *spec.loss == nn::LossKind::half_sse);
+  const bool regression =
+      spec.loss && (*spec.loss == nn::LossKind::mse || *spec.loss == nn::LossKind::half_sse);
   if (regression || (g != nn::Activation::sigmoid && g != nn::Activation::identity))
-    throw InputError(fmt::format("{}: a {} output{} gives no probabilities; --logits prints the raw "
-                                 "outputs",
-                                 source, nn::activation_name(g),
-                                 spec.loss ? fmt::format(" with loss {}", nn::loss_name(*spec.loss)) : ""));
+    throw InputError(
+        fmt::format("{}: a {} output{} gives no probabilities; --logits prints the raw "
+                    "outputs",
+                    source, nn::activation_name(g),
+                    spec.loss ? fmt::format(" with loss {}", nn::loss_name(*spec.loss)) : ""));
   Tensor<double> p(z);
   if (g == nn::Activation::sigmoid || z.cols() == 1) {
     for (auto& v : p) v = sigmoid_value(v);
@@ -69,9 +72,10 @@ int run_predict(const PredictOptions& o) {
   const std::uint32_t cols = table.values.cols();
   if (table.values.rows() == 0) throw InputError(fmt::format("{}: no data rows", source));
   if (cols != inputs && cols != inputs + 1)
-    throw InputError(fmt::format("{}: has {} columns, but {} has {} inputs (expected {}, or {} "
-                                 "with a label column)",
-                                 source, cols, o.model.string(), inputs, inputs, inputs + 1));
+    throw InputError(
+        fmt::format("{}: has {} columns, but {} has {} inputs (expected {}, or {} "
+                    "with a label column)",
+                    source, cols, o.model.string(), inputs, inputs, inputs + 1));
 
   const bool labelled = cols == inputs + 1;
   LabelledData data;
@@ -109,8 +113,8 @@ Command add_predict_command(CLI::App& app) {
   auto* command = app.add_subcommand(
       "predict", "Print MODEL.json's prediction for each row of a CSV file, one per line.");
   command->add_option("model,--model", o->model, "model file (JSON model format)")->required();
-  command->add_option("--data", o->data,
-                      "CSV file of features, optionally followed by a label column")
+  command
+      ->add_option("--data", o->data, "CSV file of features, optionally followed by a label column")
       ->required();
   auto* scores = command->add_flag(
       "--scores", o->scores,

@@ -1,4 +1,6 @@
-// tapegrad train: an MLP trained on a labelled CSV file, watched epoch by epoch, saved as a model file.
+// tapegrad train: an MLP trained on a labelled CSV file, watched epoch by epoch, saved as a model
+// file.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -7,12 +9,10 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "io/csv.hpp"
 #include "io/file_write.hpp"
@@ -94,8 +94,8 @@ Plan plan_of(const TrainOptions& o) {
           "train: --loss is \"{}\"; expected bce, half_sse, softmax_ce or mse", *o.loss));
     plan.loss = *parsed;
   }
-  nn::Activation output = plan.loss == nn::LossKind::softmax_ce ? nn::Activation::identity
-                                                                : nn::Activation::sigmoid;
+  nn::Activation output =
+      plan.loss == nn::LossKind::softmax_ce ? nn::Activation::identity : nn::Activation::sigmoid;
   if (o.output_activation) output = activation_named(*o.output_activation, "--output-activation");
   try {
     nn::check_loss_activation(plan.loss, output, "--output-activation");
@@ -108,13 +108,16 @@ Plan plan_of(const TrainOptions& o) {
   plan.activations.back() = output;
 
   if (!(o.test_fraction >= 0.0 && o.test_fraction < 1.0))
-    throw InputError(fmt::format("train: --test-fraction is {}; expected 0 <= F < 1", o.test_fraction));
+    throw InputError(
+        fmt::format("train: --test-fraction is {}; expected 0 <= F < 1", o.test_fraction));
   if (o.val_fraction && !(*o.val_fraction >= 0.0 && *o.val_fraction < 1.0))
-    throw InputError(fmt::format("train: --val-fraction is {}; expected 0 <= F < 1", *o.val_fraction));
+    throw InputError(
+        fmt::format("train: --val-fraction is {}; expected 0 <= F < 1", *o.val_fraction));
   if (o.val_fraction && *o.val_fraction + o.test_fraction >= 1.0)
-    throw InputError(fmt::format("train: --val-fraction {} and --test-fraction {} leave no rows to "
-                                 "train on",
-                                 *o.val_fraction, o.test_fraction));
+    throw InputError(
+        fmt::format("train: --val-fraction {} and --test-fraction {} leave no rows to "
+                    "train on",
+                    *o.val_fraction, o.test_fraction));
   if (!(o.weight_decay >= 0.0 && std::isfinite(o.weight_decay)))
     throw InputError(fmt::format("train: --weight-decay is {}; expected >= 0", o.weight_decay));
   if (o.clip_norm && !(*o.clip_norm > 0.0 && std::isfinite(*o.clip_norm)))
@@ -136,18 +139,21 @@ Plan plan_of(const TrainOptions& o) {
     // The schedule's words, in the options' names.
     std::string what = e.what();
     what = what.substr(what.find(": ") + 2);
-    throw InputError(fmt::format("train: --schedule {}: {} (see --warmup, --step-size, --gamma, "
-                                 "--min-lr)",
-                                 o.schedule, what));
+    throw InputError(
+        fmt::format("train: --schedule {}: {} (see --warmup, --step-size, --gamma, "
+                    "--min-lr)",
+                    o.schedule, what));
   }
   return plan;
 }
 
 // Output files are checked before training, so that a typo in a folder name
 // does not cost a whole run.
-void check_writable_folder(const std::optional<std::filesystem::path>& path, std::string_view option) {
+void check_writable_folder(const std::optional<std::filesystem::path>& path,
+                           std::string_view option) {
   if (!path) return;
-  const auto folder = path->parent_path().empty() ? std::filesystem::path(".") : path->parent_path();
+  const auto folder =
+      path->parent_path().empty() ? std::filesystem::path(".") : path->parent_path();
   std::error_code ec;
   if (!std::filesystem::is_directory(folder, ec))
     throw InputError(fmt::format("train: {} {}: folder {} does not exist", option, path->string(),
@@ -158,11 +164,13 @@ void check_writable_folder(const std::optional<std::filesystem::path>& path, std
 
 std::unique_ptr<nn::Optimizer<double>> make_optimizer(const TrainOptions& o, nn::Mlp<double>& net,
                                                       double lr) {
-  if (o.optimizer == "sgd") return std::make_unique<nn::Sgd<double>>(net.parameters(), lr, o.weight_decay);
+  if (o.optimizer == "sgd")
+    return std::make_unique<nn::Sgd<double>>(net.parameters(), lr, o.weight_decay);
   if (o.optimizer == "momentum")
     return std::make_unique<nn::Momentum<double>>(net.parameters(), lr, 0.9, o.weight_decay);
   if (o.optimizer == "adamw")
-    return std::make_unique<nn::AdamW<double>>(net.parameters(), lr, 0.9, 0.999, 1e-8, o.weight_decay);
+    return std::make_unique<nn::AdamW<double>>(net.parameters(), lr, 0.9, 0.999, 1e-8,
+                                               o.weight_decay);
   return std::make_unique<nn::Adam<double>>(net.parameters(), lr, 0.9, 0.999, 1e-8, o.weight_decay);
 }
 
@@ -199,7 +207,9 @@ std::string percent(double fraction) {
   return std::isfinite(fraction) ? fmt::format("{:.2f}%", 100.0 * fraction) : std::string("-");
 }
 
-std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.6f}", x) : std::string("-"); }
+std::string number(double x) {
+  return std::isfinite(x) ? fmt::format("{:.6f}", x) : std::string("-");
+}
 
 // Epoch reports on stderr. On a terminal a bar redrawn in place, then a compact
 // table of the run at the end; otherwise (a pipe, a log file) one plain line per
@@ -213,9 +223,10 @@ class Reporter {
     const double rate = r.seconds > 0 ? r.epoch * static_cast<double>(samples) / r.seconds : 0.0;
     if (!live_) {
       const std::string figures =
-          validation_ ? fmt::format("loss {} val_loss {}  acc {} val_acc {}", number(r.train_loss),
-                                    number(r.val_loss), percent(r.train_accuracy), percent(r.val_accuracy))
-                      : fmt::format("loss {}  acc {}", number(r.train_loss), percent(r.train_accuracy));
+          validation_
+              ? fmt::format("loss {} val_loss {}  acc {} val_acc {}", number(r.train_loss),
+                            number(r.val_loss), percent(r.train_accuracy), percent(r.val_accuracy))
+              : fmt::format("loss {}  acc {}", number(r.train_loss), percent(r.train_accuracy));
       fmt::print(stderr, "epoch {:>{}}/{}  {}  lr {:.3g}  {:.0f} samples/s\n", r.epoch, digits(),
                  epochs_, figures, r.lr, rate);
       std::fflush(stderr);
@@ -231,9 +242,10 @@ class Reporter {
       return std::isfinite(f) ? fmt::format("{:.1f}%", 100.0 * f) : std::string("-");
     };
     const std::string compact =
-        validation_ ? fmt::format("loss {:.4f} val {:.4f}  acc {} val {}", r.train_loss, r.val_loss,
-                                  short_percent(r.train_accuracy), short_percent(r.val_accuracy))
-                    : fmt::format("loss {:.4f}  acc {}", r.train_loss, short_percent(r.train_accuracy));
+        validation_
+            ? fmt::format("loss {:.4f} val {:.4f}  acc {} val {}", r.train_loss, r.val_loss,
+                          short_percent(r.train_accuracy), short_percent(r.val_accuracy))
+            : fmt::format("loss {:.4f}  acc {}", r.train_loss, short_percent(r.train_accuracy));
     // \x1b[K clears what a longer previous line left.
     fmt::print(stderr, "\r[{}{}] {:>{}}/{}  {}\x1b[K", std::string(filled, '#'),
                std::string(width - filled, '.'), r.epoch, digits(), epochs_, compact);
@@ -292,7 +304,9 @@ void restore(nn::Mlp<double>& net, const std::vector<Tensor<double>>& values) {
 nlohmann::json meta_of(const TrainOptions& o, const Plan& plan, const nn::Splits<double>& split,
                        const nn::History& history, const nn::EarlyStopping& stopping,
                        const Figures& train, const Figures& val, const Figures& test) {
-  const auto figure = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); };
+  const auto figure = [](double x) {
+    return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json();
+  };
   nlohmann::json options = {
       {"data", o.data.string()},
       {"layers", o.layers},
@@ -323,11 +337,16 @@ nlohmann::json meta_of(const TrainOptions& o, const Plan& plan, const nn::Splits
       {"options", options},
       {"epochs_run", history.size()},
       {"stopped_early", history.size() < o.epochs},
-      {"rows", {{"train", split.train.size()}, {"validation", split.validation.size()},
-                {"test", split.test.size()}}},
-      {"final", {{"train_loss", figure(train.loss)}, {"train_accuracy", figure(train.accuracy)},
-                 {"val_loss", figure(val.loss)}, {"val_accuracy", figure(val.accuracy)},
-                 {"test_accuracy", figure(test.accuracy)}}},
+      {"rows",
+       {{"train", split.train.size()},
+        {"validation", split.validation.size()},
+        {"test", split.test.size()}}},
+      {"final",
+       {{"train_loss", figure(train.loss)},
+        {"train_accuracy", figure(train.accuracy)},
+        {"val_loss", figure(val.loss)},
+        {"val_accuracy", figure(val.accuracy)},
+        {"test_accuracy", figure(test.accuracy)}}},
       {"standardization", "folded into layers[0]: the model takes raw features"},
   };
   if (stopping.best_epoch() > 0) {
@@ -405,16 +424,17 @@ int run_train(TrainOptions o) {
                                    train.loss, epoch));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    history.push_back({epoch, train.loss, val.loss, train.accuracy, val.accuracy,
-                       optimizer->alpha, seconds});
+    history.push_back(
+        {epoch, train.loss, val.loss, train.accuracy, val.accuracy, optimizer->alpha, seconds});
     reporter.epoch(history.back(), m);
     if (validation && stopping.observe(epoch, val.loss) && o.keep_best) best = snapshot(net);
     if (stopping.should_stop()) break;
   }
   reporter.finish(history, stopping.best_epoch());
   if (history.size() < o.epochs)
-    fmt::print(stderr, "stopped early at epoch {}: no lower validation loss for {} epochs (best {:.6f} "
-                       "at epoch {})\n",
+    fmt::print(stderr,
+               "stopped early at epoch {}: no lower validation loss for {} epochs (best {:.6f} "
+               "at epoch {})\n",
                history.size(), o.patience, stopping.best_loss(), stopping.best_epoch());
   if (o.keep_best && !best.empty()) {
     restore(net, best);
@@ -427,7 +447,8 @@ int run_train(TrainOptions o) {
   const Figures test = evaluate(net, split.test, plan.loss, eval_tape);
   fmt::print("{}\n", accuracy_line("train", train.accuracy, split.train.size()));
   if (validation) fmt::print("{}\n", accuracy_line("val  ", val.accuracy, split.validation.size()));
-  if (split.test.size() > 0) fmt::print("{}\n", accuracy_line("test ", test.accuracy, split.test.size()));
+  if (split.test.size() > 0)
+    fmt::print("{}\n", accuracy_line("test ", test.accuracy, split.test.size()));
 
   try {
     if (o.history) {
@@ -462,8 +483,9 @@ int run_train(TrainOptions o) {
 Command add_train_command(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
   auto* command = app.add_subcommand(
-      "train", "Train an MLP on a CSV file whose last column is the label; report loss and "
-               "accuracy per epoch and save the model.");
+      "train",
+      "Train an MLP on a CSV file whose last column is the label; report loss and "
+      "accuracy per epoch and save the model.");
   command->add_option("data,--data", o->data, "CSV file: features, then the label (0/1, or 0..k-1)")
       ->required();
   // One argument (split at commas), so that `--layers 30,16,1 DATA.csv` leaves the file positional.
@@ -471,9 +493,10 @@ Command add_train_command(CLI::App& app) {
       ->required()
       ->delimiter(',')
       ->allow_extra_args(false);
-  command->add_option("--activation", o->activation,
-                      "hidden layers: sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus, "
-                      "identity")
+  command
+      ->add_option("--activation", o->activation,
+                   "hidden layers: sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus, "
+                   "identity")
       ->capture_default_str();
   command->add_option("--output-activation", o->output_activation,
                       "last layer (default: sigmoid, identity for softmax_ce)");
@@ -486,21 +509,25 @@ Command add_train_command(CLI::App& app) {
   command->add_option("--batch", o->batch, "samples per step")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1u << 30));
-  command->add_option("--lr", o->lr, "learning rate (default: 0.01 for adam and adamw, 0.1 otherwise)");
+  command->add_option("--lr", o->lr,
+                      "learning rate (default: 0.01 for adam and adamw, 0.1 otherwise)");
   command->add_option("--optimizer", o->optimizer, "sgd, momentum (0.9), adam or adamw")
       ->capture_default_str()
       ->check(CLI::IsMember({"sgd", "momentum", "adam", "adamw"}));
-  command->add_option("--weight-decay", o->weight_decay,
-                      "lambda: sgd, momentum and adam add lambda W to the gradient, adamw decays "
-                      "W by lr lambda apart from it (PyTorch's meaning)")
+  command
+      ->add_option("--weight-decay", o->weight_decay,
+                   "lambda: sgd, momentum and adam add lambda W to the gradient, adamw decays "
+                   "W by lr lambda apart from it (PyTorch's meaning)")
       ->capture_default_str();
-  command->add_option("--schedule", o->schedule,
-                      "learning rate per epoch: constant, step (times --gamma every --step-size "
-                      "epochs) or cosine (down to --min-lr at the last epoch)")
+  command
+      ->add_option("--schedule", o->schedule,
+                   "learning rate per epoch: constant, step (times --gamma every --step-size "
+                   "epochs) or cosine (down to --min-lr at the last epoch)")
       ->capture_default_str()
       ->check(CLI::IsMember({"constant", "step", "cosine"}));
-  command->add_option("--warmup", o->warmup,
-                      "epochs of linear warm-up before the schedule: lr (e + 1) / N")
+  command
+      ->add_option("--warmup", o->warmup,
+                   "epochs of linear warm-up before the schedule: lr (e + 1) / N")
       ->capture_default_str()
       ->check(CLI::Range(0u, 1000000u));
   command->add_option("--step-size", o->step_size, "step schedule: epochs between decays")
@@ -516,11 +543,13 @@ Command add_train_command(CLI::App& app) {
   command->add_option("--val-fraction", o->val_fraction,
                       "share of rows held out for validation, measured every epoch (default: 0.2 "
                       "with at least 50 rows, else 0)");
-  command->add_option("--test-fraction", o->test_fraction,
-                      "share of rows held out for the final test accuracy (0: none)")
+  command
+      ->add_option("--test-fraction", o->test_fraction,
+                   "share of rows held out for the final test accuracy (0: none)")
       ->capture_default_str();
-  command->add_option("--patience", o->patience,
-                      "stop after this many epochs without a lower validation loss (0: never)")
+  command
+      ->add_option("--patience", o->patience,
+                   "stop after this many epochs without a lower validation loss (0: never)")
       ->capture_default_str();
   command->add_flag("--keep-best", o->keep_best,
                     "end with the weights of the epoch with the lowest validation loss");

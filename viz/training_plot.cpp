@@ -1,14 +1,14 @@
 // Training plot: hand-written SVG, so the picture needs no plotting library.
 #include "viz/training_plot.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <stdexcept>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace tapegrad::viz {
 
@@ -84,40 +84,45 @@ class Panel {
     y0_ = y.first;
     y1_ = y.first + y.step * (y.count - 1);
     const double last_epoch = history.back().epoch;
-    const Ticks x = nice_ticks(history.front().epoch > 1 ? history.front().epoch : 0, std::max(last_epoch, 1.0), 6);
+    const Ticks x = nice_ticks(history.front().epoch > 1 ? history.front().epoch : 0,
+                               std::max(last_epoch, 1.0), 6);
     x0_ = x.first;
     x1_ = x.first + x.step * (x.count - 1);
 
-    std::string out = fmt::format(
-        R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="title">{}</text>)"
-        "\n",
-        left_ + width_ / 2, top_ - 12, escaped(title));
-    out += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" class="frame"/>)"
-                       "\n",
-                       left_, top_, width_, height_);
+    std::string out =
+        fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="title">{}</text>)"
+                    "\n",
+                    left_ + width_ / 2, top_ - 12, escaped(title));
+    out +=
+        fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" class="frame"/>)"
+                    "\n",
+                    left_, top_, width_, height_);
     for (int k = 0; k < y.count; ++k) {
       const double v = y.first + k * y.step;
       const double py = py_of(v);
-      out += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="grid"/>)"
-                         R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="axis"/>)"
-                         R"(<text x="{:.1f}" y="{:.1f}" text-anchor="end" class="tick">{:.{}f}</text>)"
-                         "\n",
-                         left_, py, left_ + width_, py, left_ - 5, py, left_, py, left_ - 8, py + 4,
-                         v, y.decimals);
+      out +=
+          fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="grid"/>)"
+                      R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="axis"/>)"
+                      R"(<text x="{:.1f}" y="{:.1f}" text-anchor="end" class="tick">{:.{}f}</text>)"
+                      "\n",
+                      left_, py, left_ + width_, py, left_ - 5, py, left_, py, left_ - 8, py + 4, v,
+                      y.decimals);
     }
     for (int k = 0; k < x.count; ++k) {
       const double v = x.first + k * x.step;
       const double px = px_of(v);
-      out += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="grid"/>)"
-                         R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="axis"/>)"
-                         R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="tick">{:.{}f}</text>)"
-                         "\n",
-                         px, top_, px, top_ + height_, px, top_ + height_, px, top_ + height_ + 5, px,
-                         top_ + height_ + 19, v, x.decimals);
+      out += fmt::format(
+          R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="grid"/>)"
+          R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="axis"/>)"
+          R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="tick">{:.{}f}</text>)"
+          "\n",
+          px, top_, px, top_ + height_, px, top_ + height_, px, top_ + height_ + 5, px,
+          top_ + height_ + 19, v, x.decimals);
     }
-    out += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="label">epoch</text>)"
-                       "\n",
-                       left_ + width_ / 2, top_ + height_ + 40);
+    out +=
+        fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="label">epoch</text>)"
+                    "\n",
+                    left_ + width_ / 2, top_ + height_ + 40);
     const double ly = top_ + height_ / 2;
     out += fmt::format(
         R"svg(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="label" transform="rotate(-90 {:.1f} {:.1f})">{}</text>)svg"
@@ -127,24 +132,26 @@ class Panel {
       // The note sits right of the line, or left of it near the panel's right edge.
       const double px = px_of(*best_epoch);
       const bool left_of = px > left_ + width_ * 0.55;
-      out += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="best"/>)"
-                         R"(<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="note">lowest val loss (epoch {})</text>)"
-                         "\n",
-                         px, top_, px, top_ + height_, left_of ? px - 3 : px + 3, top_ + 12,
-                         left_of ? "end" : "start", *best_epoch);
+      out += fmt::format(
+          R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" class="best"/>)"
+          R"(<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="note">lowest val loss (epoch {})</text>)"
+          "\n",
+          px, top_, px, top_ + height_, left_of ? px - 3 : px + 3, top_ + 12,
+          left_of ? "end" : "start", *best_epoch);
     }
     for (const auto& s : series) {
       std::string points;
       for (const auto& r : history) {
         const double v = s.value(r) * y_scale;
         if (!std::isfinite(v)) continue;
-        points += fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", px_of(r.epoch), py_of(v));
+        points +=
+            fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", px_of(r.epoch), py_of(v));
       }
       if (points.empty()) continue;
       // A one-epoch run is a point: a polyline of one vertex draws nothing.
       if (history.size() == 1)
-        out += fmt::format(R"(<circle cx="{}" r="3" fill="{}"/>)", points.substr(0, points.find(',')),
-                           s.colour);
+        out += fmt::format(R"(<circle cx="{}" r="3" fill="{}"/>)",
+                           points.substr(0, points.find(',')), s.colour);
       out += fmt::format(
           R"(<polyline points="{}" fill="none" stroke="{}" stroke-width="2"{}><title>{}</title></polyline>)"
           "\n",
@@ -165,17 +172,24 @@ class Panel {
 
 std::string training_plot_svg(const nn::History& history, const TrainingPlotOptions& options) {
   if (history.empty()) throw std::invalid_argument("training plot: the history has no epochs");
-  const bool validation = std::any_of(history.begin(), history.end(),
-                                      [](const nn::EpochRecord& r) { return std::isfinite(r.val_loss); });
+  const bool validation = std::any_of(history.begin(), history.end(), [](const nn::EpochRecord& r) {
+    return std::isfinite(r.val_loss);
+  });
   const std::string train_colour = "#1f77b4", val_colour = "#d62728";
   const std::vector<Series> loss = [&] {
-    std::vector<Series> s{{[](const nn::EpochRecord& r) { return r.train_loss; }, train_colour, false, "train"}};
-    if (validation) s.push_back({[](const nn::EpochRecord& r) { return r.val_loss; }, val_colour, true, "validation"});
+    std::vector<Series> s{
+        {[](const nn::EpochRecord& r) { return r.train_loss; }, train_colour, false, "train"}};
+    if (validation)
+      s.push_back(
+          {[](const nn::EpochRecord& r) { return r.val_loss; }, val_colour, true, "validation"});
     return s;
   }();
   const std::vector<Series> accuracy = [&] {
-    std::vector<Series> s{{[](const nn::EpochRecord& r) { return r.train_accuracy; }, train_colour, false, "train"}};
-    if (validation) s.push_back({[](const nn::EpochRecord& r) { return r.val_accuracy; }, val_colour, true, "validation"});
+    std::vector<Series> s{
+        {[](const nn::EpochRecord& r) { return r.train_accuracy; }, train_colour, false, "train"}};
+    if (validation)
+      s.push_back({[](const nn::EpochRecord& r) { return r.val_accuracy; }, val_colour, true,
+                   "validation"});
     return s;
   }();
 
@@ -186,7 +200,8 @@ std::string training_plot_svg(const nn::History& history, const TrainingPlotOpti
   std::string out = fmt::format(
       R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" font-family="Liberation Sans, Arial, sans-serif">)"
       "\n<style>\n"
-      ".title{{font-size:15px;font-weight:bold}} .label{{font-size:13px}} .tick{{font-size:11px;fill:#333}}\n"
+      ".title{{font-size:15px;font-weight:bold}} .label{{font-size:13px}} "
+      ".tick{{font-size:11px;fill:#333}}\n"
       ".note{{font-size:11px;fill:#555}} .frame{{fill:none;stroke:#333}} .axis{{stroke:#333}}\n"
       ".grid{{stroke:#e4e4e4}} .best{{stroke:#888;stroke-dasharray:3 3}}\n"
       "</style>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
@@ -195,8 +210,9 @@ std::string training_plot_svg(const nn::History& history, const TrainingPlotOpti
       options.width, options.height, w / 2, escaped(options.title));
   out += Panel(left, top, panel_w, panel_h)
              .draw(history, loss, "loss per epoch", options.loss_name, options.best_epoch, 1.0);
-  out += Panel(left + panel_w + gap, top, panel_w, panel_h)
-             .draw(history, accuracy, "accuracy per epoch", "accuracy (%)", options.best_epoch, 100.0);
+  out +=
+      Panel(left + panel_w + gap, top, panel_w, panel_h)
+          .draw(history, accuracy, "accuracy per epoch", "accuracy (%)", options.best_epoch, 100.0);
   // The legend, on the title's line at the right, names the line styles once for both panels.
   const double lx = w - right - 170;
   out += fmt::format(

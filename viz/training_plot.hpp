@@ -12,7 +12,7 @@ namespace tapegrad::viz {
 
 struct TrainingPlotOptions {
   std::string title = "training";
-  std::string loss_name = "loss";          ///< the y label of the loss panel, e.g. "bce loss"
+  std::string loss_name = "loss";           ///< the y label of the loss panel, e.g. "bce loss"
   std::optional<std::uint32_t> best_epoch;  ///< marked with a dashed line when given
   unsigned width = 800;
   unsigned height = 500;

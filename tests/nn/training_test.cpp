@@ -58,9 +58,9 @@ TEST_CASE("a linear warm-up precedes the schedule, as SequentialLR([LinearLR, ..
   s.warmup = 3;
   SUBCASE("then cosine over the 7 epochs left") {
     s.kind = nn::ScheduleKind::cosine;
-    check_rates(rates(s, 10), {0.03333333333333333, 0.06666666666666667, 0.1, 0.1, 0.09504844339512096,
-                               0.08117449009293669, 0.061126046697815725, 0.03887395330218429,
-                               0.018825509907063328, 0.004951556604879048});
+    check_rates(rates(s, 10), {0.03333333333333333, 0.06666666666666667, 0.1, 0.1,
+                               0.09504844339512096, 0.08117449009293669, 0.061126046697815725,
+                               0.03887395330218429, 0.018825509907063328, 0.004951556604879048});
   }
   SUBCASE("then step") {
     s.kind = nn::ScheduleKind::step;
@@ -78,7 +78,8 @@ TEST_CASE("schedules that cannot run are refused, and names parse") {
   CHECK_THROWS_WITH_AS(s.check(), "schedule: step size is 0; expected >= 1", std::invalid_argument);
   s.step_size = 1;
   s.gamma = 1.5;
-  CHECK_THROWS_WITH_AS(s.check(), "schedule: gamma is 1.5; expected 0 < gamma <= 1", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.check(), "schedule: gamma is 1.5; expected 0 < gamma <= 1",
+                       std::invalid_argument);
   s = {};
   s.kind = nn::ScheduleKind::cosine;
   s.epochs = 5;
@@ -87,7 +88,8 @@ TEST_CASE("schedules that cannot run are refused, and names parse") {
                        std::invalid_argument);
   s = {};
   s.alpha = 0;
-  CHECK_THROWS_WITH_AS(s.check(), "schedule: learning rate is 0; expected > 0", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.check(), "schedule: learning rate is 0; expected > 0",
+                       std::invalid_argument);
   CHECK(nn::parse_schedule("cosine") == nn::ScheduleKind::cosine);
   CHECK(nn::parse_schedule("step") == nn::ScheduleKind::step);
   CHECK_FALSE(nn::parse_schedule("linear"));
@@ -145,9 +147,10 @@ TEST_CASE("train_val_test_split deals disjoint parts; its test part is train_tes
     CHECK_THROWS_WITH_AS(nn::train_val_test_split(three, 0.1, 0.0, 1),
                          "train_val_test_split: validation fraction 0.1 of 3 samples is no sample",
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(nn::train_val_test_split(three, 0.4, 0.5, 1),
-                         "train_val_test_split: 2 test and 1 validation samples leave none of 3 to train on",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(
+        nn::train_val_test_split(three, 0.4, 0.5, 1),
+        "train_val_test_split: 2 test and 1 validation samples leave none of 3 to train on",
+        std::invalid_argument);
     CHECK_THROWS_AS(nn::train_val_test_split(d, 1.0, 0.0, 1), std::invalid_argument);
   }
 }
