@@ -6,6 +6,7 @@
 
 #include "autograd/autograd.hpp"
 #include "io/csv.hpp"
+#include "io/file_write.hpp"
 #include "io/model_format.hpp"
 #include "io/model_io.hpp"
 #include "nn/nn.hpp"
@@ -17,3 +18,4 @@
 #include "viz/graph_export.hpp"
 #include "viz/graphviz.hpp"
 #include "viz/html_view.hpp"
+#include "viz/training_plot.hpp"
