@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what tapegrad needs on Debian 12 (as root, or with sudo); skips what
-# is already there. Usage: ./install-deps.sh [--bench]
+# is already there. Usage: ./install-deps.sh [--bench] [--torch]
 #   default: the build (meson, g++, fmt, nlohmann-json, CLI11, OpenBLAS, LAPACKE, Open MPI),
 #            the tests (doctest, graphviz, chromium + playwright-core for the
 #            browser test of the step-through page, and clang with libFuzzer
 #            for the readers' fuzz targets, tools/fuzz/run.sh)
 #   --bench: also the benchmark references (Google Benchmark, LibTorch, ADOL-C, Sacado)
+#   --torch: also Debian's python3-torch, for tools/torch_bridge.py and its test
+#            (about 27 MB to download, 170 MB installed)
 set -euo pipefail
 cd "$(dirname "$0")"
 packages=(meson ninja-build g++ pkg-config cmake libfmt-dev doctest-dev nlohmann-json3-dev
@@ -15,6 +17,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(libbenchmark-dev libtorch-dev libadolc-dev libtrilinos-sacado-dev
                         libtrilinos-kokkos-dev libtrilinos-teuchos-dev) ;;
+    --torch) packages+=(python3-torch) ;;
     --browser) ;;  # kept for older instructions: the browser test is part of the default set
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -10,6 +10,7 @@
 #include "dist/communicator.hpp"
 #include "dist/data_parallel.hpp"
 #include "io/csv.hpp"
+#include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "io/model_io.hpp"
 #include "nn/nn.hpp"
@@ -21,3 +22,4 @@
 #include "viz/graph_export.hpp"
 #include "viz/graphviz.hpp"
 #include "viz/html_view.hpp"
+#include "viz/training_plot.hpp"

@@ -533,3 +533,15 @@ extern template class Var<Dual<float>>;
 extern template class Var<Dual<double>>;
 
 }  // namespace tapegrad
+
+/// Formats a Var as its value, nested lists like a Tensor (an element spec such
+/// as `{:.4f}` applies to each number); an empty handle prints `Var()`.
+template <class T>
+struct fmt::formatter<tapegrad::Var<T>> : fmt::formatter<tapegrad::TensorView<T>> {
+  template <class Context>
+  auto format(const tapegrad::Var<T>& v, Context& ctx) const {
+    if (!v.tape_ptr()) return fmt::format_to(ctx.out(), "Var()");
+    return fmt::formatter<tapegrad::TensorView<T>>::format(v.value(), ctx);
+  }
+};
+

@@ -88,7 +88,8 @@ bool DataParallel<T>::replicas_agree() {
 
 template <class T>
 T train_step(DataParallel<T>& group, Tape<T>& tape, nn::Mlp<T>& net, nn::LossKind loss,
-             const Tensor<T>& x_shard, const Tensor<T>& y_shard, std::uint32_t global_rows) {
+             const Tensor<T>& x_shard, const Tensor<T>& y_shard, std::uint32_t global_rows,
+             T max_grad_norm) {
   group.optimizer().zero_grad();
   T local_loss = 0;
   if (x_shard.rows() > 0) {
@@ -97,14 +98,18 @@ T train_step(DataParallel<T>& group, Tape<T>& tape, nn::Mlp<T>& net, nn::LossKin
     tape.backward(L);
     local_loss = L.item();
   }
-  return group.step(local_loss, x_shard.rows(), global_rows);
+  if (max_grad_norm <= T(0)) return group.step(local_loss, x_shard.rows(), global_rows);
+  const T global_loss = group.reduce_gradients(local_loss, x_shard.rows(), global_rows);
+  nn::clip_grad_norm(group.optimizer().parameters(), max_grad_norm);
+  group.optimizer().step();
+  return global_loss;
 }
 
 template class DataParallel<float>;
 template class DataParallel<double>;
 template float train_step(DataParallel<float>&, Tape<float>&, nn::Mlp<float>&, nn::LossKind,
-                          const Tensor<float>&, const Tensor<float>&, std::uint32_t);
+                          const Tensor<float>&, const Tensor<float>&, std::uint32_t, float);
 template double train_step(DataParallel<double>&, Tape<double>&, nn::Mlp<double>&, nn::LossKind,
-                           const Tensor<double>&, const Tensor<double>&, std::uint32_t);
+                           const Tensor<double>&, const Tensor<double>&, std::uint32_t, double);
 
 }  // namespace tapegrad::dist

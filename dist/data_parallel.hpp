@@ -57,10 +57,13 @@ class DataParallel {
 /// `x_shard` (rows, inputs) and `y_shard` (rows, outputs), possibly 0 rows, of
 /// a global mini-batch of `global_rows` rows. Records the shard's mean loss on
 /// `tape`, back-propagates it and calls `group.step`. Returns the global
-/// batch's mean loss.
+/// batch's mean loss. With `max_grad_norm` > 0 the global batch's gradient is
+/// clipped to that norm (nn::clip_grad_norm) between the all-reduce and the
+/// step, so every rank clips the same gradient, as one process would.
 template <class T>
 T train_step(DataParallel<T>& group, Tape<T>& tape, nn::Mlp<T>& net, nn::LossKind loss,
-             const Tensor<T>& x_shard, const Tensor<T>& y_shard, std::uint32_t global_rows);
+             const Tensor<T>& x_shard, const Tensor<T>& y_shard, std::uint32_t global_rows,
+             T max_grad_norm = T(0));
 
 extern template class DataParallel<float>;
 extern template class DataParallel<double>;

@@ -569,15 +569,12 @@ ModelSpec ModelReader::finish() {
 }
 
 void ModelReader::check_loss_fits() const {
-  const auto last = spec_.layers.size() - 1;
-  const auto g = spec_.layers.back().activation;
-  if (*spec_.loss == LossKind::bce && g != Activation::sigmoid)
-    fail(fmt::format("loss bce needs a sigmoid last layer, but layers[{}].activation is {}", last,
-                     activation_name(g)));
-  if (*spec_.loss == LossKind::softmax_ce && g != Activation::identity)
-    fail(fmt::format("loss softmax_ce applies its own softmax and needs an identity last "
-                     "layer, but layers[{}].activation is {}",
-                     last, activation_name(g)));
+  try {
+    nn::check_loss_activation(*spec_.loss, spec_.layers.back().activation,
+                              fmt::format("layers[{}].activation", spec_.layers.size() - 1));
+  } catch (const std::invalid_argument& e) {
+    fail(e.what());
+  }
 }
 
 void ModelReader::check_data() {
@@ -587,9 +584,15 @@ void ModelReader::check_data() {
   const auto last_index = spec_.layers.size() - 1;
   if (x_.cols != first.W.rows())
     fail(fmt::format("x has {} columns, but layers[0] has {} inputs", x_.cols, first.W.rows()));
-  if (y_.cols != last.W.cols())
-    fail(fmt::format("y has {} columns, but layers[{}] has {} outputs", y_.cols, last_index,
-                     last.W.cols()));
+  // softmax_ce also takes a column of class indices 0..k-1 (PyTorch's target form).
+  const bool class_index =
+      nn::is_class_index(*spec_.loss, Shape{y_.rows, y_.cols}, Shape{y_.rows, last.W.cols()});
+  if (y_.cols != last.W.cols() && !class_index)
+    fail(fmt::format("y has {} columns, but layers[{}] has {} outputs{}", y_.cols, last_index,
+                     last.W.cols(),
+                     *spec_.loss == LossKind::softmax_ce
+                         ? " (softmax_ce takes one-hot rows or one column of class indices)"
+                         : ""));
   if (y_.rows != x_.rows) fail(fmt::format("y has {} rows, but x has {}", y_.rows, x_.rows));
   Tensor<double> y = y_.tensor();
   y_ = {};
@@ -600,7 +603,14 @@ void ModelReader::check_data() {
           fail(fmt::format("y[{}][{}] is {}; bce targets must lie in [0, 1]", i, j,
                            format_json_number(y(i, j))));
   }
-  if (*spec_.loss == LossKind::softmax_ce) {
+  if (class_index) {
+    for (std::uint32_t i = 0; i < y.rows(); ++i) {
+      const double k = y(i, 0);
+      if (!(k >= 0.0 && k < last.W.cols() && k == std::floor(k)))
+        fail(fmt::format("y[{}][0] is {}; softmax_ce class indices must be whole numbers 0..{}", i,
+                         format_json_number(k), last.W.cols() - 1));
+    }
+  } else if (*spec_.loss == LossKind::softmax_ce) {
     for (std::uint32_t i = 0; i < y.rows(); ++i) {
       double total = 0.0;
       for (std::uint32_t j = 0; j < y.cols(); ++j) {

@@ -40,7 +40,7 @@ struct ModelSpec {
   std::optional<LossKind> loss;
   Reduction reduction = Reduction::mean;
   std::optional<Tensor<double>> x;  ///< (m, in of layer 1)
-  std::optional<Tensor<double>> y;  ///< (m, out of the last layer)
+  std::optional<Tensor<double>> y;  ///< (m, out of the last layer), or (m, 1) class indices for softmax_ce
   std::string meta_json;            ///< the "meta" value as compact JSON text, keys in the file's order ("" if none)
 };
 

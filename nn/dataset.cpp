@@ -114,6 +114,50 @@ TrainTest<T> train_test_split(const Dataset<T>& data, double test_fraction, std:
   return out;
 }
 
+SplitRows split_rows(std::uint32_t m, double val_fraction, double test_fraction, std::uint64_t seed,
+                     std::string_view what) {
+  const auto part = [&](double fraction, std::string_view name) {
+    if (!(fraction >= 0 && fraction < 1))
+      throw std::invalid_argument(
+          fmt::format("{}: {} fraction {} is not in [0, 1)", what, name, fraction));
+    const auto n = static_cast<std::uint32_t>(std::lround(fraction * m));
+    if (fraction > 0 && n == 0)
+      throw std::invalid_argument(
+          fmt::format("{}: {} fraction {} of {} samples is no sample", what, name, fraction, m));
+    return n;
+  };
+  const std::uint32_t test = part(test_fraction, "test"), val = part(val_fraction, "validation");
+  if (std::uint64_t{test} + val >= m)
+    throw std::invalid_argument(
+        fmt::format("{}: {} test and {} validation samples leave none of {} to train on", what,
+                    test, val, m));
+  Generator generator(seed);
+  std::vector<std::uint32_t> order;
+  shuffle_indices(order, m, generator);
+  SplitRows out;
+  out.test.assign(order.begin(), order.begin() + test);
+  out.validation.assign(order.begin() + test, order.begin() + test + val);
+  out.train.assign(order.begin() + test + val, order.end());
+  return out;
+}
+
+template <class T>
+Splits<T> train_val_test_split(const Dataset<T>& data, double val_fraction, double test_fraction,
+                               std::uint64_t seed) {
+  const SplitRows rows =
+      split_rows(data.size(), val_fraction, test_fraction, seed, "train_val_test_split");
+  Splits<T> out;
+  const auto take = [&](const std::vector<std::uint32_t>& index, Dataset<T>& d) {
+    if (index.empty()) return;
+    gather_rows(data.x, index, d.x);
+    gather_rows(data.y, index, d.y);
+  };
+  take(rows.test, out.test);
+  take(rows.validation, out.validation);
+  take(rows.train, out.train);
+  return out;
+}
+
 template <class T>
 Tensor<T> one_hot(const Tensor<T>& labels, std::uint32_t classes) {
   if (labels.cols() != 1)
@@ -131,18 +175,22 @@ Tensor<T> one_hot(const Tensor<T>& labels, std::uint32_t classes) {
 
 template <class T>
 double accuracy(TensorView<T> y_hat, TensorView<T> y) {
-  if (y_hat.shape != y.shape)
+  const bool class_index = y.cols() == 1 && y_hat.cols() > 1 && y.rows() == y_hat.rows();
+  if (y_hat.shape != y.shape && !class_index)
     fail_shapes("accuracy", "shapes differ", "y_hat", y_hat.shape, "y", y.shape);
   check_nonempty("accuracy", y.shape);
+  const auto argmax = [](const T* row, std::uint32_t n) {
+    return static_cast<std::size_t>(std::max_element(row, row + n) - row);
+  };
   std::size_t right = 0;
   for (std::uint32_t i = 0; i < y.rows(); ++i) {
-    if (y.cols() == 1) {
-      right += (y_hat(i, 0) >= T(0.5)) == (y(i, 0) >= T(0.5));
-      continue;
-    }
-    const T* p = y_hat.data + std::size_t{i} * y.cols();
-    const T* t = y.data + std::size_t{i} * y.cols();
-    right += std::max_element(p, p + y.cols()) - p == std::max_element(t, t + y.cols()) - t;
+    const T* p = y_hat.data + std::size_t{i} * y_hat.cols();
+    if (class_index)
+      right += static_cast<T>(argmax(p, y_hat.cols())) == y(i, 0);
+    else if (y.cols() == 1)
+      right += (p[0] >= T(0.5)) == (y(i, 0) >= T(0.5));
+    else
+      right += argmax(p, y.cols()) == argmax(y.data + std::size_t{i} * y.cols(), y.cols());
   }
   return static_cast<double>(right) / y.rows();
 }
@@ -151,6 +199,7 @@ double accuracy(TensorView<T> y_hat, TensorView<T> y) {
   template Dataset<T> split_features_labels<T>(const Tensor<double>&);                       \
   template class Standardizer<T>;                                                            \
   template TrainTest<T> train_test_split(const Dataset<T>&, double, std::uint64_t);          \
+  template Splits<T> train_val_test_split(const Dataset<T>&, double, double, std::uint64_t); \
   template Tensor<T> one_hot(const Tensor<T>&, std::uint32_t);                               \
   template void gather_rows(const Tensor<T>&, std::span<const std::uint32_t>, Tensor<T>&);   \
   template double accuracy(TensorView<T>, TensorView<T>);

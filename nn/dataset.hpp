@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "autograd/random.hpp"
@@ -54,9 +55,10 @@ struct TrainTest {
   Dataset<T> test;
 };
 
-/// Row numbers of a split of m samples into a training and a test set.
+/// Row numbers of a split of m samples into training, validation and test sets.
 struct SplitRows {
   std::vector<std::uint32_t> train;
+  std::vector<std::uint32_t> validation;  ///< empty unless split_rows was given a val_fraction
   std::vector<std::uint32_t> test;
 };
 
@@ -65,9 +67,33 @@ struct SplitRows {
 /// std::invalid_argument unless 0 < test_fraction < 1 and both parts are non-empty.
 SplitRows split_rows(std::uint32_t m, double test_fraction, std::uint64_t seed);
 
+/// The same shuffle dealt into three: the first round(test_fraction m) rows in
+/// `test` (the ones the two-way split_rows picks), the next round(val_fraction
+/// m) in `validation`, the rest in `train`. Throws std::invalid_argument
+/// (naming `what`, the caller) unless both fractions lie in [0, 1), a positive
+/// fraction gets at least one row and `train` keeps at least one.
+SplitRows split_rows(std::uint32_t m, double val_fraction, double test_fraction, std::uint64_t seed,
+                     std::string_view what = "split_rows");
+
 /// The samples of `split_rows(data.size(), test_fraction, seed)`, in its order.
 template <class T>
 TrainTest<T> train_test_split(const Dataset<T>& data, double test_fraction, std::uint64_t seed);
+
+template <class T>
+struct Splits {
+  Dataset<T> train;
+  Dataset<T> validation;  ///< empty when its fraction is 0
+  Dataset<T> test;        ///< empty when its fraction is 0
+};
+
+/// Three disjoint parts from one seeded shuffle: round(test_fraction m)
+/// samples in `test` (the same ones train_test_split picks), the next
+/// round(val_fraction m) in `validation`, the rest in `train`. Throws
+/// std::invalid_argument unless both fractions lie in [0, 1), a positive
+/// fraction gets at least one sample and `train` keeps at least one.
+template <class T>
+Splits<T> train_val_test_split(const Dataset<T>& data, double val_fraction, double test_fraction,
+                               std::uint64_t seed);
 
 /// Labels (m, 1) holding class numbers 0..classes-1 -> (m, classes) one-hot rows.
 /// Throws std::invalid_argument for a label that is not such a whole number.
@@ -84,8 +110,15 @@ template <class T>
 void gather_rows(const Tensor<T>& source, std::span<const std::uint32_t> index, Tensor<T>& batch);
 
 /// Fraction of rows whose prediction is right: with one column, y_hat >= 0.5
-/// against a 0/1 label; with several, the argmax against the argmax of y.
+/// against a 0/1 label; with several, the argmax against the argmax of y, or
+/// against y's class index when y is one column (m, 1). Throws ShapeError for
+/// shapes that do not pair up.
 template <class T>
 double accuracy(TensorView<T> y_hat, TensorView<T> y);
+/// The same on Tensors, with T deduced: `nn::accuracy(net.predict(x), y)`.
+template <class T>
+double accuracy(const Tensor<T>& y_hat, const Tensor<T>& y) {
+  return accuracy<T>(y_hat.view(), y.view());
+}
 
 }  // namespace tapegrad::nn

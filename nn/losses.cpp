@@ -25,6 +25,35 @@ std::optional<LossKind> parse_loss(std::string_view name) {
     if (loss_name(loss) == name) return loss;
   return std::nullopt;
 }
+
+void check_loss_activation(LossKind kind, Activation output, std::string_view where) {
+  if (kind == LossKind::bce && output != Activation::sigmoid)
+    throw std::invalid_argument(fmt::format("loss bce needs a sigmoid last layer, but {} is {}",
+                                            where, activation_name(output)));
+  if (kind == LossKind::softmax_ce && output != Activation::identity)
+    throw std::invalid_argument(fmt::format(
+        "loss softmax_ce applies its own softmax and needs an identity last layer, but {} is {}",
+        where, activation_name(output)));
+}
+
+bool is_class_index(LossKind kind, Shape y, Shape output) {
+  return kind == LossKind::softmax_ce && y.cols == 1 && output.cols >= 2 && y.rows == output.rows;
+}
+
+template <class T>
+Tensor<T> dense_targets(LossKind kind, TensorView<T> y, Shape output) {
+  if (!is_class_index(kind, y.shape, output)) return Tensor<T>(y);
+  Tensor<T> dense({y.rows(), output.cols}, T(0));
+  for (std::uint32_t i = 0; i < y.rows(); ++i) {
+    const T k = y(i, 0);
+    if (!(k >= T(0) && k < static_cast<T>(output.cols) && k == std::floor(k)))
+      throw std::invalid_argument(fmt::format(
+          "softmax_ce: target {} in row {} is not a class index 0..{}", k, i, output.cols - 1));
+    dense(i, static_cast<std::uint32_t>(k)) = T(1);
+  }
+  return dense;
+}
+
 template <class T>
 void check_targets(LossKind kind, TensorView<T> y) {
   const std::string_view name = loss_name(kind);
@@ -64,7 +93,12 @@ Var<T> loss(LossKind kind, const Output<T>& output, Var<T> y, Reduction r) {
   const std::string_view name = loss_name(kind);
   Tape<T>& tape = output.a.tape();
   const Shape s = output.a.shape();
-  if (y.shape() != s) fail_shapes(name, "targets differ in shape from the output", "y_hat", s, "y", y.shape());
+  check_loss_activation(kind, output.activation, "the output activation");
+  // Class indices become one-hot rows on the tape: the loss is the same
+  // cross_entropy record, and indices have no gradient to carry.
+  if (is_class_index(kind, y.shape(), s)) y = tape.input(dense_targets(kind, y.value(), s));
+  if (y.shape() != s)
+    fail_shapes(name, "targets differ in shape from the output", "y_hat", s, "y", y.shape());
   check_targets(kind, y.value());
   const Var<T> L = record_loss_op(kind, output, y, r);
   if (tape.naming()) tape.set_static_name(L, "L");
@@ -72,6 +106,7 @@ Var<T> loss(LossKind kind, const Output<T>& output, Var<T> y, Reduction r) {
 }
 
 #define TAPEGRAD_INSTANTIATE(T)                                              \
+  template Tensor<T> dense_targets(LossKind, TensorView<T>, Shape);          \
   template void check_targets(LossKind, TensorView<T>);                      \
   template Var<T> loss(LossKind, const Output<T>&, Var<T>, Reduction);
 TAPEGRAD_INSTANTIATE(float)

@@ -91,7 +91,10 @@ Parameter<T>& Mlp<T>::parameter(std::string_view name) {
     if (l.W.name == name) return l.W;
     if (l.b.name == name) return l.b;
   }
-  throw std::out_of_range(fmt::format("mlp: no parameter named \"{}\"", name));
+  std::string valid;
+  for (const auto& l : layers_) valid += fmt::format("{}{}, {}", valid.empty() ? "" : ", ", l.W.name, l.b.name);
+  throw std::out_of_range(fmt::format("mlp: no parameter named \"{}\"; the parameters are {}", name,
+                                      valid.empty() ? "none (the network has no layers)" : valid));
 }
 
 template <class T>

@@ -49,7 +49,7 @@ class Mlp {
 
   std::span<Linear<T>> layers() { return layers_; }
   std::span<const Linear<T>> layers() const { return layers_; }
-  /// Layer k, numbered from 1 as in the seed; throws std::out_of_range otherwise.
+  /// Layer k, numbered from 1 as in the derivation; throws std::out_of_range otherwise.
   Linear<T>& layer(std::size_t k);
   const Linear<T>& layer(std::size_t k) const;
 

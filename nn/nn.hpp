@@ -21,3 +21,4 @@
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
 #include "nn/optimizer.hpp"
+#include "nn/training.hpp"

@@ -81,7 +81,10 @@ CheckReport check_gradients(const io::ModelSpec& spec, const CheckOptions& optio
   if (!spec.x || !spec.y || !spec.loss)
     throw std::invalid_argument("check: the model needs x, y and a loss to be checked");
   Mlp<double> net = io::to_mlp<double>(spec);
-  return check_gradients(net, *spec.x, *spec.y, *spec.loss, spec.reduction, options);
+  // The hand derivation takes targets shaped as the output: class indices as one-hot rows.
+  const Tensor<double> y =
+      dense_targets(*spec.loss, spec.y->view(), Shape{spec.x->rows(), net.outputs()});
+  return check_gradients(net, *spec.x, y, *spec.loss, spec.reduction, options);
 }
 
 }  // namespace tapegrad::nn

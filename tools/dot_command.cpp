@@ -62,7 +62,9 @@ int run_dot(const DotOptions& options) {
       throw InputError(fmt::format("{}: --sample {} is out of range; x has {} rows",
                                    io::shown(options.model), options.sample, spec.x->rows()));
     const auto x = row_of(*spec.x, options.sample);
-    const auto y = row_of(*spec.y, options.sample);
+    const auto y = row_of(nn::dense_targets(*spec.loss, spec.y->view(),
+                                            Shape{spec.x->rows(), spec.layers.back().W.cols()}),
+                          options.sample);
     L = nn::record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
   } else {
     net = io::to_mlp<double>(spec);

@@ -1,4 +1,5 @@
 // tapegrad: gradients, checks, graphs and training from the command line.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -20,6 +21,50 @@ int report_error(std::string_view what) {
   return 2;
 }
 
+// Levenshtein distance: the number of single-letter edits from a to b.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// `tapegrad` alone: what each command does, one line each.
+void print_commands(const CLI::App& app, const std::vector<tapegrad::tools::Command>& commands) {
+  std::string out = fmt::format("{}\n\nusage: tapegrad COMMAND [ARGS]\n\ncommands:\n",
+                                app.get_description());
+  for (const auto& command : commands)
+    out += fmt::format("  {:<9} {}\n", command.app->get_name(), command.app->get_description());
+  out += "\nRun 'tapegrad COMMAND --help' for a command's options, 'tapegrad --help' for all.\n";
+  fmt::print("{}", out);
+}
+
+// A first argument that is no option and no command: names it and suggests the
+// nearest command when one is within two edits (a typo), else lists them.
+std::string unknown_command(std::string_view name,
+                            const std::vector<tapegrad::tools::Command>& commands) {
+  const std::string shown = tapegrad::io::quoted(name, 40);  // escaped, one short line
+  std::string nearest, all;
+  std::size_t best = 3;
+  for (const auto& command : commands) {
+    const std::string& candidate = command.app->get_name();
+    all += (all.empty() ? "" : ", ") + candidate;
+    const std::size_t d = edit_distance(name, candidate);
+    if (d < best) best = d, nearest = candidate;
+  }
+  if (!nearest.empty())
+    return fmt::format("unknown command {}; did you mean \"{}\"?", shown, nearest);
+  return fmt::format("unknown command {}; the commands are {}", shown, all);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,6 +82,17 @@ int main(int argc, char** argv) {
       add_dot_command(app),     add_train_command(app),   add_predict_command(app),
       add_demo_command(app),    add_view_command(app),
   };
+
+  if (argc == 1) {
+    print_commands(app, commands);
+    return 0;
+  }
+  if (const std::string_view first = argv[1]; !first.starts_with('-')) {
+    const bool known = std::any_of(commands.begin(), commands.end(), [&](const Command& c) {
+      return c.app->get_name() == first;
+    });
+    if (!known) return report_error(unknown_command(first, commands));
+  }
 
   try {
     app.parse(argc, argv);

@@ -3,17 +3,18 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "io/csv.hpp"
-#include "nn/dataset.hpp"
-#include "nn/mlp.hpp"
-#include "io/file.hpp"
 #include "io/model_format.hpp"
+#include "io/model_io.hpp"
+#include "nn/dataset.hpp"
+#include "io/file.hpp"
+#include "nn/mlp.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
-#include "io/model_io.hpp"
 
 namespace tapegrad::tools {
 
@@ -23,6 +24,7 @@ struct PredictOptions {
   std::filesystem::path model;
   std::filesystem::path data;
   bool scores = false;
+  bool logits = false;
 };
 
 // The class of one output row: 0/1 by the 0.5 threshold for one output, else the argmax.
@@ -34,9 +36,38 @@ std::uint32_t class_of(TensorView<double> y_hat, std::uint32_t i) {
   return best;
 }
 
+// Class probabilities from the logits z^[L]: the sigmoid of a sigmoid output
+// (or of one identity output), the softmax of several identity outputs, as
+// BCEWithLogitsLoss and CrossEntropyLoss read them. Other outputs (a
+// regression's) have none.
+Tensor<double> probabilities(const io::ModelSpec& spec, TensorView<double> z,
+                             std::string_view source) {
+  const auto g = spec.layers.back().activation;
+  const bool regression =
+      spec.loss && (*spec.loss == nn::LossKind::mse || *spec.loss == nn::LossKind::half_sse);
+  if (regression || (g != nn::Activation::sigmoid && g != nn::Activation::identity))
+    throw InputError(
+        fmt::format("{}: a {} output{} gives no probabilities; --logits prints the raw "
+                    "outputs",
+                    source, nn::activation_name(g),
+                    spec.loss ? fmt::format(" with loss {}", nn::loss_name(*spec.loss)) : ""));
+  Tensor<double> p(z);
+  if (g == nn::Activation::sigmoid || z.cols() == 1) {
+    for (auto& v : p) v = sigmoid_value(v);
+    return p;
+  }
+  for (std::uint32_t i = 0; i < p.rows(); ++i) {
+    double max = z(i, 0), total = 0;
+    for (std::uint32_t j = 1; j < p.cols(); ++j) max = std::max(max, z(i, j));
+    for (std::uint32_t j = 0; j < p.cols(); ++j) total += p(i, j) = std::exp(z(i, j) - max);
+    for (std::uint32_t j = 0; j < p.cols(); ++j) p(i, j) /= total;
+  }
+  return p;
+}
+
 int run_predict(const PredictOptions& o) {
   const io::ModelSpec spec = io::read_model(o.model);
-  const auto net = io::to_mlp<double>(spec);
+  auto net = io::to_mlp<double>(spec);
   const std::uint32_t inputs = net.inputs();
   const io::CsvTable table = io::read_csv(o.data);
   const std::string source = io::shown(o.data);
@@ -54,26 +85,29 @@ int run_predict(const PredictOptions& o) {
   } else {
     data.x = table.values;
   }
-  const Tensor<double> y_hat = net.predict(data.x);
-  for (std::size_t k = 0; k < y_hat.size(); ++k)
-    if (!std::isfinite(y_hat[k]))
-      throw InputError(fmt::format("{}: the forward pass overflows on row {} of {}: output {} is "
-                                   "{}; the model's weights or data are too large for doubles",
-                                   io::shown(o.model), k / y_hat.cols() + 1, source,
-                                   k % y_hat.cols() + 1, y_hat[k]));
+  Tape<double> tape;
+  tape.set_naming(false);
+  const auto output = net.forward(tape.input(data.x));
+  const Tensor<double> y_hat(output.a.value());
+  for (const auto& [what, values] : {std::pair{"output", output.a.value()}, std::pair{"logit", output.z.value()}})
+    for (std::size_t k = 0; k < values.size(); ++k)
+      if (!std::isfinite(values.data[k]))
+        throw InputError(fmt::format("{}: the forward pass overflows on row {} of {}: {} {} is "
+                                     "{}; the model's weights or data are too large for doubles",
+                                     io::shown(o.model), k / values.cols() + 1, source, what,
+                                     k % values.cols() + 1, values.data[k]));
 
   std::string out;
-  for (std::uint32_t i = 0; i < y_hat.rows(); ++i) {
-    if (o.scores) {
-      out += io::format_json_row(y_hat, i);
-      out += '\n';
-    } else {
-      out += fmt::format("{}\n", class_of(y_hat, i));
-    }
+  if (o.logits || o.scores) {
+    const Tensor<double> printed = o.logits ? Tensor<double>(output.z.value())
+                                            : probabilities(spec, output.z.value(), io::shown(o.model));
+    for (std::uint32_t i = 0; i < printed.rows(); ++i) out += io::format_json_row(printed, i) + '\n';
+  } else {
+    for (std::uint32_t i = 0; i < y_hat.rows(); ++i) out += fmt::format("{}\n", class_of(y_hat, i));
   }
   fmt::print("{}", out);
   if (labelled) {
-    const double acc = nn::accuracy<double>(y_hat, data.y);
+    const double acc = nn::accuracy(y_hat, data.y);
     fmt::print(stderr, "accuracy {:.2f}% on {} labelled rows of {}\n", 100.0 * acc, y_hat.rows(),
                source);
   }
@@ -85,14 +119,17 @@ int run_predict(const PredictOptions& o) {
 Command add_predict_command(CLI::App& app) {
   auto o = std::make_shared<PredictOptions>();
   auto* command = app.add_subcommand(
-      "predict", "Print the model's prediction for each row of a CSV file, one per line.");
-  command->add_option("--model", o->model, "model file (JSON model format)")->required();
-  command->add_option("--data", o->data,
-                      "CSV file of features, optionally followed by a label column")
+      "predict", "Print MODEL.json's prediction for each row of a CSV file, one per line.");
+  command->add_option("model,--model", o->model, "model file (JSON model format)")->required();
+  command
+      ->add_option("--data", o->data, "CSV file of features, optionally followed by a label column")
       ->required();
-  command->add_flag("--scores", o->scores,
-                    "print the network's outputs a^[L] (a JSON list per line) instead of the "
-                    "class");
+  auto* scores = command->add_flag(
+      "--scores", o->scores,
+      "print class probabilities (a JSON list per line): the sigmoid of one output, the softmax "
+      "of several");
+  command->add_flag("--logits", o->logits, "print the raw outputs z^[L] of the last layer")
+      ->excludes(scores);
   return {command, [o] { return run_predict(*o); }};
 }
 

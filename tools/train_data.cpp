@@ -1,7 +1,7 @@
 // Training data of one rank: file rows i mod N, mapped onto the whole file's train/test split.
 #include "tools/train_data.hpp"
 
-#include <numeric>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -41,8 +41,8 @@ nn::Dataset<double> keep(const nn::Dataset<double>& data, std::span<const std::u
 }  // namespace
 
 TrainShard read_train_shard(const std::filesystem::path& path, std::uint32_t inputs,
-                            std::uint32_t outputs, double test_fraction, std::uint64_t seed,
-                            int rank, int ranks) {
+                            std::uint32_t outputs, std::optional<double> val_fraction,
+                            double test_fraction, std::uint64_t seed, int rank, int ranks) {
   const auto r = static_cast<std::uint32_t>(rank), n = static_cast<std::uint32_t>(ranks);
   LabelledData data = read_labelled_csv(path, outputs, io::RowShard{r, n});
   if (data.x.rows() == 0) data.x = Tensor<double>({0, inputs}, 0.0);  // an empty shard
@@ -53,20 +53,24 @@ TrainShard read_train_shard(const std::filesystem::path& path, std::uint32_t inp
     throw InputError(fmt::format("{}: has more than 2^32 - 2 rows", data.source));
   const auto m = static_cast<std::uint32_t>(data.rows_in_file);
 
+  const double val = val_fraction.value_or(m >= rows_for_default_validation ? 0.2 : 0.0);
   nn::SplitRows split;
-  if (test_fraction > 0.0) {
-    if (m < 2)
-      throw InputError(fmt::format("{}: too few rows to split off a test set", data.source));
-    split = nn::split_rows(m, test_fraction, seed);
-  } else {
-    split.train.resize(m);
-    std::iota(split.train.begin(), split.train.end(), 0u);
+  try {
+    split = nn::split_rows(m, val, test_fraction, seed);
+  } catch (const std::invalid_argument&) {
+    throw InputError(fmt::format(
+        "{}: {} rows are too few for --val-fraction {} and --test-fraction {} (each held-out set "
+        "needs a row, and training at least one)",
+        data.source, m, val, test_fraction));
   }
   const nn::Dataset<double> mine{std::move(data.x), std::move(data.y)};
   TrainShard shard;
   shard.source = data.source;
+  shard.val_fraction = val;
+  shard.validation_size = static_cast<std::uint32_t>(split.validation.size());
   shard.test_size = static_cast<std::uint32_t>(split.test.size());
   shard.train = keep(mine, split.train, r, n, &shard.train_row);
+  shard.validation = keep(mine, split.validation, r, n, nullptr);
   shard.test = keep(mine, split.test, r, n, nullptr);
   return shard;
 }

@@ -63,13 +63,14 @@ void write_backprop_view(const io::ModelSpec& spec, const std::filesystem::path&
   Mlp<double> net = io::to_mlp<double>(spec);
   Tape<double> tape;
   Var<double> L;
-  Tensor<double> x = *spec.x, y = *spec.y;
+  Tensor<double> x = *spec.x;
+  Tensor<double> y = dense_targets(*spec.loss, spec.y->view(), Shape{x.rows(), net.outputs()});
   if (options.scalar) {
     if (options.sample >= x.rows())
       throw io::ModelFormatError(fmt::format("view: sample {} is out of range; x has {} rows",
                                          options.sample, x.rows()));
     x = row_of(*spec.x, options.sample);
-    y = row_of(*spec.y, options.sample);
+    y = row_of(y, options.sample);
     L = record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
   } else {
     const auto output = net.forward(tape.input(x));

@@ -311,3 +311,13 @@ TEST_CASE("a parameter whose grad was reassigned after recording is refused, not
   tape.backward(sum(tape.parameter(W) * 2.0));  // recorded afresh: fine
   CHECK(W.grad == Tensor<double>::full({2, 2}, 2.0));
 }
+
+TEST_CASE("a Var prints its value with fmt, format specs applying to each number") {
+  Tape<double> tape;
+  const auto x = tape.input(Tensor<double>{{1.5, -2.0}, {0.25, 4.0}}.view());
+  CHECK(fmt::format("{}", x) == "[[1.5, -2], [0.25, 4]]");
+  CHECK(fmt::format("{:.2f}", x * 2.0) == "[[3.00, -4.00], [0.50, 8.00]]");
+  const auto s = tape.variable(0.5);
+  CHECK(fmt::format("{}", s + s) == "[[1]]");
+  CHECK(fmt::format("{}", Var<double>()) == "Var()");
+}

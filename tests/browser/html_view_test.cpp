@@ -96,7 +96,7 @@ TEST_CASE("each step shows the upstream gradient, the local derivative and the a
   for (std::size_t s = 0; s < 3; ++s) CHECK(engine["steps"][s]["grad"] == steps[s]["grad"]);
 }
 
-TEST_CASE("formulas use the seed's notation with the local derivative's numbers") {
+TEST_CASE("formulas use the derivation's notation with the local derivative's numbers") {
   Tape<double> tape;
   Parameter<double> W(Tensor<double>{{0.5, -1.0}}, "W^[1]");
   Parameter<double> b(Tensor<double>{{0.1, 0.2}}, "b^[1]");
@@ -172,7 +172,7 @@ TEST_CASE("the page is self-contained and survives any name") {
   }
 }
 
-TEST_CASE("the seed network's page carries hand gradients equal to the engine's") {
+TEST_CASE("the 4-3-2-1 example's page carries hand gradients equal to the engine's") {
   const auto dir = std::filesystem::temp_directory_path() / "tapegrad_html_view_test";
   std::filesystem::create_directories(dir);
   for (bool scalar : {false, true}) {

@@ -92,6 +92,12 @@ TEST_CASE("-np 1, 2 and 3 train the model a plain run trains, for every optimize
       // Two classes as softmax outputs, a batch no rank count divides.
       {"momentum", {"--layers", "30,6,2", "--epochs", "3", "--batch", "7", "--optimizer",
                     "momentum", "--activation", "relu"}},
+      // Per-epoch figures summed over the ranks decide early stopping and the
+      // kept epoch; clipping acts on the all-reduced gradient.
+      {"adamw", {"--layers", "30,8,1", "--epochs", "40", "--optimizer", "adamw", "--lr", "0.05",
+                 "--weight-decay", "0.01", "--schedule", "cosine", "--warmup", "2",
+                 "--clip-norm", "0.5", "--val-fraction", "0.25", "--patience", "3",
+                 "--keep-best"}},
   };
   for (const auto& config : configs) {
     CAPTURE(config.name);
@@ -115,6 +121,8 @@ TEST_CASE("-np 1, 2 and 3 train the model a plain run trains, for every optimize
       CHECK(run.out == plain.out.substr(0, plain.out.find("saved")) + "saved " +
                            (scratch / file).string() + "\n");
       CHECK(count(run.err, "epoch ") == count(plain.err, "epoch "));
+      CHECK(count(run.err, "stopped early") == count(plain.err, "stopped early"));
+      CHECK(count(run.err, "kept the weights") == count(plain.err, "kept the weights"));
       const auto meta = nlohmann::json::parse(io::read_model(scratch / file).meta_json);
       if (ranks > 1)
         CHECK(meta["ranks"] == ranks);

@@ -90,21 +90,30 @@ TEST_CASE("a standardiser fitted across parts, one empty, equals one fitted on a
 
 TEST_CASE("the ranks' train shards hold each training position once, as the single process orders them") {
   const std::filesystem::path file = TAPEGRAD_DATA_DIR "/breast_cancer.csv";
-  const auto one = tools::read_train_shard(file, 30, 1, 0.2, 42, 0, 1);
-  REQUIRE(one.train_size() == 455);
+  const auto one = tools::read_train_shard(file, 30, 1, 0.2, 0.2, 42, 0, 1);
+  REQUIRE(one.train_size() == 341);
+  CHECK(one.validation_size == 114);
   CHECK(one.test_size == 114);
+  // Without a validation share, the test rows are the same ones.
+  const auto two_way = tools::read_train_shard(file, 30, 1, 0.0, 0.2, 42, 0, 1);
+  CHECK(two_way.train_size() == 455);
+  CHECK(two_way.test.x == one.test.x);
   for (const int ranks : {2, 3, 7}) {
     CAPTURE(ranks);
     std::vector<tools::TrainShard> shards;
     for (int r = 0; r < ranks; ++r)
-      shards.push_back(tools::read_train_shard(file, 30, 1, 0.2, 42, r, ranks));
-    std::uint32_t test_rows = 0;
-    for (const auto& s : shards) test_rows += s.test.size();
+      shards.push_back(tools::read_train_shard(file, 30, 1, 0.2, 0.2, 42, r, ranks));
+    std::uint32_t test_rows = 0, validation_rows = 0;
+    for (const auto& s : shards) {
+      test_rows += s.test.size();
+      validation_rows += s.validation.size();
+    }
     CHECK(test_rows == 114);
+    CHECK(validation_rows == 114);
     for (std::uint32_t p = 0; p < one.train_size(); ++p) {
       int holders = 0;
       for (const auto& s : shards) {
-        REQUIRE(s.train_size() == 455);
+        REQUIRE(s.train_size() == 341);
         if (s.train_row[p] == tools::TrainShard::kElsewhere) continue;
         ++holders;
         for (std::uint32_t j = 0; j < 30; ++j) REQUIRE(s.train.x(s.train_row[p], j) == one.train.x(p, j));
@@ -125,15 +134,15 @@ TEST_CASE("the ranks' train shards hold each training position once, as the sing
 TEST_CASE("a shard's bad label names its line in the file; a rank without rows gets an empty shard") {
   const auto file = std::filesystem::temp_directory_path() / "tapegrad_shards_test.csv";
   std::ofstream(file) << "f,label\n0.1,0\n0.2,1\n0.3,0\n0.4,1\n0.5,7\n";
-  CHECK_NOTHROW(tools::read_train_shard(file, 1, 1, 0.0, 1, 0, 3));
-  CHECK_THROWS_WITH_AS(tools::read_train_shard(file, 1, 1, 0.0, 1, 1, 3),
+  CHECK_NOTHROW(tools::read_train_shard(file, 1, 1, 0.0, 0.0, 1, 0, 3));
+  CHECK_THROWS_WITH_AS(tools::read_train_shard(file, 1, 1, 0.0, 0.0, 1, 1, 3),
                        doctest::Contains(":6: label 7 is outside [0, 1]"), tools::InputError);
   std::ofstream(file) << "0.1,0\n0.2,1\n";
-  const auto empty = tools::read_train_shard(file, 1, 1, 0.0, 1, 2, 3);
+  const auto empty = tools::read_train_shard(file, 1, 1, 0.0, 0.0, 1, 2, 3);
   CHECK(empty.train.size() == 0);
   CHECK(empty.train.x.cols() == 1);
   CHECK(empty.train_size() == 2);
-  CHECK_THROWS_WITH_AS(tools::read_train_shard(file, 2, 1, 0.0, 1, 0, 3),
+  CHECK_THROWS_WITH_AS(tools::read_train_shard(file, 2, 1, 0.0, 0.0, 1, 0, 3),
                        doctest::Contains("has 1 features, but --layers starts with 2 inputs"),
                        tools::InputError);
   std::filesystem::remove(file);

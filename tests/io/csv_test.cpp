@@ -114,3 +114,13 @@ TEST_CASE("accuracy thresholds one column at 0.5 and takes the argmax of several
   CHECK(nn::accuracy(Tensor<double>{{0.1, 0.7, 0.2}, {3, 1, 2}}.view(), Tensor<double>{{0, 1, 0}, {0, 0, 1}}.view()) == 0.5);
   CHECK_THROWS_AS(nn::accuracy(Tensor<double>{{0.1}}.view(), Tensor<double>{{1, 0}}.view()), ShapeError);
 }
+
+TEST_CASE("accuracy deduces its type from two Tensors and takes class indices") {
+  const Tensor<double> y_hat{{0.1, 0.7, 0.2}, {3, 1, 2}, {0, 0, 1}};
+  CHECK(nn::accuracy(y_hat, Tensor<double>{{0, 1, 0}, {0, 0, 1}, {0, 0, 1}}) == doctest::Approx(2.0 / 3));
+  CHECK(nn::accuracy(y_hat, Tensor<double>{{1}, {0}, {2}}) == 1.0);
+  CHECK(nn::accuracy(y_hat, Tensor<double>{{1}, {2}, {2}}) == doctest::Approx(2.0 / 3));
+  CHECK(nn::accuracy(Tensor<float>{{0.9f}, {0.4f}}, Tensor<float>{{1}, {1}}) == 0.5);
+  CHECK_THROWS_WITH_AS(nn::accuracy(y_hat, Tensor<double>{{1}, {0}}),
+                       "accuracy: shapes differ; y_hat is (3, 3), y is (2, 1)", ShapeError);
+}

@@ -286,6 +286,22 @@ TEST_CASE("malformed model text gives one line naming the JSON path") {
         "m.json: y[0] sums to 0.30000000000000004; softmax_ce target rows must sum to 1 (within 1e-09)");
   CHECK(message_of(with_y("[[0.5, 0.5], [1.5, -0.5]]")) ==
         "m.json: y[1][1] is -0.5; softmax_ce targets must be non-negative");
+  // A column of class indices 0..k-1, PyTorch's target form, beside one-hot rows.
+  CHECK(message_of(with_y("[[1], [0]]")) == "accepted");
+  CHECK(message_of(with_y("[[1], [2]]")) ==
+        "m.json: y[1][0] is 2; softmax_ce class indices must be whole numbers 0..1");
+  CHECK(message_of(with_y("[[0.5], [0]]")) ==
+        "m.json: y[0][0] is 0.5; softmax_ce class indices must be whole numbers 0..1");
+  CHECK(message_of(with_y("[[1, 0, 0], [0, 1, 0]]")) ==
+        "m.json: y has 3 columns, but layers[0] has 2 outputs (softmax_ce takes one-hot rows or one "
+        "column of class indices)");
+}
+
+TEST_CASE("class-index targets survive a save and load unchanged") {
+  const auto spec = io::parse_model(R"({"layers": [{"W": [[1, 2, 3]], "b": [0, 0, 0], "activation": "identity"}],
+    "loss": "softmax_ce", "x": [[1], [2]], "y": [[2], [0]]})", "m.json");
+  CHECK(spec.y->shape() == tapegrad::Shape{2, 1});
+  CHECK(io::parse_model(io::format_model(spec), "again.json").y == spec.y);
 }
 
 TEST_CASE("a JSON graph dump is named as such, not read as a model") {

@@ -20,7 +20,7 @@ using namespace tapegrad::nn;
 
 namespace {
 
-// The 4-3-2-1 example: its weights, sample and target (examples/seed_network).
+// The 4-3-2-1 example: its weights, sample and target (examples/example_4321).
 Mlp<double> example_network() {
   Mlp<double> net;
   net.add(Linear<double>({{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}, {-0.7, 0.8, 0.9}, {0.2, -0.3, 0.1}},

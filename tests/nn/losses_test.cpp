@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "autograd/autograd.hpp"
+#include "autograd/gradcheck.hpp"
 
 using namespace tapegrad;
 using nn::Activation;
@@ -58,15 +59,6 @@ TEST_CASE("bce stays finite when the sigmoid saturates") {
   CHECK(L.item() == doctest::Approx(100.0));
   tape.backward(L);
   CHECK(net.layer(1).W.grad[0] == doctest::Approx(1.0));
-}
-
-TEST_CASE("bce on another output uses the probabilities, which must lie in [0, 1]") {
-  auto net = one_layer(Activation::identity);
-  Tape<double> tape;
-  const auto out = net.forward(tape.input(Tensor<double>{{1, 2}}.view()));
-  CHECK_THROWS_WITH_AS(nn::loss(LossKind::bce, out, tape.input(Tensor<double>{{1}}.view())),
-                       "binary_cross_entropy: probability -1.5 at (0, 0) is outside [0, 1]",
-                       std::invalid_argument);
 }
 
 TEST_CASE("half_sse, mse and softmax_ce follow their formulas") {
@@ -138,5 +130,64 @@ TEST_CASE("invalid targets are rejected with the first bad value named") {
     const auto out = net.forward(tape.input(Tensor<double>{{1, 2}}.view()));
     CHECK_THROWS_WITH_AS(nn::loss(LossKind::mse, out, tape.input(Tensor<double>{{NAN}}.view())),
                          "mse: target nan at (0, 0) is not finite", std::invalid_argument);
+  }
+}
+
+TEST_CASE("softmax_ce takes a column of class indices, as one-hot rows (PyTorch's target form)") {
+  auto net = one_layer(Activation::identity, 3);
+  const Tensor<double> x{{1, 2}, {0.5, -1}, {-2, 0.25}};
+  const Tensor<double> index{{2}, {0}, {1}};
+  const Tensor<double> one_hot{{0, 0, 1}, {1, 0, 0}, {0, 1, 0}};
+  for (const Reduction r : {Reduction::mean, Reduction::sum}) {
+    Tape<double> tape;
+    const auto out = net.forward(tape.input(x.view()));
+    const double by_index = nn::loss(LossKind::softmax_ce, out, tape.input(index.view()), r).item();
+    const double by_one_hot = nn::loss(LossKind::softmax_ce, out, tape.input(one_hot.view()), r).item();
+    CHECK(by_index == by_one_hot);
+  }
+  SUBCASE("its gradient matches finite differences in the logits") {
+    const auto report = gradcheck(
+        [&](Tape<double>& tape, std::span<const Var<double>> in) {
+          return nn::loss(LossKind::softmax_ce, {in[0], in[0], Activation::identity},
+                          tape.input(index.view()));
+        },
+        std::vector<Tensor<double>>{Tensor<double>{{0.3, -1.2, 2.0}, {1.5, 0.1, -0.4}, {-0.7, 0.9, 0.2}}});
+    CAPTURE(fmt::format("{}", report));
+    CHECK(report.passed());
+    CHECK(report.inputs[0].max_abs < 1e-8);
+  }
+  SUBCASE("an index that is no class is named with its row") {
+    Tape<double> tape;
+    const auto out = net.forward(tape.input(x.view()));
+    CHECK_THROWS_WITH_AS(nn::loss(LossKind::softmax_ce, out, tape.input(Tensor<double>{{2}, {3}, {0}}.view())),
+                         "softmax_ce: target 3 in row 1 is not a class index 0..2", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(nn::loss(LossKind::softmax_ce, out, tape.input(Tensor<double>{{2}, {0.5}, {0}}.view())),
+                         "softmax_ce: target 0.5 in row 1 is not a class index 0..2", std::invalid_argument);
+  }
+}
+
+TEST_CASE("loss rejects the loss/activation pairs the model format rejects, with its message") {
+  Tape<double> tape;
+  const Tensor<double> x{{1, 2}};
+  SUBCASE("bce needs a sigmoid output") {
+    auto net = one_layer(Activation::relu);
+    const auto out = net.forward(tape.input(x.view()));
+    CHECK_THROWS_WITH_AS(nn::loss(LossKind::bce, out, tape.input(Tensor<double>{{1}}.view())),
+                         "loss bce needs a sigmoid last layer, but the output activation is relu",
+                         std::invalid_argument);
+  }
+  SUBCASE("softmax_ce needs an identity output") {
+    auto net = one_layer(Activation::sigmoid, 2);
+    const auto out = net.forward(tape.input(x.view()));
+    CHECK_THROWS_WITH_AS(nn::loss(LossKind::softmax_ce, out, tape.input(Tensor<double>{{1, 0}}.view())),
+                         "loss softmax_ce applies its own softmax and needs an identity last layer, "
+                         "but the output activation is sigmoid",
+                         std::invalid_argument);
+  }
+  SUBCASE("the same check names the model file's layer") {
+    CHECK_THROWS_WITH_AS(nn::check_loss_activation(LossKind::bce, Activation::tanh, "layers[2].activation"),
+                         "loss bce needs a sigmoid last layer, but layers[2].activation is tanh",
+                         std::invalid_argument);
+    CHECK_NOTHROW(nn::check_loss_activation(LossKind::mse, Activation::tanh, "x"));
   }
 }

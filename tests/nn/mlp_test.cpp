@@ -41,7 +41,12 @@ TEST_CASE("bad layer lookups and sizes throw with a clear message") {
   Mlp<double> net({4, 3, 1}, Activation::tanh);
   CHECK_THROWS_WITH_AS(net.layer(0), "mlp: no layer 0; layers are numbered 1 to 2", std::out_of_range);
   CHECK_THROWS_WITH_AS(net.layer(3), "mlp: no layer 3; layers are numbered 1 to 2", std::out_of_range);
-  CHECK_THROWS_WITH_AS(net.parameter("W^[9]"), "mlp: no parameter named \"W^[9]\"", std::out_of_range);
+  CHECK_THROWS_WITH_AS(net.parameter("W^[9]"),
+                       "mlp: no parameter named \"W^[9]\"; the parameters are W^[1], b^[1], W^[2], b^[2]",
+                       std::out_of_range);
+  CHECK_THROWS_WITH_AS(Mlp<double>().parameter("W"),
+                       "mlp: no parameter named \"W\"; the parameters are none (the network has no layers)",
+                       std::out_of_range);
   CHECK_THROWS_WITH_AS(Mlp<double>({4}, Activation::relu),
                        "mlp: sizes must name the inputs and at least one layer; 1 sizes given",
                        std::invalid_argument);
