@@ -201,6 +201,16 @@ std::string symbol_text(const Node<T>& n) {
                      fmt::arg("reduction", n.reduction == Reduction::mean ? "mean" : "sum"));
 }
 
+// An op's caption in its ellipse. A long one puts its parenthesised part (a
+// loss's reduction) on a line of its own, so that the loss's column stays narrow.
+template <class T>
+std::string ellipse_text(const Node<T>& n) {
+  std::string text = symbol_text(n);
+  if (const auto open = text.find(" ("); open != std::string::npos && text.size() > 14)
+    text.replace(open, 1, "<BR/>");
+  return text;
+}
+
 // Everything both dumps need: which records, which is the output, the steps.
 template <class T>
 struct GraphView {
@@ -338,7 +348,7 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
   fmt::format_to(to(), "</TABLE>>];\n");
   if (n.op != Op::leaf && !compact)
     fmt::format_to(to(), "  o{} [shape=ellipse, style=filled, fillcolor=\"{}\", label=<{}>];\n",
-                   id, op_colour, symbol_text(n));
+                   id, op_colour, ellipse_text(n));
 }
 
 // Writes the buffer out once it is large, and at the end.
@@ -407,7 +417,7 @@ void write_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& 
          "  rankdir=LR;\n"
          "  newrank=true;\n"
          "  nodesep=0.1;\n"
-         "  ranksep=0.25;\n"
+         "  ranksep=0.45;\n"
          "  node [fontname=\"Helvetica\", fontsize=11, margin=\"0.06,0.03\"];\n"
          "  edge [color=\"#495057\", fontname=\"Helvetica\", arrowsize=0.7];\n";
   write_legend(out, options);
@@ -450,6 +460,11 @@ void write_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& 
     }
     if (cluster || columns.contains(layer)) fmt::format_to(to(), "  }}\n");
   }
+  // Layer 0 (the network's input) above layer 1 in its column rather than a
+  // column of its own: a narrower picture, so its text stays readable when
+  // it is scaled to a page's width.
+  if (layers.contains(0) && layers.contains(1) && columns.contains(0) && columns.contains(1))
+    fmt::format_to(to(), "  {{ rank=same; v{}; v{}; }}\n", layers[0].front(), layers[1].front());
   // An edge inside a column points down it (drawn head to tail with dir=back,
   // since Graphviz puts a flat edge's head above its tail); an edge into a
   // column has no weight, so columns keep their tops level instead of stepping
@@ -461,6 +476,9 @@ void write_dot_view(std::ostream& out, const Tape<T>& tape, const GraphView<T>& 
     const int a = tape.layer(from_id), b = tape.layer(to_id);
     const bool flat = a == b && columns.contains(a);
     std::string all(attrs);
+    // Into a column, the label is placed after the layout (an xlabel), so it
+    // does not widen the picture; a big layer's ranks are laid out with theirs.
+    if (columns.contains(b) && all.starts_with("label=")) all.insert(0, "x");
     if (flat) all = "dir=back";  // a column's inputs are named in its op; labels would widen it
     else if (a != b)  // into a column: no pull; into a big layer: past its parameters' rank
       all += std::string(all.empty() ? "" : ", ") + (columns.contains(b) ? "weight=0" : "minlen=2");

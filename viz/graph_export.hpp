@@ -41,7 +41,7 @@ struct GraphOptions {
   bool collapse = false;
   std::uint32_t full_rows = 4;
   std::uint32_t full_cols = 4;
-  int precision = 4;            ///< significant digits of shown numbers
+  int precision = 3;            ///< significant digits of the numbers drawn (JSON keeps all)
 };
 
 /// The name a dump shows for record `id`: its tape name, or `t<id>` if it has none.

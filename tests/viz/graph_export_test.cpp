@@ -369,7 +369,7 @@ TEST_CASE("the 4-3-2-1 example's tensor view dumps with the derivation's names, 
     const std::string a1 = std::to_string(node_named(g, "a^[1]")["id"].get<int>());
     CHECK(dot.find(fmt::format("  o{} -> v{} [dir=back];",
                                z1, node_named(g, "W^[1]")["id"].get<int>())) != std::string::npos);
-    CHECK(dot.find(fmt::format("  v{} -> o{} [label=\"a\", fontsize=9, weight=0];", a1,
+    CHECK(dot.find(fmt::format("  v{} -> o{} [xlabel=\"a\", fontsize=9, weight=0];", a1,
                                node_named(g, "z^[2]")["id"].get<int>())) != std::string::npos);
     CHECK(dot.find("labelloc=b") != std::string::npos);  // the legend is the graph's label
     CHECK(dot.find(">parameter</TD>") != std::string::npos);
