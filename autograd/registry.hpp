@@ -117,7 +117,7 @@ template <class Def, class T>
     // A live scalar slot: its stamp is the tape's epoch, give or take kNeeds.
     Tape<T>* tape = a.tape_ptr();
     const std::uint32_t sa = a.stamp();
-    if (tape && (sa & ~Var<T>::kNeeds) == tape->epoch()) [[likely]] {
+    if (tape && a.tape_word() == tape->word() && (sa & ~Var<T>::kNeeds) == tape->epoch()) [[likely]] {
       const T x = tape->slot_value(a);
       const T y = Def::template f<T>(x, attr);
       return tape->push_scalar(Def::code, y, Def::template df<T>(x, y, attr), a.id() + 1,
@@ -144,7 +144,8 @@ template <class Def, class T>
 [[gnu::always_inline]] inline Var<T> record_binary(Var<T> a, Var<T> b) {
   Tape<T>* tape = a.tape_ptr();
   const std::uint32_t sa = a.stamp(), sb = b.stamp();
-  if (tape && b.tape_ptr() == tape && ((sa | sb) & ~Var<T>::kNeeds) == tape->epoch() &&
+  if (tape && a.tape_word() == tape->word() && b.tape_word() == a.tape_word() &&
+      ((sa | sb) & ~Var<T>::kNeeds) == tape->epoch() &&
       ((sa & sb) & ~Var<T>::kNeeds) == tape->epoch()) [[likely]] {
     const T x = tape->slot_value(a), y = tape->slot_value(b);
     const T z = Def::template f<T>(x, y);

@@ -24,44 +24,44 @@ void Var<T>::empty_handle() {
 template <class T>
 Node<T> Var<T>::node() const {
   tape().check(*this, "var");
-  return tape_->node(id_);
+  return tape_ptr()->node(id_);
 }
 
 template <class T>
 Shape Var<T>::shape_checked() const {
   tape().check(*this, "var");
-  return tape_->shape(id_);
+  return tape_ptr()->shape(id_);
 }
 
 template <class T>
 TensorView<T> Var<T>::value() const {
   tape().check(*this, "var");
-  return {tape_->value_ptr(id_), tape_->shape(id_)};
+  return {tape_ptr()->value_ptr(id_), tape_ptr()->shape(id_)};
 }
 
 template <class T>
 TensorView<T> Var<T>::grad_checked() const {
   tape().check(*this, "var");
-  T* g = tape_->grad_ptr(id_);
+  T* g = tape_ptr()->grad_ptr(id_);
   if (!g)
     throw std::logic_error(
         fmt::format("grad: record {} ({}) needs no gradient: it depends on no variable or parameter",
-                    id_, op_name(tape_->op(id_))));
-  return {g, tape_->shape(id_)};
+                    id_, op_name(tape_ptr()->op(id_))));
+  return {g, tape_ptr()->shape(id_)};
 }
 
 template <class T>
 T Var<T>::item_checked() const {
   tape().check(*this, "var");
-  const Shape s = tape_->shape(id_);
+  const Shape s = tape_ptr()->shape(id_);
   if (!s.is_scalar()) throw ShapeError(fmt::format("item: value is not a scalar; shape is {}", s));
-  return tape_->value_ptr(id_)[0];
+  return tape_ptr()->value_ptr(id_)[0];
 }
 
 template <class T>
 bool Var<T>::requires_grad() const {
   tape().check(*this, "var");
-  return tape_->needs_grad(id_);
+  return tape_ptr()->needs_grad(id_);
 }
 
 template <class T>
@@ -74,17 +74,17 @@ bool Tape<T>::kept_since(std::uint64_t epoch, std::uint32_t size) const {
 
 template <class T>
 void Tape<T>::check_old(Var<T> v, std::string_view op) const {
-  const std::uint32_t stamp = v.epoch_ & Var<T>::kEpochMask;
   // Live if every rewind since the handle was made kept its record.
-  if (v.tape_ == this && stamp != epoch_ && v.id_ < count_ && kept_since(full_epoch(stamp), v.id_ + 1))
+  const std::uint64_t made = epoch_of(v);
+  if (v.tape_ptr() == this && made < epoch64_ && v.id_ < count_ && kept_since(made, v.id_ + 1))
     return;
   reject(v, op);
 }
 
 template <class T>
 void Tape<T>::reject(Var<T> v, std::string_view op) const {
-  if (v.tape_ != this)
-    throw std::logic_error(fmt::format("{}: {}", op, v.tape_ ? "tape: handle belongs to another tape"
+  if (v.tape_ptr() != this)
+    throw std::logic_error(fmt::format("{}: {}", op, v.tape_ptr() ? "tape: handle belongs to another tape"
                                                              : "empty handle (default-constructed Var)"));
   throw std::logic_error(
       fmt::format("{}: tape: stale handle to record {}: the tape was cleared or rewound since it "
@@ -238,7 +238,7 @@ typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list
   set_tensor_slot(s, index,
                   (recording_ ? static_cast<std::uint32_t>(op) : 0u) |
                       (static_cast<std::uint32_t>(r.role) << kRoleShift) | needs | (slot ? kSlot : 0u));
-  return {Var<T>(this, s - 1, epoch_ | (slot ? 0u : Var<T>::kNotSlot) | (needs ? Var<T>::kNeeds : 0u)),
+  return {Var<T>(word_, s - 1, epoch_ | (slot ? 0u : Var<T>::kNotSlot) | (needs ? Var<T>::kNeeds : 0u)),
           r};
 }
 
@@ -295,9 +295,18 @@ Node<T> Tape<T>::node(std::uint32_t id) const {
 }
 
 template <class T>
+Tape<T>::Tape() : word_(reinterpret_cast<std::uintptr_t>(this)) {
+  static_assert(sizeof(std::uintptr_t) == 8, "tapegrad needs 64-bit pointers");
+  if (word_ & ~Var<T>::kAddressMask)
+    throw std::runtime_error("tape: its address does not fit in 48 bits (see Var::tape_word)");
+}
+
+template <class T>
 void Tape<T>::next_epoch() {
   ++epoch64_;
   epoch_ = static_cast<std::uint32_t>(epoch64_) & Var<T>::kEpochMask;
+  word_ = (reinterpret_cast<std::uintptr_t>(this) & Var<T>::kAddressMask) |
+          (static_cast<std::uintptr_t>(epoch64_ >> 30) << Var<T>::kEraShift);
   scalar_epoch_ = epoch_ | (anomaly_ ? Var<T>::kNeeds : 0u);
   anomaly_record_ = ~std::uint32_t{0};
 }

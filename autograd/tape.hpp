@@ -122,8 +122,9 @@ class Var {
   Var() = default;
 
   Tape<T>& tape() const {
-    if (!tape_) [[unlikely]] empty_handle();
-    return *tape_;
+    Tape<T>* t = tape_ptr();
+    if (!t) [[unlikely]] empty_handle();
+    return *t;
   }
   std::uint32_t id() const { return id_; }
   Shape shape() const;
@@ -145,18 +146,27 @@ class Var {
 
   // The handle's word of epoch and flags: the epoch it was made in (low 30
   // bits), whether its record is not a scalar slot, and whether it needs a
-  // gradient. Scalar ops decide their fast path from it alone.
+  // gradient. Scalar ops decide their fast path from it and the tape word.
   static constexpr std::uint32_t kNotSlot = 1u << 31;
   static constexpr std::uint32_t kNeeds = 1u << 30;
   static constexpr std::uint32_t kEpochMask = kNeeds - 1;
   std::uint32_t stamp() const { return epoch_; }
-  Tape<T>* tape_ptr() const { return tape_; }
+  // The tape word: the tape's address in the low 48 bits (user-space
+  // addresses fit in them on x86-64 and AArch64), the epoch's next 16 bits
+  // above. With the stamp's 30, a handle carries 46 bits of its epoch, so no
+  // number of clears met in practice (2^46 is 70 trillion) makes a stale
+  // handle look live, while a handle stays two words.
+  static constexpr int kEraShift = 48;
+  static constexpr std::uintptr_t kAddressMask = (std::uintptr_t{1} << kEraShift) - 1;
+  std::uintptr_t tape_word() const { return tape_; }
+  Tape<T>* tape_ptr() const { return reinterpret_cast<Tape<T>*>(tape_ & kAddressMask); }
 
  private:
   friend class Tape<T>;
-  Var(Tape<T>* tape, std::uint32_t id, std::uint32_t stamp) : tape_(tape), id_(id), epoch_(stamp) {}
+  Var(std::uintptr_t tape_word, std::uint32_t id, std::uint32_t stamp)
+      : tape_(tape_word), id_(id), epoch_(stamp) {}
   [[noreturn]] static void empty_handle();
-  Tape<T>* tape_ = nullptr;
+  std::uintptr_t tape_ = 0;
   std::uint32_t id_ = 0;
   std::uint32_t epoch_ = 0;
 };
@@ -195,7 +205,7 @@ class Tape {
     std::uint64_t epoch = 0;     // the tape's epoch when it was taken
   };
 
-  Tape() = default;
+  Tape();
   Tape(const Tape&) = delete;
   Tape& operator=(const Tape&) = delete;
 
@@ -307,13 +317,15 @@ class Tape {
 
   /// Throws std::logic_error unless `v` is a live handle on this tape.
   void check(Var<T> v, std::string_view op) const {
-    if (v.tape_ != this || (v.epoch_ & Var<T>::kEpochMask) != epoch_) [[unlikely]]
+    if (v.tape_ != word_ || (v.epoch_ & Var<T>::kEpochMask) != epoch_) [[unlikely]]
       check_old(v, op);
   }
   /// The current epoch, as a live handle's stamp carries it, for the inline
   /// scalar path. In anomaly mode it carries the kNeeds bit, which a stamp
   /// compared without that bit never matches: every op takes the checked path.
   std::uint32_t epoch() const { return scalar_epoch_; }
+  /// The tape word a live handle carries (see Var::tape_word).
+  std::uintptr_t word() const { return word_; }
 
   // For op implementations (autograd/registry.hpp): append records.
 
@@ -332,9 +344,9 @@ class Tape {
     } else {
       rec_[s] = {{T(0), T(0)}, {0, 0}};
       meta_[s] = kConstantLeaf | kSlot;
-      return Var<T>(this, s - 1, epoch_);
+      return Var<T>(word_, s - 1, epoch_);
     }
-    return Var<T>(this, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
+    return Var<T>(word_, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
   }
   T slot_value(Var<T> v) const { return val_[v.id_ + 1]; }
   static constexpr std::uint32_t kNeedsGrad = 1u << 11;
@@ -404,13 +416,13 @@ class Tape {
     adj_[s] = T(0);
     rec_[s] = {{T(0), T(0)}, {0, 0}};
     meta_[s] = (static_cast<std::uint32_t>(role) << kRoleShift) | needs | kSlot;
-    return Var<T>(this, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
+    return Var<T>(word_, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
   }
   Var<T> leaf(TensorView<T> value, Role role, bool needs_grad);
   // The handle of record id, stamped with its slot and gradient flags.
   Var<T> handle(std::uint32_t id) const {
     const std::uint32_t m = meta_[id + 1];
-    return Var<T>(const_cast<Tape*>(this), id,
+    return Var<T>(word_, id,
                   epoch_ | (m & kSlot ? 0u : Var<T>::kNotSlot) | (m & kNeedsGrad ? Var<T>::kNeeds : 0u));
   }
   // Appends a tensor record's slot; returns its id.
@@ -429,10 +441,9 @@ class Tape {
   // while this backward ran (see detail::BackwardOwner).
   void check_parameters_after_backward() const;
   void rewind_to(Mark m);
-  // The full epoch of a handle stamped with the low bits `stamp`: the latest
-  // epoch up to now with those bits.
-  std::uint64_t full_epoch(std::uint32_t stamp) const {
-    return epoch64_ - ((epoch_ - stamp) & Var<T>::kEpochMask);
+  // The epoch a handle of this tape was made in, from its tape word and stamp.
+  static std::uint64_t epoch_of(Var<T> v) {
+    return (std::uint64_t{v.tape_ >> Var<T>::kEraShift} << 30) | (v.epoch_ & Var<T>::kEpochMask);
   }
   // Whether every rewind after `epoch` kept at least `size` records.
   bool kept_since(std::uint64_t epoch, std::uint32_t size) const;
@@ -472,12 +483,13 @@ class Tape {
   std::vector<std::pair<std::uint32_t, CustomBackward>> custom_;
 
   // Each rewind starts a new epoch, counted in 64 bits (epoch64_); handles
-  // carry its low 30 bits (epoch_), marks all of it. floors_ holds (first
+  // carry its low 46 bits (epoch_ and word_'s top), marks all of it. floors_ holds (first
   // epoch after a rewind, its size), both increasing: an older handle or mark
   // is live while it is below every later rewind's size.
   std::uint32_t epoch_ = 0;
   std::uint32_t scalar_epoch_ = 0;  // epoch_, with kNeeds in anomaly mode (see epoch())
   std::uint64_t epoch64_ = 0;
+  std::uintptr_t word_ = 0;  // this tape's address, and epoch64_'s bits 30..45 above it
   std::vector<std::pair<std::uint64_t, std::uint32_t>> floors_;
   // The parameters recorded (id, Parameter), for backward's checks that their
   // storage is as recorded and that no other thread's backward overlapped.
@@ -502,8 +514,9 @@ class Tape {
 
 template <class T>
 inline Shape Var<T>::shape() const {
-  if (tape_ && (epoch_ & kEpochMask) == tape_->epoch()) [[likely]]
-    return epoch_ & kNotSlot ? tape_->shape(id_) : Shape{1, 1};
+  const Tape<T>* t = tape_ptr();
+  if (t && tape_ == t->word() && (epoch_ & kEpochMask) == t->epoch()) [[likely]]
+    return epoch_ & kNotSlot ? t->shape(id_) : Shape{1, 1};
   return shape_checked();
 }
 
@@ -511,15 +524,17 @@ inline Shape Var<T>::shape() const {
 template <class T>
 inline TensorView<T> Var<T>::grad() const {
   // a live scalar slot that needs a gradient
-  if (tape_ && epoch_ == (tape_->epoch() | kNeeds)) [[likely]]
-    return {tape_->grad_ptr(id_), {1, 1}};
+  const Tape<T>* t = tape_ptr();
+  if (t && tape_ == t->word() && epoch_ == (t->epoch() | kNeeds)) [[likely]]
+    return {t->grad_ptr(id_), {1, 1}};
   return grad_checked();
 }
 
 template <class T>
 inline T Var<T>::item() const {
-  if (tape_ && (epoch_ & ~kNeeds) == tape_->epoch()) [[likely]]  // a live scalar slot
-    return tape_->slot_value(*this);
+  const Tape<T>* t = tape_ptr();
+  if (t && tape_ == t->word() && (epoch_ & ~kNeeds) == t->epoch()) [[likely]]  // a live scalar slot
+    return t->slot_value(*this);
   return item_checked();
 }
 
