@@ -270,6 +270,33 @@ TEST_CASE("a handle lives through many rewinds that keep its record, and dies wi
   CHECK_THROWS_AS(old.item(), std::logic_error);
 }
 
+namespace tapegrad::testing {
+template <>
+struct TapeAccess<double> {
+  // The epoch after `clears` calls of clear(), without making them.
+  static void clear_many(Tape<double>& tape, std::uint64_t clears) {
+    tape.epoch64_ += clears - 1;
+    tape.clear();
+  }
+};
+}  // namespace tapegrad::testing
+
+TEST_CASE("a handle kept across 2^32 clears is still refused, though its stamp's low bits match") {
+  Tape<double> tape;
+  const auto old = tape.variable(1.0);
+  testing::TapeAccess<double>::clear_many(tape, std::uint64_t{1} << 32);
+  const auto fresh = tape.variable(2.0);  // record 0 again, in an epoch with the same low 30 bits
+  REQUIRE(fresh.id() == old.id());
+  REQUIRE(fresh.stamp() == old.stamp());
+  CHECK_THROWS_AS(old.item(), std::logic_error);
+  CHECK_THROWS_AS(old + 1.0, std::logic_error);
+  CHECK_THROWS_AS(tape.backward(old), std::logic_error);
+  CHECK(fresh.item() == 2.0);
+  // Far beyond: 2^46 clears would be needed for the whole handle to repeat.
+  testing::TapeAccess<double>::clear_many(tape, std::uint64_t{1} << 40);
+  CHECK_THROWS_AS(fresh.item(), std::logic_error);
+}
+
 TEST_CASE("backward passes overlapping on one shared parameter never lose an update silently") {
   Parameter<double> W(Tensor<double>::zeros({64, 64}), "W");
   std::atomic<int> done{0}, refused{0};
