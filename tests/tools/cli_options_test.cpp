@@ -144,8 +144,13 @@ TEST_CASE("predict --scores prints probabilities, --logits the raw outputs") {
     const auto scores = run({"predict", "m.json", "--data", "x.csv", "--scores"}, scratch);
     const auto logits = run({"predict", "m.json", "--data", "x.csv", "--logits"}, scratch);
     CHECK(logits.out == "[-0.5]\n[0.5]\n");
-    const auto p = json::parse("[" + scores.out.substr(0, scores.out.find('\n')) + "," +
-                               scores.out.substr(scores.out.find('\n') + 1) + "]");
+    // The two lines as one JSON list (built by appending: GCC 12 warns falsely on "[" + string).
+    std::string rows = "[";
+    rows += scores.out.substr(0, scores.out.find('\n'));
+    rows += ",";
+    rows += scores.out.substr(scores.out.find('\n') + 1);
+    rows += "]";
+    const auto p = json::parse(rows);
     CHECK(p[0][0].get<double>() == doctest::Approx(1 / (1 + std::exp(0.5))).epsilon(1e-15));
     CHECK(p[1][0].get<double>() == doctest::Approx(1 / (1 + std::exp(-0.5))).epsilon(1e-15));
   }
