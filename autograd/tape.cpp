@@ -130,7 +130,21 @@ void Tape<T>::grow() {
     val_[0] = adj_[0] = T(0);
     meta_[0] = kConstantLeaf | kSlot;
   }
+  std::fill(adj_.get() + count_ + 1, adj_.get() + capacity, T(0));
   capacity_ = capacity;
+  limit_ = recording_ ? capacity_ : 0;
+}
+
+template <class T>
+Var<T> Tape<T>::push_scalar_slow(Op op, T z, T d0, std::uint32_t s0, T d1, std::uint32_t s1,
+                                 std::uint32_t needs) {
+  if (count_ + 1 >= capacity_) grow();
+  if (recording_) return push_scalar(op, z, d0, s0, d1, s1, needs);
+  const std::uint32_t s = ++count_;
+  val_[s] = z;
+  rec_[s] = {{T(0), T(0)}, {0, 0}};
+  meta_[s] = kConstantLeaf | kSlot;
+  return Var<T>(word_, s - 1, epoch_);
 }
 
 template <class T>
@@ -324,6 +338,7 @@ void Tape<T>::rewind(Mark m) {
 
 template <class T>
 void Tape<T>::rewind_to(Mark m) {
+  if (capacity_) std::fill(adj_.get() + m.size + 1, adj_.get() + count_ + 1, T(0));
   if (m.size == 0) {  // clear(): every training step's, so without the searches below
     count_ = 0;
     arena_.rewind(m.arena);

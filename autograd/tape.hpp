@@ -245,9 +245,9 @@ class Tape {
   class NoGradGuard {
    public:
     explicit NoGradGuard(Tape& tape) : tape_(tape), previous_(tape.recording_) {
-      tape.recording_ = false;
+      tape.set_recording(false);
     }
-    ~NoGradGuard() { tape_.recording_ = previous_; }
+    ~NoGradGuard() { tape_.set_recording(previous_); }
     NoGradGuard(const NoGradGuard&) = delete;
     NoGradGuard& operator=(const NoGradGuard&) = delete;
 
@@ -338,18 +338,12 @@ class Tape {
   /// kNeedsGrad if an input needs a gradient.
   [[gnu::always_inline]] Var<T> push_scalar(Op op, T z, T d0, std::uint32_t s0, T d1,
                                             std::uint32_t s1, std::uint32_t needs) {
-    if (count_ + 1 >= capacity_) [[unlikely]] grow();
+    // One test covers a full tape and a no_grad scope (limit_ is then 0).
+    if (count_ + 1 >= limit_) [[unlikely]] return push_scalar_slow(op, z, d0, s0, d1, s1, needs);
     const std::uint32_t s = ++count_;
-    val_[s] = z;
-    adj_[s] = T(0);
-    if (recording_) [[likely]] {
-      rec_[s] = {{d0, d1}, {s0, s1}};
-      meta_[s] = static_cast<std::uint32_t>(op) | needs | kSlot;
-    } else {
-      rec_[s] = {{T(0), T(0)}, {0, 0}};
-      meta_[s] = kConstantLeaf | kSlot;
-      return Var<T>(word_, s - 1, epoch_);
-    }
+    val_[s] = z;  // its adjoint is already 0 (see adj_)
+    rec_[s] = {{d0, d1}, {s0, s1}};
+    meta_[s] = static_cast<std::uint32_t>(op) | needs | kSlot;
     return Var<T>(word_, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
   }
   T slot_value(Var<T> v) const { return val_[v.id_ + 1]; }
@@ -418,7 +412,6 @@ class Tape {
     if (count_ + 1 >= capacity_) [[unlikely]] grow();
     const std::uint32_t s = ++count_;
     val_[s] = value;
-    adj_[s] = T(0);
     rec_[s] = {{T(0), T(0)}, {0, 0}};
     meta_[s] = (static_cast<std::uint32_t>(role) << kRoleShift) | needs | kSlot;
     return Var<T>(word_, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
@@ -441,6 +434,13 @@ class Tape {
   // Without history its slot says leaf, whatever op computed it.
   TensorRecord<T>& push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history = true);
   void grow();
+  // push_scalar on a full tape, or in a no_grad scope (the value, as a constant).
+  Var<T> push_scalar_slow(Op op, T z, T d0, std::uint32_t s0, T d1, std::uint32_t s1,
+                          std::uint32_t needs);
+  void set_recording(bool on) {
+    recording_ = on;
+    limit_ = on ? capacity_ : 0;
+  }
   void next_epoch();
   // Throws if another tape's backward wrote a recorded parameter's owner
   // while this backward ran (see detail::BackwardOwner).
@@ -465,13 +465,16 @@ class Tape {
   [[noreturn]] void reject(Var<T> v, std::string_view op) const;
   void check_old(Var<T> v, std::string_view op) const;
 
-  // Slot arrays, all of capacity_ entries; slot 0 is the sink.
+  // Slot arrays, all of capacity_ entries; slot 0 is the sink. Adjoints past
+  // count_ are kept at 0 (grow and rewind zero them, a block at a time), so a
+  // new record does not store its own.
   std::unique_ptr<ScalarRecord<T>[]> rec_;
   std::unique_ptr<T[]> val_;
   std::unique_ptr<T[]> adj_;
   std::unique_ptr<std::uint32_t[]> meta_;
   std::uint32_t count_ = 0;
   std::uint32_t capacity_ = 0;
+  std::uint32_t limit_ = 0;  // capacity_ while recording, else 0 (see push_scalar)
 
   std::vector<TensorRecord<T>> tensors_;  // ascending ids
   Arena<T> arena_;
