@@ -394,11 +394,6 @@ void Tape<T>::set_name(Var<T> v, std::string_view name, int layer) {
   labels_.push_back({v.id_, layer, nullptr, offset, static_cast<std::uint32_t>(name.size())});
 }
 
-template <class T>
-void Tape<T>::set_static_name(Var<T> v, std::string_view name, int layer) {
-  check(v, "set_name");
-  labels_.push_back({v.id_, layer, name.data(), 0, static_cast<std::uint32_t>(name.size())});
-}
 
 template <class T>
 std::string_view Tape<T>::name(std::uint32_t id) const {

@@ -278,7 +278,10 @@ class Tape {
   /// Names and layer numbers for graph dumps (`z^[1]`, layer 1). Names are copied.
   void set_name(Var<T> v, std::string_view name, int layer = -1);
   /// As set_name, for a name from `intern_name` (or a literal): not copied.
-  void set_static_name(Var<T> v, std::string_view name, int layer = -1);
+  void set_static_name(Var<T> v, std::string_view name, int layer = -1) {
+    check(v, "set_name");
+    labels_.push_back({v.id_, layer, name.data(), 0, static_cast<std::uint32_t>(name.size())});
+  }
   /// Whether code that records (nn layers) should name what it records; on by
   /// default. Names live in a side table, off the records.
   bool naming() const { return naming_; }

@@ -42,7 +42,7 @@ void Linear<T>::set_index(int k) {
 }
 
 template <class T>
-LayerVars<T> Linear<T>::forward(Var<T> a, std::string_view a_label) {
+LayerVars<T> Linear<T>::record(Var<T> a, std::string_view a_label, bool static_label) {
   Tape<T>& tape = a.tape();
   if (a.shape().cols != in())
     fail_shapes(std::string(z_name_), "input columns differ from the layer's inputs", "a", a.shape(), "W",
@@ -57,7 +57,9 @@ LayerVars<T> Linear<T>::forward(Var<T> a, std::string_view a_label) {
     tape.set_static_name(Wv, W.name == W_name_ ? W_name_ : intern_name(W.name), index_);
     tape.set_static_name(bv, b.name == b_name_ ? b_name_ : intern_name(b.name), index_);
     tape.set_static_name(z, z_name_, index_);
-    if (!a_label.empty())
+    if (!a_label.empty() && static_label)
+      tape.set_static_name(out, a_label, index_);
+    else if (!a_label.empty())
       tape.set_name(out, a_label, index_);  // the caller's text: copied
     else if (activation != Activation::identity)
       tape.set_static_name(out, a_name_, index_);

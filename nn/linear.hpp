@@ -22,6 +22,9 @@ struct LayerVars {
   Var<T> a;
 };
 
+template <class T>
+class Mlp;
+
 /// Layer k of a network: W^[k] (in x out), b^[k] (1 x out) and the activation g.
 /// A sample is a (1, in) row and a batch of m samples an (m, in) matrix; the
 /// layer maps it to (m, out). Names follow docs/derivation.md: `W^[k]`, `b^[k]`, `z^[k]`,
@@ -52,13 +55,17 @@ class Linear {
   /// Records z = a W + b (one affine op) and a = g(z) on a's tape; `a` is (m, in).
   /// When `tape.naming()` is on, labels W, b, z and a with the layer's names
   /// (pass `a_label` to give the activation another name, such as `y_hat`).
-  LayerVars<T> forward(Var<T> a, std::string_view a_label = {});
+  LayerVars<T> forward(Var<T> a, std::string_view a_label = {}) { return record(a, a_label, false); }
 
   /// The same computation on plain values, without a tape: returns g(a W + b) and
   /// stores a W + b into `z` (resized as needed).
   Tensor<T> apply(TensorView<T> a, Tensor<T>& z) const;
 
  private:
+  friend class Mlp<T>;
+  // forward; a label that lives as long as the program (Mlp's `y_hat`) is not copied.
+  LayerVars<T> record(Var<T> a, std::string_view a_label, bool static_label);
+
   int index_ = 1;
   // Interned (tapegrad::intern_name): a tape labels records with them
   // without copying, so naming stays off the training step's cost.

@@ -120,9 +120,11 @@ Output<T> Mlp<T>::forward(Var<T> x) {
   LayerVars<T> vars{x, x};
   for (std::size_t k = 0; k < layers_.size(); ++k) {
     const bool last = k + 1 == layers_.size();
-    vars = layers_[k].forward(vars.a, last && layers_[k].activation != Activation::identity
-                                          ? std::string_view("y_hat")
-                                          : std::string_view());
+    vars = layers_[k].record(vars.a,
+                             last && layers_[k].activation != Activation::identity
+                                 ? std::string_view("y_hat")
+                                 : std::string_view(),
+                             true);
   }
   return {vars.z, vars.a, output_activation()};
 }
@@ -136,10 +138,11 @@ Output<T> Mlp<T>::forward(Var<T> x, std::vector<LayerVars<T>>& trace) {
   trace[0] = {x, x};
   for (std::size_t k = 0; k < layers_.size(); ++k) {
     const bool last = k + 1 == layers_.size();
-    trace[k + 1] = layers_[k].forward(
-        trace[k].a, last && layers_[k].activation != Activation::identity
-                        ? std::string_view("y_hat")
-                        : std::string_view());
+    trace[k + 1] = layers_[k].record(
+        trace[k].a,
+        last && layers_[k].activation != Activation::identity ? std::string_view("y_hat")
+                                                              : std::string_view(),
+        true);
   }
   return {trace.back().z, trace.back().a, output_activation()};
 }
