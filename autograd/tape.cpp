@@ -515,7 +515,12 @@ void Tape<T>::run_backward(std::uint32_t out) {
   std::uint32_t hi = out + 1;  // slots (lo, hi] are scalar records
   for (;;) {
     const std::uint32_t lo = k ? tensors_[k - 1].id + 1 : 0;
-    for (std::uint32_t s = hi; s > lo; --s) {
+    // Leaves hand nothing back, and a run usually starts with its variables
+    // (W5: 100,000 of them): skip them here rather than add 0 into the sink
+    // for each, one dependent update after another.
+    std::uint32_t bottom = lo;
+    while (bottom < hi && (meta_[bottom + 1] & kOpMask) == 0) ++bottom;
+    for (std::uint32_t s = hi; s > bottom; --s) {
       const T g = adj[s];
       // Unreached records (and zero gradients) hand nothing back; skipping them
       // also keeps 0 * inf from turning into NaN.
