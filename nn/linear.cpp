@@ -42,6 +42,11 @@ void Linear<T>::set_index(int k) {
 }
 
 template <class T>
+LayerVars<T> Linear<T>::forward(Var<T> a, std::string_view a_label) {
+  return record(a, a_label, false);
+}
+
+template <class T>
 LayerVars<T> Linear<T>::record(Var<T> a, std::string_view a_label, bool static_label) {
   Tape<T>& tape = a.tape();
   if (a.shape().cols != in())

@@ -55,7 +55,7 @@ class Linear {
   /// Records z = a W + b (one affine op) and a = g(z) on a's tape; `a` is (m, in).
   /// When `tape.naming()` is on, labels W, b, z and a with the layer's names
   /// (pass `a_label` to give the activation another name, such as `y_hat`).
-  LayerVars<T> forward(Var<T> a, std::string_view a_label = {}) { return record(a, a_label, false); }
+  LayerVars<T> forward(Var<T> a, std::string_view a_label = {});
 
   /// The same computation on plain values, without a tape: returns g(a W + b) and
   /// stores a W + b into `z` (resized as needed).
