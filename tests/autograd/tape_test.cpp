@@ -90,6 +90,42 @@ TEST_CASE("intermediate gradients restart on each backward") {
   CHECK(v.grad()[0] == 24.0);
 }
 
+TEST_CASE("records made after a backward, a rewind, a growth or a no-grad scope start from a zero gradient") {
+  // Adjoints past the end of the tape are zeroed in blocks, not per record.
+  Tape<double> tape;
+  auto x = tape.variable(3.0);
+  const auto mark = tape.mark();
+  tape.backward(x * x);  // the slot after x now holds gradient 1
+  tape.rewind(mark);
+  auto y = x * 2.0;  // reuses that slot
+  auto z = y * y;
+  tape.backward(z);
+  CHECK(y.grad()[0] == 12.0);
+  CHECK(x.grad()[0] == 6.0 + 24.0);  // leaves accumulate
+  tape.clear();  // slots 1 and 2 held gradients 30 and 12
+  auto a = tape.variable(1.0);
+  auto b = a * 5.0;
+  tape.backward(b * 1.0);
+  CHECK(b.grad()[0] == 1.0);
+  CHECK(a.grad()[0] == 5.0);
+  tape.clear();
+  x = tape.variable(3.0);
+  // Past the first growth (1,024 slots), inside a no-grad scope and after it.
+  Var<double> s = x;
+  {
+    auto guard = tape.no_grad();
+    for (int k = 0; k < 1100; ++k) s = s + 1.0;
+  }
+  CHECK_FALSE(s.requires_grad());
+  CHECK(s.item() == 1103.0);
+  Var<double> t = x;
+  for (int k = 0; k < 1100; ++k) t = t * 1.0;
+  CHECK(t.requires_grad());
+  tape.backward(t * s);
+  CHECK(t.grad()[0] == 1103.0);
+  CHECK(x.grad()[0] == 1103.0);
+}
+
 TEST_CASE("inside a no-grad scope nothing is recorded") {
   Tape<double> tape;
   auto v = tape.variable(2.0);
