@@ -136,10 +136,13 @@ void Tape<T>::grow() {
 }
 
 template <class T>
-Var<T> Tape<T>::push_scalar_slow(Op op, T z, T d0, std::uint32_t s0, T d1, std::uint32_t s1,
-                                 std::uint32_t needs) {
+bool Tape<T>::make_room() {
   if (count_ + 1 >= capacity_) grow();
-  if (recording_) return push_scalar(op, z, d0, s0, d1, s1, needs);
+  return recording_;
+}
+
+template <class T>
+Var<T> Tape<T>::push_constant(T z) {
   const std::uint32_t s = ++count_;
   val_[s] = z;
   rec_[s] = {{T(0), T(0)}, {0, 0}};

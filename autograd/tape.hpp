@@ -342,7 +342,8 @@ class Tape {
   [[gnu::always_inline]] Var<T> push_scalar(Op op, T z, T d0, std::uint32_t s0, T d1,
                                             std::uint32_t s1, std::uint32_t needs) {
     // One test covers a full tape and a no_grad scope (limit_ is then 0).
-    if (count_ + 1 >= limit_) [[unlikely]] return push_scalar_slow(op, z, d0, s0, d1, s1, needs);
+    if (count_ + 1 >= limit_) [[unlikely]]
+      if (!make_room()) return push_constant(z);
     const std::uint32_t s = ++count_;
     val_[s] = z;  // its adjoint is already 0 (see adj_)
     rec_[s] = {{d0, d1}, {s0, s1}};
@@ -437,9 +438,10 @@ class Tape {
   // Without history its slot says leaf, whatever op computed it.
   TensorRecord<T>& push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history = true);
   void grow();
-  // push_scalar on a full tape, or in a no_grad scope (the value, as a constant).
-  Var<T> push_scalar_slow(Op op, T z, T d0, std::uint32_t s0, T d1, std::uint32_t s1,
-                          std::uint32_t needs);
+  // push_scalar's cold path: grows a full tape; false in a no_grad scope, where
+  // push_constant records the value alone.
+  bool make_room();
+  Var<T> push_constant(T z);
   void set_recording(bool on) {
     recording_ = on;
     limit_ = on ? capacity_ : 0;
