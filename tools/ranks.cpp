@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "autograd/kernels.hpp"
+#include "io/text.hpp"
 
 #ifdef TAPEGRAD_HAVE_MPI
 #include "dist/mpi_communicator.hpp"
@@ -40,15 +41,28 @@ void Ranks::settle(const std::exception_ptr& error) {
   const int first = comm_->lowest_with(failed);
   if (first < 0) return;
   const bool everyone = comm_->all(failed);
-  if (rank() != first) throw RankFailed();
-  if (everyone || size() == 1) std::rethrow_exception(error);
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::bad_alloc&) {
-    throw InputError(fmt::format("rank {} of {}: out of memory", rank(), size()));
-  } catch (const std::exception& e) {
-    throw InputError(fmt::format("rank {} of {}: {}", rank(), size(), e.what()));
+  if (size() == 1) std::rethrow_exception(error);
+  std::string message;
+  if (rank() == first) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::bad_alloc&) {
+      message = "out of memory";
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    if (!everyone) message = fmt::format("rank {} of {}: {}", rank(), size(), message);
   }
+  report_and_wait(message, rank() == first);
+}
+
+void Ranks::report_and_wait(const std::string& message, bool reporter) {
+  if (reporter) {
+    fmt::print(stderr, "error: {}\n", io::one_line(message));
+    std::fflush(stderr);
+  }
+  comm_->all(true);
+  throw RankFailed();
 }
 
 void Ranks::abort(const std::string& message) {

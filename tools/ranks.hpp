@@ -72,9 +72,9 @@ class Ranks {
   auto guard(Work&& work) -> decltype(work()) {
     try {
       return work();
-    } catch (const SharedError&) {
-      if (leader()) throw;
-      throw RankFailed();
+    } catch (const SharedError& e) {
+      if (size() == 1) throw;
+      report_and_wait(e.what(), leader());
     } catch (const RankFailed&) {
       throw;
     } catch (const std::bad_alloc&) {
@@ -91,6 +91,11 @@ class Ranks {
   // did, throws (see `agree`) otherwise.
   void settle(const std::exception_ptr& error);
   [[noreturn]] void abort(const std::string& message);
+  // Several ranks ending with one message: the reporting rank prints it, and
+  // every rank waits for that (a collective) before throwing RankFailed, so
+  // that no rank exits first and has mpirun kill the job before the message
+  // is out.
+  [[noreturn]] void report_and_wait(const std::string& message, bool reporter);
 
   std::unique_ptr<dist::Communicator> comm_;
 };
