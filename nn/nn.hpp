@@ -16,6 +16,7 @@
 #include "autograd/autograd.hpp"
 #include "nn/activation.hpp"
 #include "nn/dataset.hpp"
+#include "nn/fit.hpp"
 #include "nn/init.hpp"
 #include "nn/linear.hpp"
 #include "nn/losses.hpp"
