@@ -429,7 +429,7 @@ void report(const TrainOptions& o, const Plan& plan, const TrainShard& split, co
 
   try {
     if (o.history) {
-      io::write_file(*o.history, io::format_history_csv(t.run.history));
+      io::write_file(*o.history, nn::format_history_csv(t.run.history));
       fmt::print("wrote {}\n", io::shown(*o.history));
     }
     if (o.plot) {
