@@ -27,8 +27,8 @@
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
 #include "tools/options.hpp"
-#include "tools/ranks.hpp"
-#include "tools/train_data.hpp"
+#include "dist/ranks.hpp"
+#include "dist/train_data.hpp"
 #include "viz/training_plot.hpp"
 
 namespace tapegrad::tools {

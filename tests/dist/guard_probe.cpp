@@ -2,7 +2,7 @@
 // collective; the job must end with rank 1's message (see mpi_train_test.cpp).
 #include <stdexcept>
 
-#include "tools/ranks.hpp"
+#include "dist/ranks.hpp"
 
 int main() {
   tapegrad::tools::Ranks ranks;

@@ -11,7 +11,7 @@
 #include "nn/dataset.hpp"
 #include "tests/dist/thread_ranks.hpp"
 #include "tools/commands.hpp"
-#include "tools/train_data.hpp"
+#include "dist/train_data.hpp"
 
 using namespace tapegrad;
 

@@ -1,5 +1,5 @@
 // Ranks: MPI under a launcher when built with it, a single process otherwise; the error vote.
-#include "tools/ranks.hpp"
+#include "dist/ranks.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // Training data of one rank: file rows i mod N, mapped onto the whole file's train/test split.
-#include "tools/train_data.hpp"
+#include "dist/train_data.hpp"
 
 #include <stdexcept>
 
