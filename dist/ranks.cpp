@@ -1,37 +1,19 @@
-// Ranks: MPI under a launcher when built with it, a single process otherwise; the error vote.
+// Ranks: the error vote over a Communicator, and one message for an error on several ranks.
 #include "dist/ranks.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include <fmt/format.h>
 
-#include "autograd/kernels.hpp"
 #include "io/text.hpp"
 
-#ifdef TAPEGRAD_HAVE_MPI
-#include "dist/mpi_communicator.hpp"
-#endif
+namespace tapegrad::dist {
 
-namespace tapegrad::tools {
+Ranks::Ranks() : comm_(std::make_unique<SingleProcess>()) {}
 
-Ranks::Ranks() {
-#ifdef TAPEGRAD_HAVE_MPI
-  if (dist::launched_by_mpi()) {
-    auto mpi = std::make_unique<dist::MpiCommunicator>();
-    // Ranks on one node share its cores: unless told otherwise, each rank's
-    // BLAS takes its share instead of every core (which would oversubscribe).
-    if (!std::getenv("OPENBLAS_NUM_THREADS") && !std::getenv("OMP_NUM_THREADS")) {
-      const int cores = static_cast<int>(std::thread::hardware_concurrency());
-      set_num_threads(std::max(1, cores / mpi->ranks_on_node()));
-    }
-    comm_ = std::move(mpi);
-    return;
-  }
-#endif
-  comm_ = std::make_unique<dist::SingleProcess>();
+Ranks::Ranks(std::unique_ptr<Communicator> comm) : comm_(std::move(comm)) {
+  if (!comm_) throw std::invalid_argument("Ranks: no communicator");
 }
 
 Ranks::~Ranks() = default;
@@ -66,12 +48,8 @@ void Ranks::report_and_wait(const std::string& message, bool reporter) {
 }
 
 void Ranks::abort(const std::string& message) {
-#ifdef TAPEGRAD_HAVE_MPI
-  if (auto* mpi = dynamic_cast<dist::MpiCommunicator*>(comm_.get())) mpi->abort(message, 2);
-#endif
-  // Only a single process gets here, and guard rethrows for it instead.
-  fmt::print(stderr, "error: {}\n", message);
-  std::exit(2);
+  comm_->abort(message, 2);
+  std::abort();  // a virtual call's [[noreturn]] is not the compiler's to see
 }
 
-}  // namespace tapegrad::tools
+}  // namespace tapegrad::dist

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dist/data_parallel.hpp"
+#include "dist/ranks.hpp"
 #include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "io/model_io.hpp"
@@ -27,9 +28,12 @@
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
 #include "tools/options.hpp"
-#include "dist/ranks.hpp"
 #include "dist/train_data.hpp"
 #include "viz/training_plot.hpp"
+
+#ifdef TAPEGRAD_HAVE_MPI
+#include "dist/mpi_communicator.hpp"
+#endif
 
 namespace tapegrad::tools {
 
@@ -185,9 +189,10 @@ void fold_standardizer(io::LayerSpec& first, const nn::Standardizer<double>& s) 
 void require_scalable(const nn::Standardizer<double>& s, std::string_view source) {
   for (std::uint32_t i = 0; i < s.mean().cols(); ++i)
     if (!std::isfinite(s.mean()[i]) || !std::isfinite(s.stddev()[i]))
-      throw SharedError(fmt::format("{}: feature column {} holds values too large to standardise "
-                                    "(their sum of squares overflows a double); rescale that column",
-                                    source, i + 1));
+      throw dist::SharedError(
+          fmt::format("{}: feature column {} holds values too large to standardise (their sum of "
+                      "squares overflows a double); rescale that column",
+                      source, i + 1));
 }
 
 // The rows of a TrainShard and the DataParallel group, as the training loop sees
@@ -310,7 +315,7 @@ struct Trained {
 // Standardises the data and trains, on every rank (collective calls throughout):
 // every figure is summed over the ranks, so early stopping and the kept epoch
 // are the same decisions everywhere; only rank 0 prints.
-Trained train(const TrainOptions& o, const Plan& plan, TrainShard& split, Ranks& ranks) {
+Trained train(const TrainOptions& o, const Plan& plan, TrainShard& split, dist::Ranks& ranks) {
   dist::Communicator& comm = ranks.comm();
   const auto standardizer = nn::Standardizer<double>::fit(
       split.train.x, [&comm](std::span<double> sums) { comm.sum(sums); });
@@ -336,16 +341,16 @@ Trained train(const TrainOptions& o, const Plan& plan, TrainShard& split, Ranks&
   nn::Callbacks<double> callbacks;
   callbacks.on_epoch = [&](nn::Trainer<double>&, const nn::EpochRecord& r) {
     if (!std::isfinite(r.train_loss))
-      throw SharedError(fmt::format("train: the loss became {} at epoch {}; try a smaller --lr",
-                                    r.train_loss, r.epoch));
+      throw dist::SharedError(fmt::format(
+          "train: the loss became {} at epoch {}; try a smaller --lr", r.train_loss, r.epoch));
     if (ranks.leader()) reporter.epoch(r, m);
   };
   nn::Trainer<double> trainer(net, *optimizer, split.train, split.validation, options,
                               std::move(callbacks), &rows);
   trainer.run();
   if (!group.replicas_agree())
-    throw SharedError("train: the ranks' weights differ after training (the MPI sum is not "
-                      "the same on every rank)");
+    throw dist::SharedError("train: the ranks' weights differ after training (the MPI sum is "
+                            "not the same on every rank)");
   const nn::FitResult run = trainer.result();
   if (ranks.leader()) {
     reporter.finish(run.history, run.best_epoch);
@@ -456,10 +461,19 @@ void report(const TrainOptions& o, const Plan& plan, const TrainShard& split, co
   }
 }
 
+// The MPI world under a launcher when tapegrad was built with MPI, else this process alone.
+std::unique_ptr<dist::Communicator> communicator() {
+#ifdef TAPEGRAD_HAVE_MPI
+  return dist::launched_communicator();
+#else
+  return std::make_unique<dist::SingleProcess>();
+#endif
+}
+
 // Under mpirun every rank runs this on its shard of the data (see
 // docs/distributed.md); only rank 0 prints and writes files.
 int run_train(const TrainOptions& o) {
-  Ranks ranks;
+  dist::Ranks ranks(communicator());
   // Options first, so a mistake is reported before any work.
   const Plan plan = ranks.agree([&] { return plan_of(o); });
   TrainShard data = ranks.agree([&] {
