@@ -1,14 +1,11 @@
-// Training data of one rank: file rows i mod N, mapped onto the whole file's train/test split.
+// Training data of one rank: its rows i mod N, mapped onto the whole set's train/validation/test split.
 #include "dist/train_data.hpp"
 
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-#include "tools/commands.hpp"
-#include "tools/data.hpp"
-
-namespace tapegrad::tools {
+namespace tapegrad::dist {
 
 void TrainShard::rows_of(std::span<const std::uint32_t> positions,
                          std::vector<std::uint32_t>& rows) const {
@@ -19,7 +16,7 @@ void TrainShard::rows_of(std::span<const std::uint32_t> positions,
 
 namespace {
 
-// The rows of `data` (file rows `rank`, `rank` + N, ...) among the file rows
+// The rows of `data` (data rows `rank`, `rank` + N, ...) among the data rows
 // `wanted`, in that order; `local_of` receives each wanted row's place in the
 // result, or kElsewhere.
 nn::Dataset<double> keep(const nn::Dataset<double>& data, std::span<const std::uint32_t> wanted,
@@ -40,33 +37,19 @@ nn::Dataset<double> keep(const nn::Dataset<double>& data, std::span<const std::u
 
 }  // namespace
 
-TrainShard read_train_shard(const std::filesystem::path& path, std::uint32_t inputs,
-                            std::uint32_t outputs, std::optional<double> val_fraction,
-                            double test_fraction, std::uint64_t seed, int rank, int ranks) {
+TrainShard deal_shard(const nn::Dataset<double>& mine, std::uint32_t rows, double val_fraction,
+                      double test_fraction, std::uint64_t seed, int rank, int ranks) {
+  if (ranks < 1 || rank < 0 || rank >= ranks)
+    throw std::invalid_argument(fmt::format("deal_shard: rank {} of {} does not exist", rank, ranks));
   const auto r = static_cast<std::uint32_t>(rank), n = static_cast<std::uint32_t>(ranks);
-  LabelledData data = read_labelled_csv(path, outputs, io::RowShard{r, n});
-  if (data.x.rows() == 0) data.x = Tensor<double>({0, inputs}, 0.0);  // an empty shard
-  if (data.x.cols() != inputs)
-    throw InputError(fmt::format("{}: has {} features, but --layers starts with {} inputs",
-                                 data.source, data.x.cols(), inputs));
-  if (data.rows_in_file > std::numeric_limits<std::uint32_t>::max() - 1)
-    throw InputError(fmt::format("{}: has more than 2^32 - 2 rows", data.source));
-  const auto m = static_cast<std::uint32_t>(data.rows_in_file);
-
-  const double val = val_fraction.value_or(m >= rows_for_default_validation ? 0.2 : 0.0);
-  nn::SplitRows split;
-  try {
-    split = nn::split_rows(m, val, test_fraction, seed);
-  } catch (const std::invalid_argument&) {
-    throw InputError(fmt::format(
-        "{}: {} rows are too few for --val-fraction {} and --test-fraction {} (each held-out set "
-        "needs a row, and training at least one)",
-        data.source, m, val, test_fraction));
-  }
-  const nn::Dataset<double> mine{std::move(data.x), std::move(data.y)};
+  const std::uint32_t share = rows / n + (r < rows % n ? 1 : 0);
+  if (mine.size() != share || mine.y.rows() != share)
+    throw std::invalid_argument(
+        fmt::format("deal_shard: rank {} of {} holds {} rows of {}; its share is {}", rank, ranks,
+                    mine.size(), rows, share));
+  const nn::SplitRows split = nn::split_rows(rows, val_fraction, test_fraction, seed, "deal_shard");
   TrainShard shard;
-  shard.source = data.source;
-  shard.val_fraction = val;
+  shard.val_fraction = val_fraction;
   shard.validation_size = static_cast<std::uint32_t>(split.validation.size());
   shard.test_size = static_cast<std::uint32_t>(split.test.size());
   shard.train = keep(mine, split.train, r, n, &shard.train_row);
@@ -75,4 +58,4 @@ TrainShard read_train_shard(const std::filesystem::path& path, std::uint32_t inp
   return shard;
 }
 
-}  // namespace tapegrad::tools
+}  // namespace tapegrad::dist

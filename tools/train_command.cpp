@@ -16,6 +16,7 @@
 
 #include "dist/data_parallel.hpp"
 #include "dist/ranks.hpp"
+#include "dist/train_data.hpp"
 #include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "io/model_io.hpp"
@@ -28,7 +29,6 @@
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
 #include "tools/options.hpp"
-#include "dist/train_data.hpp"
 #include "viz/training_plot.hpp"
 
 #ifdef TAPEGRAD_HAVE_MPI
@@ -195,29 +195,6 @@ void require_scalable(const nn::Standardizer<double>& s, std::string_view source
                       source, i + 1));
 }
 
-// The rows of a TrainShard and the DataParallel group, as the training loop sees
-// them: under mpirun every rank steps on its own rows of each batch and the
-// group sums the gradients and the figures.
-class ShardedRows final : public nn::Sharding<double> {
- public:
-  ShardedRows(const TrainShard& shard, dist::DataParallel<double>& group)
-      : shard_(shard), group_(group) {}
-  std::uint32_t train_rows() const override { return shard_.train_size(); }
-  void rows_of(std::span<const std::uint32_t> positions,
-               std::vector<std::uint32_t>& rows) const override {
-    shard_.rows_of(positions, rows);
-  }
-  double reduce_gradients(double local_loss, std::uint32_t local_rows,
-                          std::uint32_t global_rows) override {
-    return group_.reduce_gradients(local_loss, local_rows, global_rows);
-  }
-  void sum(std::span<double> values) override { group_.communicator().sum(values); }
-
- private:
-  const TrainShard& shard_;
-  dist::DataParallel<double>& group_;
-};
-
 std::string percent(double fraction) {
   return std::isfinite(fraction) ? fmt::format("{:.2f}%", 100.0 * fraction) : std::string("-");
 }
@@ -315,7 +292,8 @@ struct Trained {
 // Standardises the data and trains, on every rank (collective calls throughout):
 // every figure is summed over the ranks, so early stopping and the kept epoch
 // are the same decisions everywhere; only rank 0 prints.
-Trained train(const TrainOptions& o, const Plan& plan, TrainShard& split, dist::Ranks& ranks) {
+Trained train(const TrainOptions& o, const Plan& plan, dist::TrainShard& split,
+              dist::Ranks& ranks) {
   dist::Communicator& comm = ranks.comm();
   const auto standardizer = nn::Standardizer<double>::fit(
       split.train.x, [&comm](std::span<double> sums) { comm.sum(sums); });
@@ -326,7 +304,7 @@ Trained train(const TrainOptions& o, const Plan& plan, TrainShard& split, dist::
   nn::Mlp<double> net(plan.layers, plan.activations, o.seed);
   auto optimizer = make_optimizer(o, net, plan.schedule.alpha);
   dist::DataParallel<double> group(comm, *optimizer);
-  ShardedRows rows(split, group);
+  dist::ShardedRows rows(split, group);
 
   const nn::FitOptions options{.epochs = o.epochs,
                                .batch = o.batch,
@@ -369,8 +347,8 @@ Trained train(const TrainOptions& o, const Plan& plan, TrainShard& split, dist::
   return {std::move(net), standardizer, run, train, val, test};
 }
 
-nlohmann::json meta_of(const TrainOptions& o, const Plan& plan, const TrainShard& split,
-                       const Trained& t, int ranks) {
+nlohmann::json meta_of(const TrainOptions& o, const Plan& plan,
+                       const dist::TrainShard& split, const Trained& t, int ranks) {
   const auto figure = [](double x) {
     return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json();
   };
@@ -425,8 +403,8 @@ nlohmann::json meta_of(const TrainOptions& o, const Plan& plan, const TrainShard
 }
 
 // Rank 0's part: the accuracy lines and the files.
-void report(const TrainOptions& o, const Plan& plan, const TrainShard& split, const Trained& t,
-            int ranks) {
+void report(const TrainOptions& o, const Plan& plan, const dist::TrainShard& split,
+            const Trained& t, int ranks) {
   fmt::print("{}\n", accuracy_line("train", t.train.accuracy, split.train_size()));
   if (split.validation_size > 0)
     fmt::print("{}\n", accuracy_line("val  ", t.val.accuracy, split.validation_size));
@@ -476,8 +454,8 @@ int run_train(const TrainOptions& o) {
   dist::Ranks ranks(communicator());
   // Options first, so a mistake is reported before any work.
   const Plan plan = ranks.agree([&] { return plan_of(o); });
-  TrainShard data = ranks.agree([&] {
-    TrainShard shard = read_train_shard(o.data, plan.layers.front(), plan.layers.back(),
+  dist::TrainShard data = ranks.agree([&] {
+    dist::TrainShard shard = read_train_shard(o.data, plan.layers.front(), plan.layers.back(),
                                         o.val_fraction, o.test_fraction, o.seed, ranks.rank(),
                                         ranks.size());
     if ((o.patience > 0 || o.keep_best) && shard.validation_size == 0)
