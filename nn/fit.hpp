@@ -28,7 +28,8 @@ struct FitOptions {
   std::uint32_t epochs = 10;   ///< passes over the training set (at most)
   std::uint32_t batch = 32;    ///< rows per step; 0: the whole training set in one step
   LossKind loss = LossKind::bce;
-  /// Sets the optimizer's learning rate before each epoch; none: it is left alone.
+  /// Sets the optimizer's learning rate before each epoch (a cosine schedule's
+  /// `epochs` is the run's); none: the rate is left alone.
   std::optional<LrSchedule> schedule{};
   double clip_norm = 0;        ///< > 0: each step's gradient is clipped to this global norm
   std::uint64_t seed = 1;      ///< seeds the shuffles
@@ -111,8 +112,8 @@ struct FitResult {
 /// must outlive it. It allocates while warming up only, uses no threads and no
 /// files, and two trainers made alike step alike, bit for bit.
 ///
-/// With a Sharding, every call that steps or evaluates is a collective: every
-/// process makes the same calls in the same order.
+/// With a Sharding, the constructor and every call that steps or evaluates are
+/// collectives: every process makes the same calls in the same order.
 template <class T>
 class Trainer {
  public:
@@ -124,6 +125,12 @@ class Trainer {
   /// Without a validation set.
   Trainer(Mlp<T>& net, Optimizer<T>& optimizer, const Dataset<T>& train, const FitOptions& options,
           Callbacks<T> callbacks = {});
+  // The trainer keeps references to the data sets: temporaries would dangle.
+  Trainer(Mlp<T>&, Optimizer<T>&, Dataset<T>&&, const FitOptions&, Callbacks<T> = {}) = delete;
+  Trainer(Mlp<T>&, Optimizer<T>&, Dataset<T>&&, const Dataset<T>&, const FitOptions&,
+          Callbacks<T> = {}, Sharding<T>* = nullptr) = delete;
+  Trainer(Mlp<T>&, Optimizer<T>&, const Dataset<T>&, Dataset<T>&&, const FitOptions&,
+          Callbacks<T> = {}, Sharding<T>* = nullptr) = delete;
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
 

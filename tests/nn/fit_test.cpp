@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include "autograd/autograd.hpp"
@@ -369,3 +370,12 @@ TEST_CASE("options and data that cannot run are refused before any step") {
                        std::invalid_argument);
   CHECK(values_of(net) == values_of(small_net()));  // nothing was trained
 }
+
+// A Trainer keeps references to its data sets: made from a temporary, it would dangle.
+static_assert(std::is_constructible_v<nn::Trainer<double>, nn::Mlp<double>&, nn::Optimizer<double>&,
+                                      const nn::Dataset<double>&, const nn::FitOptions&>);
+static_assert(!std::is_constructible_v<nn::Trainer<double>, nn::Mlp<double>&, nn::Optimizer<double>&,
+                                       nn::Dataset<double>&&, const nn::FitOptions&>);
+static_assert(!std::is_constructible_v<nn::Trainer<double>, nn::Mlp<double>&, nn::Optimizer<double>&,
+                                       const nn::Dataset<double>&, nn::Dataset<double>&&,
+                                       const nn::FitOptions&>);
