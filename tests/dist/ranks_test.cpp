@@ -67,6 +67,24 @@ std::string outcome(Work&& work) {
   }
 }
 
+// How each of `size` thread ranks' `call(ranks, comm)` ended, and what they printed on stderr.
+struct Ends {
+  std::vector<std::string> ends;
+  std::string printed;
+};
+
+Ends run_ranks(int size, const std::function<void(dist::Ranks&, dist::Communicator&)>& call) {
+  ThreadGroup group(size);
+  Ends out{std::vector<std::string>(size), ""};
+  out.printed = stderr_of([&] {
+    group.run([&](dist::Communicator& comm) {
+      dist::Ranks ranks(std::make_unique<Lent>(comm));
+      out.ends[comm.rank()] = outcome([&] { call(ranks, comm); });
+    });
+  });
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("agree: when no rank fails every rank gets its own result") {
@@ -80,54 +98,33 @@ TEST_CASE("agree: when no rank fails every rank gets its own result") {
 }
 
 TEST_CASE("agree: one rank's error is printed once, naming the rank, and every rank fails") {
-  ThreadGroup group(3);
-  std::vector<std::string> ends(3);
-  const std::string printed = stderr_of([&] {
-    group.run([&](dist::Communicator& comm) {
-      dist::Ranks ranks(std::make_unique<Lent>(comm));
-      ends[comm.rank()] = outcome([&] {
-        ranks.agree([&] {
-          if (comm.rank() >= 1) throw std::invalid_argument("bad.csv:3: not a number");
-        });
-      });
+  const auto run = run_ranks(3, [](dist::Ranks& ranks, dist::Communicator& comm) {
+    ranks.agree([&] {
+      if (comm.rank() >= 1) throw std::invalid_argument("bad.csv:3: not a number");
     });
   });
-  CHECK(ends == std::vector<std::string>(3, "failed"));
-  CHECK(printed == "error: rank 1 of 3: bad.csv:3: not a number\n");  // the lowest failing rank
+  CHECK(run.ends == std::vector<std::string>(3, "failed"));
+  CHECK(run.printed == "error: rank 1 of 3: bad.csv:3: not a number\n");  // the lowest failing rank
 }
 
 TEST_CASE("agree: an error on every rank is printed once, without a rank") {
-  ThreadGroup group(2);
-  std::vector<std::string> ends(2);
-  const std::string printed = stderr_of([&] {
-    group.run([&](dist::Communicator& comm) {
-      dist::Ranks ranks(std::make_unique<Lent>(comm));
-      ends[comm.rank()] = outcome([&] {
-        ranks.agree([]() -> int { throw std::invalid_argument("train: --lr is 0"); });
-      });
-    });
+  const auto run = run_ranks(2, [](dist::Ranks& ranks, dist::Communicator&) {
+    ranks.agree([]() -> int { throw std::invalid_argument("train: --lr is 0"); });
   });
-  CHECK(ends == std::vector<std::string>(2, "failed"));
-  CHECK(printed == "error: train: --lr is 0\n");
+  CHECK(run.ends == std::vector<std::string>(2, "failed"));
+  CHECK(run.printed == "error: train: --lr is 0\n");
 }
 
 TEST_CASE("guard: a shared error is reported by rank 0 alone, and every rank fails") {
-  ThreadGroup group(3);
-  std::vector<std::string> ends(3);
-  const std::string printed = stderr_of([&] {
-    group.run([&](dist::Communicator& comm) {
-      dist::Ranks ranks(std::make_unique<Lent>(comm));
-      ends[comm.rank()] = outcome([&] {
-        ranks.guard([&] {
-          double loss = comm.rank() == 2 ? NAN : 1.0;
-          comm.sum(std::span<double>(&loss, 1));  // every rank sees the same NaN
-          if (std::isnan(loss)) throw dist::SharedError("train: the loss became nan at epoch 1");
-        });
-      });
+  const auto run = run_ranks(3, [](dist::Ranks& ranks, dist::Communicator& comm) {
+    ranks.guard([&] {
+      double loss = comm.rank() == 2 ? NAN : 1.0;
+      comm.sum(std::span<double>(&loss, 1));  // every rank sees the same NaN
+      if (std::isnan(loss)) throw dist::SharedError("train: the loss became nan at epoch 1");
     });
   });
-  CHECK(ends == std::vector<std::string>(3, "failed"));
-  CHECK(printed == "error: train: the loss became nan at epoch 1\n");
+  CHECK(run.ends == std::vector<std::string>(3, "failed"));
+  CHECK(run.printed == "error: train: the loss became nan at epoch 1\n");
 }
 
 TEST_CASE("one process alone: agree and guard let the error itself through, printing nothing") {
