@@ -456,9 +456,10 @@ TEST_CASE("train and the model format take class-index targets for softmax_ce") 
                scratch);
 }
 
-TEST_CASE("on a terminal the bar is redrawn in place and a compact table stays at the end") {
+// util-linux's script gives the run a terminal.
+TEST_CASE("on a terminal the bar is redrawn in place and a compact table stays at the end" *
+          doctest::skip(!std::filesystem::exists("/usr/bin/script"))) {
   ScratchFolder scratch("opt_tty");
-  if (!std::filesystem::exists("/usr/bin/script")) return;  // util-linux's script gives a terminal
   const auto command =
       fmt::format("{} train {} --layers 30,4,1 --epochs 30",
                   tapegrad::testing::required_env("TAPEGRAD"), data_file("breast_cancer.csv"));
