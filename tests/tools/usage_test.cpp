@@ -7,26 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "tests/tools/run_process.hpp"
+#include "tests/tools/command_line.hpp"
 
-using tapegrad::testing::ProcessResult;
-using tapegrad::testing::ScratchFolder;
-using tapegrad::testing::write_text;
+using namespace tapegrad::testing;
 
 namespace {
 
-const char* const model_text = R"({"layers": [
-  {"W": [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]], "b": [0.1, 0.2, -0.1], "activation": "tanh"},
-  {"W": [[0.3], [0.5], [-0.6]], "b": [-0.2], "activation": "sigmoid"}],
-  "loss": "bce", "x": [[1.0, 0.5], [-1.5, 2.0]], "y": [[1], [0]]})";
-
-const char* const data_text = "a,b,label\n0.1,0.2,0\n0.5,0.1,1\n0.9,0.4,1\n0.3,0.8,0\n-0.4,0.6,1\n";
-
 const std::vector<std::string> commands = {"grad", "hessian", "check", "dot", "train", "predict", "demo", "view"};
 
-ProcessResult run(const std::vector<std::string>& args, const ScratchFolder& scratch) {
-  return tapegrad::testing::run_process(tapegrad::testing::required_env("TAPEGRAD"), args, scratch.path());
-}
 
 std::size_t count_lines(const std::string& text, const std::string& pattern) {
   const std::regex line(pattern);
@@ -40,36 +28,29 @@ std::size_t count_lines(const std::string& text, const std::string& pattern) {
   return n;
 }
 
-std::string error_of(const ProcessResult& result) {
-  CHECK(result.exit_code == 2);
-  CHECK(result.out.empty());
-  REQUIRE(result.err.starts_with("error: "));
-  CHECK(result.err.find('\n') == result.err.size() - 1);
-  return result.err.substr(7, result.err.size() - 8);
-}
 
 }  // namespace
 
 TEST_CASE("tapegrad alone lists the commands on stderr and exits 2; --help exits 0 on stdout") {
   ScratchFolder scratch("usage_none");
-  const auto alone = run({}, scratch);
+  const auto alone = run_tapegrad({}, scratch);
   CHECK(alone.exit_code == 2);
   CHECK(alone.out.empty());
   CHECK(alone.err.find("usage: tapegrad COMMAND [ARGS]") != std::string::npos);
   for (const auto& command : commands) CHECK(count_lines(alone.err, "^  " + command + " ") == 1);
 
-  const auto help = run({"--help"}, scratch);
+  const auto help = run_tapegrad({"--help"}, scratch);
   CHECK(help.exit_code == 0);
   CHECK(help.err.empty());
   CHECK(help.out.find("Subcommands:") != std::string::npos);
-  CHECK(run({"--version"}, scratch).exit_code == 0);
+  CHECK(run_tapegrad({"--version"}, scratch).exit_code == 0);
 }
 
 TEST_CASE("each command's --help lists each input once, by its position") {
   ScratchFolder scratch("usage_help");
   for (const auto& command : commands) {
     CAPTURE(command);
-    const auto help = run({command, "--help"}, scratch);
+    const auto help = run_tapegrad({command, "--help"}, scratch);
     CHECK(help.exit_code == 0);
     CHECK(help.err.empty());
     CHECK(help.out.find("Usage: tapegrad " + command) != std::string::npos);
@@ -83,57 +64,55 @@ TEST_CASE("each command's --help lists each input once, by its position") {
     if (model) CHECK(help.out.find("also --model FILE") != std::string::npos);
     if (data) CHECK(help.out.find("also --data FILE") != std::string::npos);
   }
-  CHECK(run({"predict", "--help"}, scratch).out.find("Usage: tapegrad predict [OPTIONS] MODEL.json DATA.csv") !=
+  CHECK(run_tapegrad({"predict", "--help"}, scratch).out.find("Usage: tapegrad predict [OPTIONS] MODEL.json DATA.csv") !=
         std::string::npos);
 }
 
 TEST_CASE("files by position and by flag give the same result") {
   ScratchFolder scratch("usage_forms");
-  write_text(scratch / "model.json", model_text);
-  write_text(scratch / "data.csv", data_text);
+  write_small_inputs(scratch);
   for (const std::string command : {"grad", "hessian", "check", "dot"}) {
     CAPTURE(command);
-    const auto by_position = run({command, "model.json", "data.csv"}, scratch);
+    const auto by_position = run_tapegrad({command, "model.json", "data.csv"}, scratch);
     REQUIRE(by_position.exit_code == 0);
-    CHECK(run({command, "--model", "model.json", "--data", "data.csv"}, scratch).out == by_position.out);
-    CHECK(run({command, "--model=model.json", "--data=data.csv"}, scratch).out == by_position.out);
-    CHECK(run({command, "model.json", "--data", "data.csv"}, scratch).out == by_position.out);
-    CHECK(run({command, "--data", "data.csv", "model.json"}, scratch).out == by_position.out);
-    CHECK(run({command, "--model", "model.json", "data.csv"}, scratch).out == by_position.out);
+    CHECK(run_tapegrad({command, "--model", "model.json", "--data", "data.csv"}, scratch).out == by_position.out);
+    CHECK(run_tapegrad({command, "--model=model.json", "--data=data.csv"}, scratch).out == by_position.out);
+    CHECK(run_tapegrad({command, "model.json", "--data", "data.csv"}, scratch).out == by_position.out);
+    CHECK(run_tapegrad({command, "--data", "data.csv", "model.json"}, scratch).out == by_position.out);
+    CHECK(run_tapegrad({command, "--model", "model.json", "data.csv"}, scratch).out == by_position.out);
     // The model alone uses its own x and y.
-    CHECK(run({command, "model.json"}, scratch).out == run({command, "--model", "model.json"}, scratch).out);
+    CHECK(run_tapegrad({command, "model.json"}, scratch).out == run_tapegrad({command, "--model", "model.json"}, scratch).out);
   }
-  const auto predicted = run({"predict", "model.json", "data.csv", "--scores"}, scratch);
+  const auto predicted = run_tapegrad({"predict", "model.json", "data.csv", "--scores"}, scratch);
   REQUIRE(predicted.exit_code == 0);
-  CHECK(run({"predict", "--model", "model.json", "--data", "data.csv", "--scores"}, scratch).out == predicted.out);
-  CHECK(run({"predict", "--scores", "--data", "data.csv", "model.json"}, scratch).out == predicted.out);
+  CHECK(run_tapegrad({"predict", "--model", "model.json", "--data", "data.csv", "--scores"}, scratch).out == predicted.out);
+  CHECK(run_tapegrad({"predict", "--scores", "--data", "data.csv", "model.json"}, scratch).out == predicted.out);
 
   const std::vector<std::string> train = {"--layers", "2,3,1", "--epochs", "2"};
   auto by_position = std::vector<std::string>{"train", "data.csv"}, by_flag = std::vector<std::string>{"train", "--data", "data.csv"};
   by_position.insert(by_position.end(), train.begin(), train.end());
   by_flag.insert(by_flag.end(), train.begin(), train.end());
-  const auto trained = run(by_position, scratch);
+  const auto trained = run_tapegrad(by_position, scratch);
   REQUIRE(trained.exit_code == 0);
-  CHECK(run(by_flag, scratch).out == trained.out);
+  CHECK(run_tapegrad(by_flag, scratch).out == trained.out);
 
-  CHECK(run({"view", "model.json", "data.csv", "-o", "a.html"}, scratch).exit_code == 0);
-  CHECK(run({"view", "--model", "model.json", "--data", "data.csv", "-o", "b.html"}, scratch).exit_code == 0);
-  CHECK(tapegrad::testing::read_text(scratch / "a.html") == tapegrad::testing::read_text(scratch / "b.html"));
+  CHECK(run_tapegrad({"view", "model.json", "data.csv", "-o", "a.html"}, scratch).exit_code == 0);
+  CHECK(run_tapegrad({"view", "--model", "model.json", "--data", "data.csv", "-o", "b.html"}, scratch).exit_code == 0);
+  CHECK(read_text(scratch / "a.html") == read_text(scratch / "b.html"));
 }
 
 TEST_CASE("an input given twice, missing, or one argument too many is a usage error") {
   ScratchFolder scratch("usage_errors");
-  write_text(scratch / "model.json", model_text);
-  write_text(scratch / "data.csv", data_text);
-  CHECK(error_of(run({"grad", "model.json", "--model", "model.json"}, scratch)) ==
+  write_small_inputs(scratch);
+  CHECK(one_error(run_tapegrad({"grad", "model.json", "--model", "model.json"}, scratch)) ==
         "--model: MODEL.json is given already; give it once (run 'tapegrad grad --help')");
-  CHECK(error_of(run({"predict", "model.json", "data.csv", "--data", "data.csv"}, scratch)) ==
+  CHECK(one_error(run_tapegrad({"predict", "model.json", "data.csv", "--data", "data.csv"}, scratch)) ==
         "--data: DATA.csv is given already; give it once (run 'tapegrad predict --help')");
-  CHECK(error_of(run({"predict", "model.json"}, scratch)) ==
+  CHECK(one_error(run_tapegrad({"predict", "model.json"}, scratch)) ==
         "DATA.csv is required (run 'tapegrad predict --help')");
-  CHECK(error_of(run({"grad"}, scratch)) == "MODEL.json is required (run 'tapegrad grad --help')");
-  CHECK(error_of(run({"train", "--layers", "2,1"}, scratch)) == "DATA.csv is required (run 'tapegrad train --help')");
-  CHECK(error_of(run({"grad", "model.json", "data.csv", "extra.csv"}, scratch)) ==
+  CHECK(one_error(run_tapegrad({"grad"}, scratch)) == "MODEL.json is required (run 'tapegrad grad --help')");
+  CHECK(one_error(run_tapegrad({"train", "--layers", "2,1"}, scratch)) == "DATA.csv is required (run 'tapegrad train --help')");
+  CHECK(one_error(run_tapegrad({"grad", "model.json", "data.csv", "extra.csv"}, scratch)) ==
         "The following argument was not expected: extra.csv (run 'tapegrad grad --help')");
-  CHECK(error_of(run({"grad", "--model"}, scratch)).starts_with("--model: 1 required FILE missing"));
+  CHECK(one_error(run_tapegrad({"grad", "--model"}, scratch)).starts_with("--model: 1 required FILE missing"));
 }
