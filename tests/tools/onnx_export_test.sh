@@ -129,7 +129,7 @@ print(f"onnx export: {len(models)} models checked by onnx.checker; onnxruntime-n
 PY
 
 # The command line: standard input in and out, and bad input as one error line with exit code 2.
-example="$root/tests/models/example_4321.json"
+example="$root/data/example_4321.json"
 "$python" "$root/tools/torch_bridge.py" onnx - -o - < "$example" > "$out/stdin.onnx" 2>/dev/null
 "$python" -c "import onnx, sys; onnx.checker.check_model(sys.argv[1], full_check=True)" "$out/stdin.onnx"
 printf '{"layers": [{"W": [[1]], "b": [0], "activation": "swish"}]}' > "$out/swish.json"
