@@ -11,13 +11,17 @@
 #include "io/file.hpp"
 #include "nn/dataset.hpp"
 #include "tools/commands.hpp"
+#include "tools/options.hpp"
 
 namespace tapegrad::tools {
 
 LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs,
                                io::RowShard shard) {
-  const std::string source = io::shown(path);
-  const io::CsvTable table = io::read_csv(path, shard);
+  return labelled_data(io::read_csv(path, shard), io::shown(path), outputs, shard);
+}
+
+LabelledData labelled_data(io::CsvTable table, std::string source, std::uint32_t outputs,
+                           io::RowShard shard) {
   LabelledData out;
   out.source = source;
   out.rows_in_file = table.rows_in_file;
@@ -89,6 +93,7 @@ dist::TrainShard read_train_shard(const std::filesystem::path& path, std::uint32
 io::ModelSpec read_model_with_data(const std::filesystem::path& model,
                                    const std::optional<std::filesystem::path>& data,
                                    std::string_view command) {
+  require_one_stream({{"MODEL.json", &model}, {"DATA.csv", data ? &*data : nullptr}});
   io::ModelSpec spec = io::read_model(model);
   const std::string source = io::shown(model);
   if (data) {
