@@ -23,15 +23,15 @@ struct CheckCommandOptions {
   std::optional<std::filesystem::path> data;
   bool json = false;
   bool typo_sigmoid = false;
-  nn::CheckOptions check;
+  reference::CheckOptions check;
 };
 
-std::string difference_json(const nn::Difference& d) {
+std::string difference_json(const reference::Difference& d) {
   return fmt::format(R"({{"abs": {}, "rel": {}}})", io::format_json_number(d.abs),
                      io::format_json_number(d.rel));
 }
 
-std::string report_json(const nn::CheckReport& r) {
+std::string report_json(const reference::CheckReport& r) {
   std::string out = fmt::format(
       "{{\n  \"passed\": {},\n  \"loss\": {{\"autodiff\": {}, \"hand\": {}}},\n"
       "  \"tolerances\": {{\"hand\": {}, \"fd\": {}, \"eps\": {}}},\n  \"parameters\": [\n",
@@ -53,8 +53,8 @@ std::string report_json(const nn::CheckReport& r) {
 int run_check(CheckCommandOptions options) {
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "check");
   require_finite_loss(spec, io::shown(options.model));
-  if (options.typo_sigmoid) options.check.hand = nn::typo_sigmoid<double>();
-  const nn::CheckReport report = nn::check_gradients(spec, options.check);
+  if (options.typo_sigmoid) options.check.hand = reference::typo_sigmoid<double>();
+  const reference::CheckReport report = reference::check_gradients(spec, options.check);
   if (options.json)
     fmt::print("{}", report_json(report));
   else
@@ -70,9 +70,10 @@ Command add_check_command(CLI::App& app) {
       "check",
       "Compare autodiff, the hand derivation and central finite differences on "
       "MLP MODEL.json; exit 1 if they disagree.");
-  command->add_option("model", options->model, "model file (JSON model format)")->required();
-  command->add_option("--data", options->data,
-                      "take x and y from this CSV (last column the label) instead of the file");
+  add_input(command, "MODEL.json", "--model", options->model, "model file (JSON model format)")
+      ->required();
+  add_input(command, "DATA.csv", "--data", options->data,
+            "take x and y from this CSV (last column the label) instead of the model file");
   command->add_flag("--json", options->json, "print the comparison as JSON");
   command->add_option("--eps", options->check.eps, "finite-difference step")
       ->capture_default_str()

@@ -15,6 +15,7 @@
 #include "reference/scalar_network.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/options.hpp"
 #include "tools/record.hpp"
 #include "io/model_io.hpp"
 
@@ -39,7 +40,12 @@ Tensor<double> row_of(const Tensor<double>& t, std::uint32_t i) {
                               Shape{1, t.cols()});
 }
 
-int run_dot(const DotOptions& options) {
+int run_dot(DotOptions options) {
+  if (options.output && io::is_standard_stream(*options.output)) {
+    if (options.svg)
+      throw InputError("dot: --svg needs -o FILE.dot, not standard output (the SVG is written next to it)");
+    options.output.reset();  // -o -: standard output, as without -o
+  }
   if (options.svg && !options.output)
     throw InputError("dot: --svg needs -o FILE.dot (the SVG is written next to it)");
   if (options.svg && options.json) throw InputError("dot: --svg draws the DOT graph; it does not go with --json");
@@ -65,7 +71,7 @@ int run_dot(const DotOptions& options) {
     const auto y = row_of(nn::dense_targets(*spec.loss, spec.y->view(),
                                             Shape{spec.x->rows(), spec.layers.back().W.cols()}),
                           options.sample);
-    L = nn::record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
+    L = reference::record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
   } else {
     net = io::to_mlp<double>(spec);
     L = record_loss(tape, *net, spec);
@@ -73,13 +79,13 @@ int run_dot(const DotOptions& options) {
   require_finite_forward(tape, io::shown(options.model));
   tape.backward(L);
 
-  GraphOptions graph;
+  viz::GraphOptions graph;
   graph.backward_edges = options.backward_edges;
   graph.collapse = options.collapse;
   // The warning is about drawing: a JSON dump has no layout to wait for.
-  const std::string dot = options.json ? to_json(tape, L, graph) : to_dot(tape, L, graph);
+  const std::string dot = options.json ? viz::to_json(tape, L, graph) : viz::to_dot(tape, L, graph);
   if (!options.json) {
-    if (const std::string warning = slow_render_warning(graphviz::count_nodes(dot)); !warning.empty())
+    if (const std::string warning = viz::slow_render_warning(viz::graphviz::count_nodes(dot)); !warning.empty())
       fmt::print(stderr, "warning: {}\n", warning);
   }
   if (!options.output) {
@@ -89,10 +95,10 @@ int run_dot(const DotOptions& options) {
   const auto& path = *options.output;
   io::write_file(path, dot);
   if (options.svg) {
-    RenderResult rendered;
+    viz::RenderResult rendered;
     try {
-      rendered = render_dot(path);
-    } catch (const graphviz::Error& e) {
+      rendered = viz::render_dot(path);
+    } catch (const viz::graphviz::Error& e) {
       throw InputError(fmt::format("{}: {}", io::shown(path), e.what()));
     }
     if (!rendered.rendered) throw InputError(fmt::format("{}: {}", io::shown(path), rendered.message));
@@ -107,10 +113,11 @@ Command add_dot_command(CLI::App& app) {
   auto options = std::make_shared<DotOptions>();
   auto* command = app.add_subcommand(
       "dot", "Print the tape recorded for MODEL.json's loss as a Graphviz DOT graph.");
-  command->add_option("model", options->model, "model file (JSON model format)")->required();
-  command->add_option("--data", options->data,
-                      "take x and y from this CSV (last column the label) instead of the file");
-  command->add_option("-o,--output", options->output, "write the DOT text to FILE, not stdout");
+  add_input(command, "MODEL.json", "--model", options->model, "model file (JSON model format)")
+      ->required();
+  add_input(command, "DATA.csv", "--data", options->data,
+            "take x and y from this CSV (last column the label) instead of the model file");
+  command->add_option("-o,--output", options->output, "write the DOT text to FILE (- or none: stdout)");
   command->add_flag("--scalar", options->scalar,
                     "record neuron by neuron, one * or + per term, as the derivation writes it "
                     "(one sample, see --sample)");

@@ -12,6 +12,7 @@
 #include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/options.hpp"
 #include "tools/record.hpp"
 
 namespace tapegrad::tools {
@@ -32,11 +33,11 @@ int run_view(const ViewCommandOptions& options) {
   io::check_output(options.output, inputs);
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "view");
   require_finite_loss(spec, io::shown(options.model));
-  nn::BackpropViewOptions view;
+  viz::BackpropViewOptions view;
   view.scalar = options.scalar;
   view.sample = options.sample;
   try {
-    nn::write_backprop_view(spec, options.output, view);
+    viz::write_backprop_view(spec, options.output, view);
   } catch (const io::ModelFormatError& e) {
     throw InputError(fmt::format("{}: {}", io::shown(options.model), e.what()));
   } catch (const std::runtime_error& e) {
@@ -53,9 +54,10 @@ Command add_view_command(CLI::App& app) {
   auto options = std::make_shared<ViewCommandOptions>();
   auto* command = app.add_subcommand(
       "view", "Write a self-contained HTML page that steps through MODEL.json's backward pass.");
-  command->add_option("model", options->model, "model file (JSON model format)")->required();
-  command->add_option("--data", options->data,
-                      "take x and y from this CSV (last column the label) instead of the file");
+  add_input(command, "MODEL.json", "--model", options->model, "model file (JSON model format)")
+      ->required();
+  add_input(command, "DATA.csv", "--data", options->data,
+            "take x and y from this CSV (last column the label) instead of the model file");
   command->add_option("-o,--output", options->output, "the HTML file to write")
       ->capture_default_str();
   command->add_flag("--scalar", options->scalar,

@@ -19,7 +19,7 @@
 #include "viz/graphviz.hpp"
 #include "viz/op_text.hpp"
 
-namespace tapegrad {
+namespace tapegrad::viz {
 namespace {
 
 // Fill colours by role, as ggml and torchviz colour theirs.
@@ -847,4 +847,4 @@ TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE
 
-}  // namespace tapegrad
+}  // namespace tapegrad::viz

@@ -6,7 +6,7 @@
 #include "autograd/rules.hpp"
 #include "viz/rule_text.hpp"
 
-namespace tapegrad {
+namespace tapegrad::viz {
 namespace {
 
 constexpr std::array<std::string_view, 3> two_inputs{"a", "b"};
@@ -108,4 +108,4 @@ std::string chain_rule(Op op, int k, std::string_view gin, std::string_view assi
                      fmt::arg("q", fmt::format("{:g}", q)));
 }
 
-}  // namespace tapegrad
+}  // namespace tapegrad::viz

@@ -14,7 +14,7 @@
 
 #include "autograd/op.hpp"
 
-namespace tapegrad {
+namespace tapegrad::viz {
 
 /// How the page writes an op's forward equation.
 enum class OpForm : std::uint8_t {
@@ -55,4 +55,4 @@ std::string op_symbol(Op op, double p, double q, bool mean);
 std::string chain_rule(Op op, int k, std::string_view gin, std::string_view assign, std::string_view g,
                        std::array<std::string, 3> inputs, std::string_view r, double p, double q, bool mean);
 
-}  // namespace tapegrad
+}  // namespace tapegrad::viz

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-namespace tapegrad {
+namespace tapegrad::viz {
 
 struct Formula::Node {
   enum class Kind { number, variable, call, negate, logical_not, binary, condition };
@@ -508,7 +508,7 @@ Formula Formula::parse(std::string_view source) {
 std::string Formula::text(const Names& names) const { return print(*simplify(root_, names), names); }
 
 double Formula::evaluate(const std::map<std::string, double, std::less<>>& variables) const {
-  return tapegrad::evaluate(*root_, variables);
+  return tapegrad::viz::evaluate(*root_, variables);
 }
 
 Formula::Top Formula::top(const Names& names) const {
@@ -546,4 +546,4 @@ std::string chain_rule_text(std::string_view derivative_source, bool named, std:
   return fmt::format("{} {} {} o {}", gin, assign, local, g);
 }
 
-}  // namespace tapegrad
+}  // namespace tapegrad::viz

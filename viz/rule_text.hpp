@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tapegrad {
+namespace tapegrad::viz {
 
 /// A formula: numbers, variables (x, y, a, b, z, p, q), calls of the math
 /// functions, arithmetic, comparisons and conditions. `parse` reads both a
@@ -53,4 +53,4 @@ class Formula {
 std::string chain_rule_text(std::string_view derivative_source, bool named, std::string_view gin,
                             std::string_view assign, std::string_view g, const Formula::Names& names);
 
-}  // namespace tapegrad
+}  // namespace tapegrad::viz

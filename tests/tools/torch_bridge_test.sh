@@ -16,8 +16,8 @@ done
 [ -n "$python" ] || { echo "skipped: no python3 with torch (./install-deps.sh --torch)"; exit 77; }
 rm -rf "$out" && mkdir -p "$out"
 bridge="$root/tools/torch_bridge.py"
-models=("$root"/tests/models/*.json)
-[ ${#models[@]} -ge 10 ] || { echo "expected the model files of tests/models"; exit 1; }
+models=("$root"/tests/models/*.json "$root"/data/example_4321.json)
+[ ${#models[@]} -ge 10 ] || { echo "expected the model files of tests/models and data/example_4321.json"; exit 1; }
 for model in "${models[@]}"; do
   "$tapegrad" grad "$model" > "$out/$(basename "$model" .json).tapegrad.json"
 done
@@ -78,7 +78,7 @@ print(f"torch bridge: {len(models)} models agree with tapegrad grad to 1e-9; exp
 PY
 
 # The command line, once per subcommand, on the 4-3-2-1 example.
-example="$root/tests/models/example_4321.json"
+example="$root/data/example_4321.json"
 "$python" "$bridge" grad "$example" > "$out/cli_grad.json"
 "$python" - "$out/cli_grad.json" "$out/example_4321.torch.json" <<'PY'
 import sys
@@ -88,9 +88,8 @@ PY
 grep -q "Linear(in_features=4, out_features=3" "$out/export.txt" || { echo "export: no Sequential shown"; exit 1; }
 "$python" "$bridge" import "$out/example.pt" --activations sigmoid,sigmoid,sigmoid -o "$out/example_back.json" 2>/dev/null
 "$tapegrad" grad "$out/example_back.json" >/dev/null 2>&1 && { echo "import: a model without data has no loss to grad"; exit 1; }
-echo "1,0.5,-1.5,2" > "$out/sample.csv"  # a regular file: tapegrad refuses pipes as data
-"$tapegrad" predict "$out/example_back.json" --data "$out/sample.csv" --scores > "$out/example_scores.txt"
-"$tapegrad" predict "$example" --data "$out/sample.csv" --scores | cmp - "$out/example_scores.txt"
+echo "1,0.5,-1.5,2" | "$tapegrad" predict "$out/example_back.json" - --scores > "$out/example_scores.txt"
+echo "1,0.5,-1.5,2" | "$tapegrad" predict "$example" - --scores | cmp - "$out/example_scores.txt"
 # Bad input: one error line and exit code 2.
 for args in "grad $root/tests/models/missing.json" "import $out/example.pt" "import $out/example.pt --activations relu"; do
   set +e

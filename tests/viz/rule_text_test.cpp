@@ -16,7 +16,7 @@ namespace {
 
 using tapegrad::Op;
 using tapegrad::Rule;
-using tapegrad::Formula;
+using tapegrad::viz::Formula;
 using Variables = std::map<std::string, double, std::less<>>;
 
 // Where an op's rule is smooth and defined: a positive argument for the ops
@@ -93,7 +93,7 @@ TEST_CASE("every elementwise op's row, as text, evaluates to its rule's f and de
 }
 
 TEST_CASE("the page's chain rule prints the row's derivative in the derivation's notation") {
-  using tapegrad::chain_rule;
+  using tapegrad::viz::chain_rule;
   SUBCASE("an activation names its derivative") {
     CHECK(chain_rule(Op::sigmoid, 0, "g^[1z]", "=", "g^[1a]", {"z^[1]"}, "a^[1]", 0, 0, true) ==
           "g^[1z] = g'(z^[1]) o g^[1a],   g'(z^[1]) = a^[1] (1 - a^[1])");
@@ -122,10 +122,10 @@ TEST_CASE("every op has a distinct name and a distinct symbol") {
     const auto op = static_cast<Op>(k);
     INFO(tapegrad::op_name(op));
     CHECK(names.insert(std::string(tapegrad::op_name(op))).second);
-    CHECK(symbols.insert(tapegrad::op_symbol(op, 2, 3, true)).second);
+    CHECK(symbols.insert(tapegrad::viz::op_symbol(op, 2, 3, true)).second);
   }
-  CHECK(tapegrad::op_symbol(Op::pow, 3, 0, true) != tapegrad::op_symbol(Op::pow_var, 3, 0, true));
-  CHECK(tapegrad::op_symbol(Op::gelu, 0, 0, true) != tapegrad::op_symbol(Op::gelu_tanh, 0, 0, true));
+  CHECK(tapegrad::viz::op_symbol(Op::pow, 3, 0, true) != tapegrad::viz::op_symbol(Op::pow_var, 3, 0, true));
+  CHECK(tapegrad::viz::op_symbol(Op::gelu, 0, 0, true) != tapegrad::viz::op_symbol(Op::gelu_tanh, 0, 0, true));
 }
 
 TEST_CASE("every tensor op's page text has a chain rule for each of its inputs") {
@@ -134,8 +134,8 @@ TEST_CASE("every tensor op's page text has a chain rule for each of its inputs")
     const auto op = static_cast<Op>(k);
     if (tapegrad::op_kind(op) != OpKind::tensor || op == Op::custom) continue;
     INFO(tapegrad::op_name(op));
-    CHECK_FALSE(tapegrad::op_text(op).rules[0].empty());
+    CHECK_FALSE(tapegrad::viz::op_text(op).rules[0].empty());
   }
-  CHECK_FALSE(tapegrad::op_text(Op::matmul).rules[1].empty());
-  CHECK_FALSE(tapegrad::op_text(Op::affine).rules[2].empty());
+  CHECK_FALSE(tapegrad::viz::op_text(Op::matmul).rules[1].empty());
+  CHECK_FALSE(tapegrad::viz::op_text(Op::affine).rules[2].empty());
 }
