@@ -1,58 +1,22 @@
 // Data for commands: labelled CSV files turned into network inputs and targets.
 #include "tools/data.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
 
 #include "io/csv.hpp"
 #include "io/file.hpp"
-#include "nn/dataset.hpp"
 #include "tools/commands.hpp"
 
 namespace tapegrad::tools {
 
 LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs,
                                io::RowShard shard) {
-  const std::string source = io::shown(path);
-  const io::CsvTable table = io::read_csv(path, shard);
-  LabelledData out;
-  out.source = source;
-  out.rows_in_file = table.rows_in_file;
-  if (table.values.rows() == 0) {  // an empty shard of a file with rows
-    out.y = Tensor<double>({0, outputs}, 0.0);
-    out.labels = Tensor<double>({0, 1}, 0.0);
-    return out;
+  io::CsvTable table = io::read_csv(path, shard);
+  try {
+    return io::labelled_data(std::move(table), outputs, io::shown(path), shard);
+  } catch (const io::LabelError& e) {
+    throw InputError(e.what());  // a mistake of the command's options or the file's labels
   }
-  if (table.values.cols() < 2)
-    throw InputError(fmt::format("{}: needs feature columns and a label column, but has {} column",
-                                 source, table.values.cols()));
-  auto data = nn::split_features_labels<double>(table.values);
-  // The file line of kept row i, for messages (blank lines inside the data are errors).
-  const auto line_of = [&](std::uint32_t i) {
-    return table.first_line + std::size_t{i} * shard.count + shard.index;
-  };
-
-  out.labels = data.y;
-  if (outputs == 1) {
-    for (std::uint32_t i = 0; i < data.y.rows(); ++i)
-      if (!(data.y(i, 0) >= 0.0 && data.y(i, 0) <= 1.0))
-        throw InputError(fmt::format(
-            "{}:{}: label {} is outside [0, 1]; a network with 1 output needs 0/1 labels",
-            source, line_of(i), data.y(i, 0)));
-    out.y = data.y;
-  } else {
-    for (std::uint32_t i = 0; i < data.y.rows(); ++i) {
-      const double label = data.y(i, 0);
-      if (!(label >= 0.0 && label < outputs && label == std::floor(label)))
-        throw InputError(fmt::format(
-            "{}:{}: label {} is not a class number 0..{} (the network has {} outputs)", source,
-            line_of(i), label, outputs - 1, outputs));
-    }
-    out.y = nn::one_hot(data.y, outputs);
-  }
-  out.x = std::move(data.x);
-  return out;
 }
 
 io::ModelSpec read_model_with_data(const std::filesystem::path& model,
