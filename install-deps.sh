@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what tapegrad needs on Debian 12 (as root, or with sudo); skips what
-# is already there. Usage: ./install-deps.sh [--bench] [--torch]
+# is already there. Usage: ./install-deps.sh [--bench] [--torch] [--lab]
 #   default: the build (meson, g++, fmt, nlohmann-json, CLI11, OpenBLAS, LAPACKE, Open MPI),
 #            the tests (doctest, graphviz, chromium + playwright-core for the
 #            browser test of the step-through page, and clang with libFuzzer
@@ -8,6 +8,8 @@
 #   --bench: also the benchmark references (Google Benchmark, LibTorch, ADOL-C, Sacado)
 #   --torch: also Debian's python3-torch, for tools/torch_bridge.py and its test
 #            (about 27 MB to download, 170 MB installed)
+#   --lab:   also Debian's emscripten, which compiles the engine to WebAssembly for
+#            the lab (lab/build.py writes docs/lab.html) and its tests
 set -euo pipefail
 cd "$(dirname "$0")"
 packages=(meson ninja-build g++ pkg-config cmake libfmt-dev doctest-dev nlohmann-json3-dev
@@ -18,6 +20,7 @@ for arg in "$@"; do
     --bench) packages+=(libbenchmark-dev libtorch-dev libadolc-dev libtrilinos-sacado-dev
                         libtrilinos-kokkos-dev libtrilinos-teuchos-dev) ;;
     --torch) packages+=(python3-torch) ;;
+    --lab) packages+=(emscripten) ;;
     --browser) ;;  # kept for older instructions: the browser test is part of the default set
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
