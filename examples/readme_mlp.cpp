@@ -24,7 +24,7 @@ int main() {
   fmt::print("y_hat = {:.3f}\n", net.predict(x));
 
   // Check: autodiff vs the hand derivation vs finite differences.
-  const nn::CheckReport report = nn::check_gradients(net, x, y, nn::LossKind::bce);
+  const reference::CheckReport report = reference::check_gradients(net, x, y, nn::LossKind::bce);
   fmt::print("{}", report);
   return report.passed() ? 0 : 1;
 }

@@ -17,7 +17,12 @@
 #include "reference/scalar_network.hpp"
 #include "io/model_io.hpp"
 
-namespace tapegrad::nn {
+namespace examples {
+
+using namespace tapegrad;
+using namespace tapegrad::nn;
+using namespace tapegrad::reference;
+using namespace tapegrad::viz;
 
 namespace {
 
@@ -105,4 +110,4 @@ int run_walkthrough(const WalkthroughOptions& options, std::FILE* out) {
   return report.passed() && (options.steps == 0 || last < first) ? 0 : 1;
 }
 
-}  // namespace tapegrad::nn
+}  // namespace examples

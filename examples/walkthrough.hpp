@@ -15,7 +15,7 @@
 #include "autograd/tensor.hpp"
 #include "reference/example_4321.hpp"
 
-namespace tapegrad::nn {
+namespace examples {
 
 /// What the walkthrough does beyond the fixed part.
 struct WalkthroughOptions {
@@ -29,4 +29,4 @@ struct WalkthroughOptions {
 /// Throws std::filesystem::filesystem_error when the graph folder cannot be created.
 int run_walkthrough(const WalkthroughOptions& options, std::FILE* out);
 
-}  // namespace tapegrad::nn
+}  // namespace examples

@@ -9,7 +9,7 @@
 #include "nn/losses.hpp"
 #include "io/model_io.hpp"
 
-namespace tapegrad::nn {
+namespace tapegrad::reference {
 
 Difference difference(TensorView<double> u, TensorView<double> v) {
   if (u.shape != v.shape) fail_shapes("difference", "shapes differ", "u", u.shape, "v", v.shape);
@@ -25,8 +25,8 @@ Difference difference(TensorView<double> u, TensorView<double> v) {
   return d;
 }
 
-CheckReport check_gradients(Mlp<double>& net, const Tensor<double>& x, const Tensor<double>& y,
-                            LossKind kind, Reduction reduction, const CheckOptions& options) {
+CheckReport check_gradients(nn::Mlp<double>& net, const Tensor<double>& x, const Tensor<double>& y,
+                            nn::LossKind kind, Reduction reduction, const CheckOptions& options) {
   CheckReport report;
   report.options = options;
 
@@ -38,7 +38,7 @@ CheckReport check_gradients(Mlp<double>& net, const Tensor<double>& x, const Ten
   Tape<double> tape;
   tape.set_naming(false);
   net.zero_grad();
-  const Var<double> L = loss(kind, net.forward(tape.input(x.view())), tape.input(y.view()), reduction);
+  const Var<double> L = nn::loss(kind, net.forward(tape.input(x.view())), tape.input(y.view()), reduction);
   tape.backward(L);
   report.loss_autodiff = L.item();
 
@@ -46,10 +46,10 @@ CheckReport check_gradients(Mlp<double>& net, const Tensor<double>& x, const Ten
   auto evaluate = [&] {
     tape.clear();
     const auto guard = tape.no_grad();
-    return loss(kind, net.forward(tape.input(x.view())), tape.input(y.view()), reduction).item();
+    return nn::loss(kind, net.forward(tape.input(x.view())), tape.input(y.view()), reduction).item();
   };
   for (std::size_t k = 1; k <= net.depth(); ++k) {
-    Linear<double>& layer = net.layer(k);
+    nn::Linear<double>& layer = net.layer(k);
     for (Parameter<double>* p : {&layer.W, &layer.b}) {
       Tensor<double> numeric(p->shape(), 0.0);
       for (std::size_t e = 0; e < p->value.size(); ++e) {
@@ -80,16 +80,16 @@ CheckReport check_gradients(Mlp<double>& net, const Tensor<double>& x, const Ten
 CheckReport check_gradients(const io::ModelSpec& spec, const CheckOptions& options) {
   if (!spec.x || !spec.y || !spec.loss)
     throw std::invalid_argument("check: the model needs x, y and a loss to be checked");
-  Mlp<double> net = io::to_mlp<double>(spec);
+  nn::Mlp<double> net = io::to_mlp<double>(spec);
   // The hand derivation takes targets shaped as the output: class indices as one-hot rows.
   const Tensor<double> y =
       dense_targets(*spec.loss, spec.y->view(), Shape{spec.x->rows(), net.outputs()});
   return check_gradients(net, *spec.x, y, *spec.loss, spec.reduction, options);
 }
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::reference
 
-auto fmt::formatter<tapegrad::nn::CheckReport>::format(const tapegrad::nn::CheckReport& r,
+auto fmt::formatter<tapegrad::reference::CheckReport>::format(const tapegrad::reference::CheckReport& r,
                                                        format_context& ctx) const
     -> format_context::iterator {
   auto out = fmt::format_to(ctx.out(), "{:<10} {:<8}  {:>21}  {:>21}  {:>21}  {}\n", "parameter",

@@ -12,7 +12,7 @@
 #include "nn/mlp.hpp"
 #include "io/model_format.hpp"
 
-namespace tapegrad::nn {
+namespace tapegrad::reference {
 
 /// How far apart two gradients of one parameter are, over its elements:
 /// `abs` is max |u - v|, `rel` is max |u - v| / max(1, |u|, |v|) (relative for
@@ -55,14 +55,14 @@ struct CheckReport {
 };
 
 /// Computes dL/dW^[k] and dL/db^[k] of `net` on x (m, inputs), y (m, outputs)
-/// three ways, in float64: the tape (`nn::loss` on `Mlp::forward`), the derivation's
+/// three ways, in float64: the tape (`nn::loss` on `nn::Mlp::forward`), the derivation's
 /// hand derivation (`hand_backprop`), and central finite differences of the
 /// tape's loss. A parameter passes when autodiff vs hand is within
 /// `hand_tolerance` and both are within `fd_tolerance` of the finite
 /// differences, all in the relative measure of `Difference`. The network's
 /// parameters are restored and its gradients left zero.
-CheckReport check_gradients(Mlp<double>& net, const Tensor<double>& x, const Tensor<double>& y,
-                            LossKind kind, Reduction reduction = Reduction::mean,
+CheckReport check_gradients(nn::Mlp<double>& net, const Tensor<double>& x, const Tensor<double>& y,
+                            nn::LossKind kind, Reduction reduction = Reduction::mean,
                             const CheckOptions& options = {});
 
 /// The same for a model file's contents, which must hold x, y and a loss.
@@ -71,11 +71,11 @@ CheckReport check_gradients(const io::ModelSpec& spec, const CheckOptions& optio
 /// The two measures of `Difference` for one pair of arrays of equal size.
 Difference difference(TensorView<double> u, TensorView<double> v);
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::reference
 
 /// An aligned table, one line per parameter, then the tolerances and the verdict.
 template <>
-struct fmt::formatter<tapegrad::nn::CheckReport> : fmt::formatter<std::string_view> {
-  auto format(const tapegrad::nn::CheckReport& r, format_context& ctx) const
+struct fmt::formatter<tapegrad::reference::CheckReport> : fmt::formatter<std::string_view> {
+  auto format(const tapegrad::reference::CheckReport& r, format_context& ctx) const
       -> format_context::iterator;
 };

@@ -8,7 +8,7 @@
 #include "autograd/kernels.hpp"
 #include "nn/losses.hpp"
 
-namespace tapegrad::nn {
+namespace tapegrad::reference {
 namespace {
 
 template <class T>
@@ -17,44 +17,44 @@ T clamped_log(T x) {
 }
 
 template <class T>
-T value_of(Activation g, T z, const HandOptions<T>& options) {
+T value_of(nn::Activation g, T z, const HandOptions<T>& options) {
   if (options.replaced == g) return options.rule.g(z);
-  return activation_value(g, z);
+  return nn::activation_value(g, z);
 }
 
 template <class T>
-T derivative_of(Activation g, T z, T a, const HandOptions<T>& options) {
+T derivative_of(nn::Activation g, T z, T a, const HandOptions<T>& options) {
   if (options.replaced == g) return options.rule.derivative(z, a);
-  return activation_derivative(g, z, a);
+  return nn::activation_derivative(g, z, a);
 }
 
 // The loss L(a^[L], y) before reduction, summed over all samples and columns.
 template <class T>
-T loss_total(LossKind kind, Activation g, bool logits_exact, const Tensor<T>& z,
+T loss_total(nn::LossKind kind, nn::Activation g, bool logits_exact, const Tensor<T>& z,
              const Tensor<T>& a, const Tensor<T>& y) {
   T total = 0;
   const std::size_t n = a.cols();
   switch (kind) {
-    case LossKind::bce:
+    case nn::LossKind::bce:
       // L = -[(1 - y) log(1 - y_hat) + y log(y_hat)], from the logits for a sigmoid output
       for (std::size_t k = 0; k < a.size(); ++k) {
-        if (g == Activation::sigmoid && logits_exact)
+        if (g == nn::Activation::sigmoid && logits_exact)
           total += std::max(z[k], T(0)) - z[k] * y[k] + std::log1p(std::exp(-std::abs(z[k])));
         else
           total -= y[k] * clamped_log(a[k]) + (T(1) - y[k]) * clamped_log(T(1) - a[k]);
       }
       break;
-    case LossKind::half_sse:
+    case nn::LossKind::half_sse:
       // L_v = 1/2 (y - y_hat)^2 (the minus sign is easily lost)
       for (std::size_t k = 0; k < a.size(); ++k) total += (y[k] - a[k]) * (y[k] - a[k]) / T(2);
       break;
-    case LossKind::mse: {
+    case nn::LossKind::mse: {
       T sum = 0;
       for (std::size_t k = 0; k < a.size(); ++k) sum += (a[k] - y[k]) * (a[k] - y[k]);
       total = sum / static_cast<T>(n);
       break;
     }
-    case LossKind::softmax_ce:
+    case nn::LossKind::softmax_ce:
       for (std::size_t i = 0; i < a.rows(); ++i) {
         const T* row = a.data() + i * n;
         const T max = *std::max_element(row, row + n);
@@ -70,24 +70,24 @@ T loss_total(LossKind kind, Activation g, bool logits_exact, const Tensor<T>& z,
 
 // g^[La] = dL/da^[L], scaled by 1/m for a mean.
 template <class T>
-Tensor<T> output_gradient(LossKind kind, const Tensor<T>& a, const Tensor<T>& y, T scale) {
+Tensor<T> output_gradient(nn::LossKind kind, const Tensor<T>& a, const Tensor<T>& y, T scale) {
   Tensor<T> g(a.shape(), T(0));
   const std::size_t n = a.cols();
   switch (kind) {
-    case LossKind::bce:
+    case nn::LossKind::bce:
       // g^[La] = (1 - y) / (1 - a) - y / a = (a - y) / (a (1 - a))
       for (std::size_t k = 0; k < a.size(); ++k)
         g[k] = scale * (a[k] - y[k]) / std::max(a[k] * (T(1) - a[k]), T(1e-12));
       break;
-    case LossKind::half_sse:
+    case nn::LossKind::half_sse:
       // d/da 1/2 (y - a)^2 = a - y
       for (std::size_t k = 0; k < a.size(); ++k) g[k] = scale * (a[k] - y[k]);
       break;
-    case LossKind::mse:
+    case nn::LossKind::mse:
       for (std::size_t k = 0; k < a.size(); ++k)
         g[k] = scale * T(2) * (a[k] - y[k]) / static_cast<T>(n);
       break;
-    case LossKind::softmax_ce:
+    case nn::LossKind::softmax_ce:
       // d/da -sum_j y_j log softmax(a)_j = softmax(a) sum_j y_j - y
       for (std::size_t i = 0; i < a.rows(); ++i) {
         const T* row = a.data() + i * n;
@@ -110,15 +110,15 @@ Tensor<T> output_gradient(LossKind kind, const Tensor<T>& a, const Tensor<T>& y,
 template <class T>
 HandOptions<T> typo_sigmoid() {
   HandOptions<T> options;
-  options.replaced = Activation::sigmoid;
+  options.replaced = nn::Activation::sigmoid;
   options.rule.g = [](T z) { return T(1) / (T(1) - std::exp(-z)); };  // the sign typo 1/(1 - e^-z)
   options.rule.derivative = [](T, T a) { return a * (T(1) - a); };
   return options;
 }
 
 template <class T>
-HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tensor<T>& y,
-                               LossKind kind, Reduction reduction, const HandOptions<T>& options) {
+HandGradients<T> hand_backprop(const nn::Mlp<T>& net, const Tensor<T>& x, const Tensor<T>& y,
+                               nn::LossKind kind, Reduction reduction, const HandOptions<T>& options) {
   if (net.empty()) throw std::logic_error("hand_backprop: the network has no layers");
   if (x.cols() != net.inputs())
     fail_shapes("hand_backprop", "x columns differ from the network's inputs", "x", x.shape(),
@@ -142,7 +142,7 @@ HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tens
   // Forward: a^[0] = x; z^[k] = a^[k-1] W^[k] + b^[k]; a^[k] = g(z^[k]).
   h.a[0] = x;
   for (std::size_t k = 1; k <= L; ++k) {
-    const Linear<T>& layer = net.layer(k);
+    const nn::Linear<T>& layer = net.layer(k);
     const std::uint32_t n_in = layer.in(), n_out = layer.out();
     Tensor<T>& z = h.z[k];
     z = Tensor<T>({m, n_out}, T(0));
@@ -155,7 +155,7 @@ HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tens
     for (auto& v : h.a[k]) v = value_of(layer.activation, v, options);
   }
 
-  const Activation g_out = net.output_activation();
+  const nn::Activation g_out = net.output_activation();
   const bool replaced_out = options.replaced == g_out;
   const T scale = reduction == Reduction::mean ? T(1) / static_cast<T>(m) : T(1);
   h.loss = loss_total(kind, g_out, !replaced_out, h.z[L], h.a[L], y) * scale;
@@ -163,7 +163,7 @@ HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tens
   // Output layer: g^[La] = dL/da^[L], then g^[Lz] = g'_o(z^[L]) o g^[La].
   h.g_a[L] = output_gradient(kind, h.a[L], y, scale);
   h.g_z[L] = Tensor<T>(h.z[L].shape(), T(0));
-  if (kind == LossKind::bce && g_out == Activation::sigmoid) {
+  if (kind == nn::LossKind::bce && g_out == nn::Activation::sigmoid) {
     // docs/derivation.md: g^[3z] = a^[3] (1 - a^[3]) (a^[3] - y) / (a^[3] (1 - a^[3])) = a^[3] - y.
     for (std::size_t k = 0; k < h.a[L].size(); ++k) h.g_z[L][k] = scale * (h.a[L][k] - y[k]);
   } else {
@@ -172,7 +172,7 @@ HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tens
   }
 
   for (std::size_t k = L; k >= 1; --k) {
-    const Linear<T>& layer = net.layer(k);
+    const nn::Linear<T>& layer = net.layer(k);
     const std::uint32_t n_in = layer.in(), n_out = layer.out();
     const Tensor<T>& g_z = h.g_z[k];
     // g^[kW] = (a^[k-1])^T g^[kz]: (n_in x m)(m x n_out)
@@ -189,7 +189,7 @@ HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tens
             T(0), h.g_a[k - 1].data(), n_in);
     if (k == 1) break;
     // g^[(k-1)z] = g'_h(z^[k-1]) o g^[(k-1)a]; for the sigmoid g'_h = a (1 - a)
-    const Activation g_hidden = net.layer(k - 1).activation;
+    const nn::Activation g_hidden = net.layer(k - 1).activation;
     h.g_z[k - 1] = Tensor<T>({m, n_in}, T(0));
     for (std::size_t e = 0; e < h.g_z[k - 1].size(); ++e)
       h.g_z[k - 1][e] =
@@ -200,11 +200,11 @@ HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tens
 
 template HandOptions<float> typo_sigmoid<float>();
 template HandOptions<double> typo_sigmoid<double>();
-template HandGradients<float> hand_backprop(const Mlp<float>&, const Tensor<float>&,
-                                            const Tensor<float>&, LossKind, Reduction,
+template HandGradients<float> hand_backprop(const nn::Mlp<float>&, const Tensor<float>&,
+                                            const Tensor<float>&, nn::LossKind, Reduction,
                                             const HandOptions<float>&);
-template HandGradients<double> hand_backprop(const Mlp<double>&, const Tensor<double>&,
-                                             const Tensor<double>&, LossKind, Reduction,
+template HandGradients<double> hand_backprop(const nn::Mlp<double>&, const Tensor<double>&,
+                                             const Tensor<double>&, nn::LossKind, Reduction,
                                              const HandOptions<double>&);
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::reference

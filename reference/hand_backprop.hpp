@@ -21,7 +21,7 @@
 #include "nn/mlp.hpp"
 #include "io/model_format.hpp"
 
-namespace tapegrad::nn {
+namespace tapegrad::reference {
 
 /// An activation's formulas for the hand derivation: a = g(z) and g'(z) given z and a.
 template <class T>
@@ -35,7 +35,7 @@ struct ActivationRule {
 /// show that a wrong formula is caught.
 template <class T>
 struct HandOptions {
-  std::optional<Activation> replaced;
+  std::optional<nn::Activation> replaced;
   ActivationRule<T> rule;
 };
 
@@ -63,8 +63,8 @@ struct HandGradients {
 /// targets y (m, outputs). Throws ShapeError for mismatched shapes and
 /// std::invalid_argument for invalid targets (as `nn::loss` does).
 template <class T>
-HandGradients<T> hand_backprop(const Mlp<T>& net, const Tensor<T>& x, const Tensor<T>& y,
-                               LossKind kind, Reduction reduction = Reduction::mean,
+HandGradients<T> hand_backprop(const nn::Mlp<T>& net, const Tensor<T>& x, const Tensor<T>& y,
+                               nn::LossKind kind, Reduction reduction = Reduction::mean,
                                const HandOptions<T>& options = {});
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::reference

@@ -9,12 +9,12 @@
 #include "autograd/loss.hpp"
 #include "nn/activation.hpp"
 
-namespace tapegrad::nn {
+namespace tapegrad::reference {
 
 template <class T>
 ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const io::LayerSpec> layers,
                                        TensorView<double> x, TensorView<double> y,
-                                       LossKind kind) {
+                                       nn::LossKind kind) {
   constexpr std::string_view op = "scalar network";
   if (layers.empty()) throw ShapeError(fmt::format("{}: no layers", op));
   if (x.rows() != 1 || x.cols() != layers[0].W.rows())
@@ -73,10 +73,10 @@ ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const io::LayerS
       const std::string a_label = !last ? fmt::format("a_{}^[{}]", j + 1, k)
                                   : out == 1 ? std::string("y_hat")
                                              : fmt::format("y_hat_{}", j + 1);
-      if (l.activation == Activation::identity) {
+      if (l.activation == nn::Activation::identity) {
         net.a[k].push_back(z);  // a = z: the record keeps its name z_j^[k]
       } else {
-        net.a[k].push_back(name(activate(l.activation, z), a_label, layer));
+        net.a[k].push_back(name(nn::activate(l.activation, z), a_label, layer));
       }
     }
   }
@@ -89,19 +89,19 @@ ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const io::LayerS
   const std::vector<Var<T>>& y_hat = net.a[depth];
   std::vector<Var<T>> terms;
   switch (kind) {
-    case LossKind::bce:
+    case nn::LossKind::bce:
       for (std::uint32_t j = 0; j < outputs; ++j)
         terms.push_back(binary_cross_entropy(y_hat[j], net.y[j], Reduction::sum));
       break;
-    case LossKind::half_sse:
+    case nn::LossKind::half_sse:
       for (std::uint32_t j = 0; j < outputs; ++j)
         terms.push_back(half_sse(y_hat[j], net.y[j], Reduction::sum));
       break;
-    case LossKind::mse:
+    case nn::LossKind::mse:
       for (std::uint32_t j = 0; j < outputs; ++j)
         terms.push_back(mse(y_hat[j], net.y[j], Reduction::sum));
       break;
-    case LossKind::softmax_ce: {
+    case nn::LossKind::softmax_ce: {
       // L = sum_j y_j (log sum_i e^{z_i} - z_j)
       Var<T> total = exp(y_hat[0]);
       for (std::uint32_t j = 1; j < outputs; ++j) total = total + exp(y_hat[j]);
@@ -113,16 +113,16 @@ ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const io::LayerS
   }
   Var<T> L = terms[0];
   for (std::size_t j = 1; j < terms.size(); ++j) L = L + terms[j];
-  if (kind == LossKind::mse && outputs > 1) L = L * (1.0 / outputs);
+  if (kind == nn::LossKind::mse && outputs > 1) L = L * (1.0 / outputs);
   net.loss = name(L, "L", -1);
   return net;
 }
 
 template ScalarNetwork<float> record_scalar_network(Tape<float>&, std::span<const io::LayerSpec>,
                                                     TensorView<double>, TensorView<double>,
-                                                    LossKind);
+                                                    nn::LossKind);
 template ScalarNetwork<double> record_scalar_network(Tape<double>&, std::span<const io::LayerSpec>,
                                                      TensorView<double>, TensorView<double>,
-                                                     LossKind);
+                                                     nn::LossKind);
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::reference

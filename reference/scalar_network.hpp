@@ -14,7 +14,7 @@
 #include "autograd/tensor.hpp"
 #include "io/model_format.hpp"
 
-namespace tapegrad::nn {
+namespace tapegrad::reference {
 
 /// The handles of a network recorded neuron by neuron; index k is the derivation's
 /// layer k, indices i and j start at 0 for the derivation's 1.
@@ -45,6 +45,6 @@ struct ScalarNetwork {
 template <class T>
 ScalarNetwork<T> record_scalar_network(Tape<T>& tape, std::span<const io::LayerSpec> layers,
                                        TensorView<double> x, TensorView<double> y,
-                                       LossKind kind = LossKind::bce);
+                                       nn::LossKind kind = nn::LossKind::bce);
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::reference

@@ -23,15 +23,15 @@ struct CheckCommandOptions {
   std::optional<std::filesystem::path> data;
   bool json = false;
   bool typo_sigmoid = false;
-  nn::CheckOptions check;
+  reference::CheckOptions check;
 };
 
-std::string difference_json(const nn::Difference& d) {
+std::string difference_json(const reference::Difference& d) {
   return fmt::format(R"({{"abs": {}, "rel": {}}})", io::format_json_number(d.abs),
                      io::format_json_number(d.rel));
 }
 
-std::string report_json(const nn::CheckReport& r) {
+std::string report_json(const reference::CheckReport& r) {
   std::string out = fmt::format(
       "{{\n  \"passed\": {},\n  \"loss\": {{\"autodiff\": {}, \"hand\": {}}},\n"
       "  \"tolerances\": {{\"hand\": {}, \"fd\": {}, \"eps\": {}}},\n  \"parameters\": [\n",
@@ -53,8 +53,8 @@ std::string report_json(const nn::CheckReport& r) {
 int run_check(CheckCommandOptions options) {
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "check");
   require_finite_loss(spec, io::shown(options.model));
-  if (options.typo_sigmoid) options.check.hand = nn::typo_sigmoid<double>();
-  const nn::CheckReport report = nn::check_gradients(spec, options.check);
+  if (options.typo_sigmoid) options.check.hand = reference::typo_sigmoid<double>();
+  const reference::CheckReport report = reference::check_gradients(spec, options.check);
   if (options.json)
     fmt::print("{}", report_json(report));
   else

@@ -1,6 +1,6 @@
 // tapegrad demo: the 4-3-2-1 example's walkthrough, the same run as examples/example_4321.
 //
-// Both call nn::run_walkthrough with the same defaults, so they print the same.
+// Both call examples::run_walkthrough with the same defaults, so they print the same.
 #include <cstdio>
 #include <memory>
 
@@ -16,7 +16,7 @@ constexpr double max_demo_steps = 1'000'000;
 }  // namespace
 
 Command add_demo_command(CLI::App& app) {
-  auto o = std::make_shared<nn::WalkthroughOptions>();
+  auto o = std::make_shared<examples::WalkthroughOptions>();
   auto* command = app.add_subcommand(
       "demo", "The 4-3-2-1 example's walkthrough (docs/derivation.md): forward values, tape vs "
               "hand-derived gradients, the check, then training (as examples/example_4321).");
@@ -28,7 +28,7 @@ Command add_demo_command(CLI::App& app) {
                       "folder for the 4-3-2-1 example's graph files (example_tensor and "
                       "example_scalar: .dot, .json, and .svg, .png with Graphviz)")
       ->capture_default_str();
-  return {command, [o] { return nn::run_walkthrough(*o, stdout); }};
+  return {command, [o] { return examples::run_walkthrough(*o, stdout); }};
 }
 
 }  // namespace tapegrad::tools

@@ -65,7 +65,7 @@ int run_dot(const DotOptions& options) {
     const auto y = row_of(nn::dense_targets(*spec.loss, spec.y->view(),
                                             Shape{spec.x->rows(), spec.layers.back().W.cols()}),
                           options.sample);
-    L = nn::record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
+    L = reference::record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
   } else {
     net = io::to_mlp<double>(spec);
     L = record_loss(tape, *net, spec);
@@ -73,13 +73,13 @@ int run_dot(const DotOptions& options) {
   require_finite_forward(tape, io::shown(options.model));
   tape.backward(L);
 
-  GraphOptions graph;
+  viz::GraphOptions graph;
   graph.backward_edges = options.backward_edges;
   graph.collapse = options.collapse;
   // The warning is about drawing: a JSON dump has no layout to wait for.
-  const std::string dot = options.json ? to_json(tape, L, graph) : to_dot(tape, L, graph);
+  const std::string dot = options.json ? viz::to_json(tape, L, graph) : viz::to_dot(tape, L, graph);
   if (!options.json) {
-    if (const std::string warning = slow_render_warning(graphviz::count_nodes(dot)); !warning.empty())
+    if (const std::string warning = viz::slow_render_warning(viz::graphviz::count_nodes(dot)); !warning.empty())
       fmt::print(stderr, "warning: {}\n", warning);
   }
   if (!options.output) {
@@ -89,10 +89,10 @@ int run_dot(const DotOptions& options) {
   const auto& path = *options.output;
   io::write_file(path, dot);
   if (options.svg) {
-    RenderResult rendered;
+    viz::RenderResult rendered;
     try {
-      rendered = render_dot(path);
-    } catch (const graphviz::Error& e) {
+      rendered = viz::render_dot(path);
+    } catch (const viz::graphviz::Error& e) {
       throw InputError(fmt::format("{}: {}", io::shown(path), e.what()));
     }
     if (!rendered.rendered) throw InputError(fmt::format("{}: {}", io::shown(path), rendered.message));

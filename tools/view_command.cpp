@@ -32,11 +32,11 @@ int run_view(const ViewCommandOptions& options) {
   io::check_output(options.output, inputs);
   const io::ModelSpec spec = read_model_with_data(options.model, options.data, "view");
   require_finite_loss(spec, io::shown(options.model));
-  nn::BackpropViewOptions view;
+  viz::BackpropViewOptions view;
   view.scalar = options.scalar;
   view.sample = options.sample;
   try {
-    nn::write_backprop_view(spec, options.output, view);
+    viz::write_backprop_view(spec, options.output, view);
   } catch (const io::ModelFormatError& e) {
     throw InputError(fmt::format("{}: {}", io::shown(options.model), e.what()));
   } catch (const std::runtime_error& e) {

@@ -11,7 +11,7 @@
 #include "reference/scalar_network.hpp"
 #include "io/model_io.hpp"
 
-namespace tapegrad::nn {
+namespace tapegrad::viz {
 
 namespace {
 
@@ -26,7 +26,7 @@ Tensor<double> row_of(const Tensor<double>& t, std::uint32_t i) {
 
 }  // namespace
 
-std::map<std::string, Tensor<double>> hand_gradient_names(const HandGradients<double>& hand,
+std::map<std::string, Tensor<double>> hand_gradient_names(const reference::HandGradients<double>& hand,
                                                           bool scalar) {
   std::map<std::string, Tensor<double>> names;
   const std::size_t L = hand.depth();
@@ -59,27 +59,27 @@ std::string backprop_view_html(const io::ModelSpec& spec, const BackpropViewOpti
                                std::string* expected) {
   if (!spec.x || !spec.y || !spec.loss)
     throw io::ModelFormatError("view: the model file needs x, y and a loss to run backward");
-  Mlp<double> net = io::to_mlp<double>(spec);
+  nn::Mlp<double> net = io::to_mlp<double>(spec);
   Tape<double> tape;
   Var<double> L;
   Tensor<double> x = *spec.x;
-  Tensor<double> y = dense_targets(*spec.loss, spec.y->view(), Shape{x.rows(), net.outputs()});
+  Tensor<double> y = nn::dense_targets(*spec.loss, spec.y->view(), Shape{x.rows(), net.outputs()});
   if (options.scalar) {
     if (options.sample >= x.rows())
       throw io::ModelFormatError(fmt::format("view: sample {} is out of range; x has {} rows",
                                          options.sample, x.rows()));
     x = row_of(*spec.x, options.sample);
     y = row_of(y, options.sample);
-    L = record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
+    L = reference::record_scalar_network<double>(tape, spec.layers, x, y, *spec.loss).loss;
   } else {
     const auto output = net.forward(tape.input(x));
     const auto y_var = tape.input(y);
     tape.set_name(y_var, "y");
-    L = loss(*spec.loss, output, y_var, spec.reduction);
+    L = nn::loss(*spec.loss, output, y_var, spec.reduction);
   }
   tape.backward(L);
   // The scalar view's loss sums over its one sample, like a mean over one row.
-  const auto hand = hand_backprop(net, x, y, *spec.loss,
+  const auto hand = reference::hand_backprop(net, x, y, *spec.loss,
                                   options.scalar ? Reduction::sum : spec.reduction);
 
   ViewOptions view;
@@ -102,4 +102,4 @@ void write_backprop_view(const io::ModelSpec& spec, const std::filesystem::path&
   if (!expected.empty()) io::write_file(expected, gradients);
 }
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::viz

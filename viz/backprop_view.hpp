@@ -10,13 +10,13 @@
 #include "reference/hand_backprop.hpp"
 #include "io/model_format.hpp"
 
-namespace tapegrad::nn {
+namespace tapegrad::viz {
 
 /// The hand derivation's gradients by the names the tape gives their values:
 /// tensor view `a^[k]`, `z^[k]`, `W^[k]`, `b^[k]` and `y_hat` (= a^[L]); with
 /// `scalar`, the scalar view's entries `a_j^[k]`, `z_j^[k]`, `W_i,j^[k]`,
 /// `b_j^[k]` and `y_hat` (`y_hat_j`) of the first sample.
-std::map<std::string, Tensor<double>> hand_gradient_names(const HandGradients<double>& hand,
+std::map<std::string, Tensor<double>> hand_gradient_names(const reference::HandGradients<double>& hand,
                                                           bool scalar = false);
 
 struct BackpropViewOptions {
@@ -39,4 +39,4 @@ void write_backprop_view(const io::ModelSpec& spec, const std::filesystem::path&
                          const BackpropViewOptions& options = {},
                          const std::filesystem::path& expected = {});
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::viz

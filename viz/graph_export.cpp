@@ -18,7 +18,7 @@
 #include "autograd/registry.hpp"
 #include "viz/graphviz.hpp"
 
-namespace tapegrad {
+namespace tapegrad::viz {
 namespace {
 
 // Fill colours by role, as ggml and torchviz colour theirs.
@@ -830,4 +830,4 @@ TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE
 
-}  // namespace tapegrad
+}  // namespace tapegrad::viz

@@ -6,8 +6,8 @@
 //
 //   tapegrad::Tape<double> tape;
 //   ... forward ...; tape.backward(L);
-//   std::string dot = tapegrad::to_dot(tape, L);      // what L depends on
-//   tapegrad::write_graph_files(tape, L, "net");      // net.dot, net.json (+ .svg, .png)
+//   std::string dot = tapegrad::viz::to_dot(tape, L);      // what L depends on
+//   tapegrad::viz::write_graph_files(tape, L, "net");      // net.dot, net.json (+ .svg, .png)
 //
 // Every walk over the graph uses an explicit worklist, so a chain of millions
 // of records dumps without deep recursion.
@@ -23,7 +23,7 @@
 
 #include "autograd/tape.hpp"
 
-namespace tapegrad {
+namespace tapegrad::viz {
 
 /// What a dump shows. Tensors of at most `full_rows` x `full_cols` show every
 /// number; larger ones show a summary (min, max, mean).
@@ -110,4 +110,4 @@ RenderResult write_graph_files(const Tape<T>& tape, Var<T> output,
                                const std::filesystem::path& stem,
                                const GraphOptions& options = {});
 
-}  // namespace tapegrad
+}  // namespace tapegrad::viz

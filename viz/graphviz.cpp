@@ -20,7 +20,7 @@
 
 extern char** environ;
 
-namespace tapegrad::graphviz {
+namespace tapegrad::viz::graphviz {
 
 Missing::Missing()
     : Error("Graphviz 'dot' is not on the PATH; install graphviz (apt-get install graphviz)") {}
@@ -206,4 +206,4 @@ std::size_t count_nodes(std::string_view dot) {
   return nodes;
 }
 
-}  // namespace tapegrad::graphviz
+}  // namespace tapegrad::viz::graphviz

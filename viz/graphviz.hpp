@@ -1,7 +1,7 @@
 // Graphviz: the one place tapegrad runs the `dot` program.
 //
-//   tapegrad::graphviz::render("net.dot", "svg", "net.svg");   // net.dot -> net.svg
-//   std::string svg = tapegrad::graphviz::render_text(dot_text, "svg");
+//   tapegrad::viz::graphviz::render("net.dot", "svg", "net.svg");   // net.dot -> net.svg
+//   std::string svg = tapegrad::viz::graphviz::render_text(dot_text, "svg");
 //
 // `dot` is started with an argument vector (posix_spawnp, no shell), writes
 // into a fresh temporary file (mkstemp) that replaces the target only when it
@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-namespace tapegrad::graphviz {
+namespace tapegrad::viz::graphviz {
 
 /// `dot` failed, timed out, or could not be started.
 struct Error : std::runtime_error {
@@ -55,4 +55,4 @@ std::string render_text(std::string_view dot, std::string_view format,
 /// for the slow-render warning without parsing DOT.
 std::size_t count_nodes(std::string_view dot);
 
-}  // namespace tapegrad::graphviz
+}  // namespace tapegrad::viz::graphviz

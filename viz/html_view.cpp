@@ -16,7 +16,7 @@
 #include "autograd/registry.hpp"
 #include "viz/html_view_page.hpp"  // generated from viz/page/ by viz/embed_page.py
 
-namespace tapegrad {
+namespace tapegrad::viz {
 namespace {
 
 using json = nlohmann::json;
@@ -318,4 +318,4 @@ TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE
 
-}  // namespace tapegrad
+}  // namespace tapegrad::viz

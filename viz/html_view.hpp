@@ -1,9 +1,9 @@
 // HTML view: one self-contained page that plays the reverse walk of a tape step by step.
 //
 //   tape.backward(L);
-//   tapegrad::ViewOptions options;
+//   tapegrad::viz::ViewOptions options;
 //   options.hand_gradients["z^[2]"] = my_hand_g_z2;   // optional: shown beside each step
-//   tapegrad::write_html_view(tape, L, "backprop.html", options);
+//   tapegrad::viz::write_html_view(tape, L, "backprop.html", options);
 //
 // The page needs no network and no Graphviz: its script, style and data are
 // inline, and it lays the graph out itself (one column per small layer), so it
@@ -19,7 +19,7 @@
 #include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
 
-namespace tapegrad {
+namespace tapegrad::viz {
 
 struct ViewOptions {
   std::string title = "tapegrad: backpropagation step by step";
@@ -60,4 +60,4 @@ template <class T>
 void write_html_view(Tape<T>& tape, Var<T> output, const std::filesystem::path& path,
                      const ViewOptions& options = {});
 
-}  // namespace tapegrad
+}  // namespace tapegrad::viz

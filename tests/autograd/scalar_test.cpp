@@ -3,20 +3,22 @@
 
 #include "autograd/autograd.hpp"
 #include "gradcheck_helpers.hpp"
+#include "reference/example_4321.hpp"
 
 using namespace tapegrad;
 
 namespace {
 
-// Fixed numbers for the 4-3-2-1 example: x (1, 4), W^[1] (4, 3), W^[2] (3, 2), W^[3] (2, 1).
-const Tensor<double> x{{0.5, -1.0, 0.25, 2.0}};
-const Tensor<double> W1{{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}, {-0.7, 0.8, 0.9}, {0.2, -0.1, 0.05}};
-const Tensor<double> b1{{0.01, -0.02, 0.03}};
-const Tensor<double> W2{{0.3, -0.4}, {0.2, 0.6}, {-0.5, 0.1}};
-const Tensor<double> b2{{0.05, -0.05}};
-const Tensor<double> W3{{0.7}, {-0.3}};
-const Tensor<double> b3{{0.1}};
-const double y = 1.0;
+// The 4-3-2-1 example's numbers: x (1, 4), W^[1] (4, 3), W^[2] (3, 2), W^[3] (2, 1).
+const reference::Example4321 example = reference::example_4321();
+const Tensor<double>& x = example.x;
+const Tensor<double>& W1 = example.net.layer(1).W.value;
+const Tensor<double>& b1 = example.net.layer(1).b.value;
+const Tensor<double>& W2 = example.net.layer(2).W.value;
+const Tensor<double>& b2 = example.net.layer(2).b.value;
+const Tensor<double>& W3 = example.net.layer(3).W.value;
+const Tensor<double>& b3 = example.net.layer(3).b.value;
+const double y = example.y(0, 0);
 
 }  // namespace
 

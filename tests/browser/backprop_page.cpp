@@ -14,6 +14,7 @@
 #include "viz/backprop_view.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::viz;
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -24,15 +25,15 @@ int main(int argc, char** argv) {
     const std::filesystem::path dir = argv[1];
     std::filesystem::create_directories(dir);
     // The 4-3-2-1 example: sigmoid layers, BCE, one sample, fixed weights.
-    const nn::Example4321 example = nn::example_4321();
+    const reference::Example4321 example = reference::example_4321();
     io::ModelSpec spec = io::to_spec(example.net);
     spec.loss = nn::LossKind::bce;
     spec.x = example.x;
     spec.y = example.y;
     io::write_model(spec, dir / "example_model.json");
-    nn::write_backprop_view(spec, dir / "example_tensor.html", {},
+    viz::write_backprop_view(spec, dir / "example_tensor.html", {},
                             dir / "example_tensor.expected.json");
-    nn::write_backprop_view(spec, dir / "example_scalar.html",
+    viz::write_backprop_view(spec, dir / "example_scalar.html",
                             {.scalar = true, .sample = 0, .title = ""},
                             dir / "example_scalar.expected.json");
 
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
     big.loss = nn::LossKind::bce;
     big.x = Tensor<double>::normal({1, 30}, generator);
     big.y = Tensor<double>({1, 1}, 1.0);
-    nn::write_backprop_view(big, dir / "large_scalar.html",
+    viz::write_backprop_view(big, dir / "large_scalar.html",
                             {.scalar = true, .sample = 0, .title = "30-16-1 network, scalar view"},
                             dir / "large_scalar.expected.json");
   } catch (const std::exception& e) {

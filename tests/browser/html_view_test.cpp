@@ -18,6 +18,7 @@
 #include "io/model_io.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::viz;
 using json = nlohmann::json;
 
 namespace {
@@ -33,7 +34,7 @@ json embedded(const std::string& page, const std::string& id) {
 }
 
 io::ModelSpec seed_spec() {
-  const nn::Example4321 seed = nn::example_4321();
+  const reference::Example4321 seed = reference::example_4321();
   io::ModelSpec spec = io::to_spec(seed.net);
   spec.loss = nn::LossKind::bce;
   spec.x = seed.x;
@@ -177,7 +178,7 @@ TEST_CASE("the 4-3-2-1 example's page carries hand gradients equal to the engine
   std::filesystem::create_directories(dir);
   for (bool scalar : {false, true}) {
     CAPTURE(scalar);
-    nn::write_backprop_view(seed_spec(), dir / "page.html", {.scalar = scalar, .sample = 0, .title = ""},
+    viz::write_backprop_view(seed_spec(), dir / "page.html", {.scalar = scalar, .sample = 0, .title = ""},
                             dir / "expected.json");
     const std::string page = read(dir / "page.html");
     const json steps = embedded(page, "steps-data")["steps"];
@@ -205,7 +206,7 @@ TEST_CASE("the 4-3-2-1 example's page carries hand gradients equal to the engine
 TEST_CASE("the forward steps give each record's equation with names, in tape order") {
   const auto dir = std::filesystem::temp_directory_path() / "tapegrad_html_view_forward";
   std::filesystem::create_directories(dir);
-  nn::write_backprop_view(seed_spec(), dir / "page.html");
+  viz::write_backprop_view(seed_spec(), dir / "page.html");
   const std::string page = read(dir / "page.html");
   const json forward = embedded(page, "forward-data")["steps"];
   const json graph = embedded(page, "graph-data");

@@ -226,7 +226,7 @@ void run_console_blocks(const fs::path& page, const std::vector<FencedBlock>& bl
     if (std::regex_search(block.marker, m, within)) tolerance = std::stod(m[1].str()) / 100;
     for (const auto& step : steps_of(block.text)) {
       CAPTURE(step.command);
-      if (step.command.find("--svg") != std::string::npos && !tapegrad::have_graphviz()) {
+      if (step.command.find("--svg") != std::string::npos && !tapegrad::viz::have_graphviz()) {
         MESSAGE("skipped without Graphviz: " << step.command);
         continue;
       }

@@ -92,12 +92,12 @@ Tensor<double> from_rows(const Quoted& q) {
 // What a name on the page means, computed by the hand derivation.
 class Reference {
  public:
-  Reference(nn::Example4321 example, const Tensor<double>& x, const Tensor<double>& y, std::optional<double> alpha)
+  Reference(reference::Example4321 example, const Tensor<double>& x, const Tensor<double>& y, std::optional<double> alpha)
       : example_(std::move(example)), x_(x), y_(y),
-        hand_(nn::hand_backprop(example_.net, x, y, nn::LossKind::bce)) {
+        hand_(reference::hand_backprop(example_.net, x, y, nn::LossKind::bce)) {
     if (!alpha) return;
     // One gradient-descent step, then the loss again.
-    auto next = nn::example_4321();
+    auto next = reference::example_4321();
     for (std::size_t k = 1; k <= next.net.depth(); ++k) {
       auto& layer = next.net.layer(k);
       for (std::size_t e = 0; e < layer.W.value.size(); ++e) layer.W.value[e] -= *alpha * hand_.g_W[k][e];
@@ -105,7 +105,7 @@ class Reference {
       stepped_W_.push_back(layer.W.value);
       stepped_b_.push_back(layer.b.value);
     }
-    stepped_loss_ = nn::hand_backprop(next.net, x, y, nn::LossKind::bce).loss;
+    stepped_loss_ = reference::hand_backprop(next.net, x, y, nn::LossKind::bce).loss;
   }
 
   /// The value a name stands for, or nothing for a name the page should not use.
@@ -171,9 +171,9 @@ class Reference {
     return std::nullopt;
   }
 
-  nn::Example4321 example_;
+  reference::Example4321 example_;
   Tensor<double> x_, y_;
-  nn::HandGradients<double> hand_;
+  reference::HandGradients<double> hand_;
   std::vector<Tensor<double>> stepped_W_, stepped_b_;
   std::optional<double> stepped_loss_;
 };
@@ -207,7 +207,7 @@ TEST_CASE("every number quoted for the 4-3-2-1 example is what the hand derivati
   const auto quotes = quotes_of_page(derivation_page());
   REQUIRE(quotes.contains("one sample"));
   const auto& one = quotes.at("one sample");
-  const auto example = nn::example_4321();
+  const auto example = reference::example_4321();
   // The page shows the whole example: its parameters, every forward value and every gradient.
   for (const char* name : {"x", "y", "W^[1]", "b^[1]", "W^[2]", "b^[2]", "W^[3]", "b^[3]", "z^[1]", "a^[1]", "z^[2]",
                            "a^[2]", "z^[3]", "a^[3]", "L", "g^[3a]", "g^[3z]", "g^[3W]", "g^[3b]", "g^[2a]", "g^[2z]",
@@ -217,7 +217,7 @@ TEST_CASE("every number quoted for the 4-3-2-1 example is what the hand derivati
   }
   std::optional<double> alpha;
   if (one.contains("alpha")) alpha = one.at("alpha").rows[0][0];
-  check_quotes(one, Reference(nn::example_4321(), example.x, example.y, alpha), {"alpha"});
+  check_quotes(one, Reference(reference::example_4321(), example.x, example.y, alpha), {"alpha"});
 }
 
 TEST_CASE("the batch numbers are the hand derivation's on the batch the page gives") {
@@ -229,9 +229,9 @@ TEST_CASE("the batch numbers are the hand derivation's on the batch the page giv
   const Tensor<double> x = from_rows(batch.at("a^[0]")), y = from_rows(batch.at("y"));
   CHECK(x.rows() > 1);
   // The batch starts with the example's own sample.
-  const auto sample = nn::example_4321().x;
+  const auto sample = reference::example_4321().x;
   for (std::uint32_t j = 0; j < sample.cols(); ++j) CHECK(x(0, j) == sample(0, j));
-  check_quotes(batch, Reference(nn::example_4321(), x, y, std::nullopt), {"a^[0]", "y"});
+  check_quotes(batch, Reference(reference::example_4321(), x, y, std::nullopt), {"a^[0]", "y"});
   CHECK(batch.size() >= 8);
 }
 

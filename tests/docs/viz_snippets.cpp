@@ -12,12 +12,13 @@
 #include "viz/html_view.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::viz;
 
 namespace {
 
 // The 4-3-2-1 example's loss, recorded: the `tape` and `L` the snippets start from.
 struct Recorded {
-  nn::Example4321 example = nn::example_4321();
+  reference::Example4321 example = reference::example_4321();
   Tape<double> tape;
   Var<double> L = nn::loss(nn::LossKind::bce, example.net.forward(tape.input(example.x)), tape.input(example.y));
 };
@@ -34,11 +35,11 @@ TEST_CASE("docs/graph-format.md: dumps from C++") {
   std::filesystem::create_directories("out");
   // [graph-export]
   tape.backward(L);
-  std::string dot = tapegrad::to_dot(tape, L);           // what L depends on (to_dot(tape): all of it)
-  std::string json = tapegrad::to_json(tape, L);
-  tapegrad::GraphOptions options;                         // values, gradients, backward_edges,
+  std::string dot = tapegrad::viz::to_dot(tape, L);           // what L depends on (to_dot(tape): all of it)
+  std::string json = tapegrad::viz::to_json(tape, L);
+  tapegrad::viz::GraphOptions options;                         // values, gradients, backward_edges,
   options.backward_edges = true;                          // compact_unnamed, full_rows/cols, precision
-  auto rendered = tapegrad::write_graph_files(tape, L, "out/graph", options);
+  auto rendered = tapegrad::viz::write_graph_files(tape, L, "out/graph", options);
   // writes out/graph.dot and out/graph.json; with Graphviz on the PATH also out/graph.svg and .png,
   // otherwise rendered.message says how: dot -Tsvg out/graph.dot -o out/graph.svg
   // [graph-export]
@@ -60,9 +61,9 @@ TEST_CASE("docs/graph-format.md: the step-through page from C++") {
   const Tensor<double> my_hand_g_z2{{-0.0907968010529748, 0.056452156756884427}};
   // [html-view]
   tape.backward(L);
-  tapegrad::ViewOptions options;
+  tapegrad::viz::ViewOptions options;
   options.hand_gradients["z^[2]"] = my_hand_g_z2;   // optional, by value name
-  tapegrad::write_html_view(tape, L, "backprop.html", options);
+  tapegrad::viz::write_html_view(tape, L, "backprop.html", options);
   // [html-view]
   const std::string html = testing::read_text("backprop.html");
   CHECK(html.find("<html") != std::string::npos);

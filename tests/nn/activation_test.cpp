@@ -181,13 +181,13 @@ TEST_CASE("an MLP with each new hidden activation passes the three-way gradient 
         CAPTURE(nn::loss_name(setup.loss));
         // No hidden pre-activation sits at (or within the finite-difference step of) a kink,
         // and both sides of 0 are exercised.
-        const auto hand = nn::hand_backprop(net, x, y, setup.loss, reduction);
+        const auto hand = reference::hand_backprop(net, x, y, setup.loss, reduction);
         const auto& z1 = hand.z[1];
         CHECK(std::all_of(z1.begin(), z1.end(), [](double v) { return std::abs(v) > 1e-3; }));
         CHECK(std::any_of(z1.begin(), z1.end(), [](double v) { return v < 0; }));
         CHECK(std::any_of(z1.begin(), z1.end(), [](double v) { return v > 0; }));
 
-        const auto report = nn::check_gradients(net, x, y, setup.loss, reduction);
+        const auto report = reference::check_gradients(net, x, y, setup.loss, reduction);
         CAPTURE(fmt::format("{}", report));
         CHECK(report.passed());
         CHECK(report.parameters.size() == 4);
@@ -209,7 +209,7 @@ TEST_CASE("deeper networks mixing the new activations pass the check, batch 1 an
     for (auto& layer : net.layers()) layer.b.value = Tensor<double>::normal(layer.b.shape(), g, 0, 0.5);
     const auto x = Tensor<double>::normal({m, 5}, g);
     const auto y = Tensor<double>::normal({m, 3}, g);
-    const auto report = nn::check_gradients(net, x, y, LossKind::half_sse);
+    const auto report = reference::check_gradients(net, x, y, LossKind::half_sse);
     CAPTURE(m);
     CAPTURE(fmt::format("{}", report));
     CHECK(report.passed());
@@ -225,6 +225,6 @@ TEST_CASE("predict without a tape equals the recorded forward pass for each new 
     Tape<double> tape;
     const auto out = net.forward(tape.input(x.view()));
     const auto predicted = net.predict(x.view());
-    CHECK(nn::difference(out.a.value(), predicted.view()).abs <= 1e-15);
+    CHECK(reference::difference(out.a.value(), predicted.view()).abs <= 1e-15);
   }
 }

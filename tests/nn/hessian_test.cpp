@@ -14,21 +14,13 @@
 
 #include "nn/hessian.hpp"
 #include "nn/nn.hpp"
+#include "reference/example_4321.hpp"
 
 using namespace tapegrad;
 using namespace tapegrad::nn;
 
 namespace {
 
-// The 4-3-2-1 example: its weights, sample and target (examples/example_4321).
-Mlp<double> example_network() {
-  Mlp<double> net;
-  net.add(Linear<double>({{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}, {-0.7, 0.8, 0.9}, {0.2, -0.3, 0.1}},
-                         {{0.1, 0.2, -0.1}}, Activation::sigmoid));
-  net.add(Linear<double>({{0.3, -0.4}, {0.5, 0.2}, {-0.6, 0.7}}, {{-0.2, 0.3}}, Activation::sigmoid));
-  net.add(Linear<double>({{0.8}, {-0.5}}, {{0.05}}, Activation::sigmoid));
-  return net;
-}
 
 // The loss gradient by reverse mode, parameters in the Hessian's order.
 std::vector<double> gradient(Mlp<double>& net, LossKind kind, const Tensor<double>& x,
@@ -142,8 +134,7 @@ void check_against_differences(Model& model) {
 }  // namespace
 
 TEST_CASE("the 4-3-2-1 example's Hessian: order, loss, symmetry and finite differences") {
-  Mlp<double> net = example_network();
-  const Tensor<double> x{{1.0, 0.5, -1.5, 2.0}}, y{{1.0}};
+  auto [net, x, y] = reference::example_4321();
   const LossHessian<double> h = loss_hessian(net, LossKind::bce, x.view(), y.view());
   REQUIRE(h.parameters.size() == 6);
   const std::vector<std::string> names{"W^[1]", "b^[1]", "W^[2]", "b^[2]", "W^[3]", "b^[3]"};
@@ -199,8 +190,7 @@ TEST_CASE("float32: the loss Hessian agrees with float64 to single precision") {
 }
 
 TEST_CASE("loss_hessian rejects targets and shapes as loss does") {
-  Mlp<double> net = example_network();
-  const Tensor<double> x{{1.0, 0.5, -1.5, 2.0}};
+  auto [net, x, y] = reference::example_4321();
   CHECK_THROWS_WITH_AS(loss_hessian(net, LossKind::bce, x.view(), Tensor<double>{{1.5}}.view()),
                        "bce: target 1.5 at (0, 0) is outside [0, 1]", std::invalid_argument);
   CHECK_THROWS_AS(loss_hessian(net, LossKind::bce, x.view(), Tensor<double>{{1.0, 0.0}}.view()), ShapeError);
@@ -215,8 +205,8 @@ TEST_CASE("symmetric_eigenvalues: ascending, from LAPACK, checked against closed
   const std::vector<double> diag = symmetric_eigenvalues(Tensor<double>{{5.0, 0, 0}, {0, -1.0, 0}, {0, 0, 2.0}}.view());
   CHECK(diag == std::vector<double>{-1.0, 2.0, 5.0});
   // The 4-3-2-1 example: the eigenvalues sum to the trace.
-  Mlp<double> net = example_network();
-  const auto h = loss_hessian(net, LossKind::bce, Tensor<double>{{1.0, 0.5, -1.5, 2.0}}.view(), Tensor<double>{{1.0}}.view());
+  auto [net, x, y] = reference::example_4321();
+  const auto h = loss_hessian(net, LossKind::bce, x.view(), y.view());
   const std::vector<double> ev = symmetric_eigenvalues(h.hessian.view());
   double trace = 0;
   for (std::size_t i = 0; i < 26; ++i) trace += h.hessian(i, i);

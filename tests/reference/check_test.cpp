@@ -18,9 +18,9 @@ using nn::Mlp;
 namespace {
 
 // The 4-3-2-1 example with fixed weights and one sample.
-Mlp<double> example_network() { return nn::example_4321().net; }
-const Tensor<double> example_x = nn::example_4321().x;
-const Tensor<double> example_y = nn::example_4321().y;
+Mlp<double> example_network() { return reference::example_4321().net; }
+const Tensor<double> example_x = reference::example_4321().x;
+const Tensor<double> example_y = reference::example_4321().y;
 
 Tensor<double> random_targets(LossKind kind, std::uint32_t m, std::uint32_t n, Generator& g) {
   Tensor<double> y({m, n}, 0.0);
@@ -38,7 +38,7 @@ Tensor<double> random_targets(LossKind kind, std::uint32_t m, std::uint32_t n, G
 
 TEST_CASE("for the 4-3-2-1 example, sigmoid + bce gives g^[3z] = a^[3] - y and the check passes") {
   Mlp<double> net = example_network();
-  const auto hand = nn::hand_backprop(net, example_x, example_y, LossKind::bce);
+  const auto hand = reference::hand_backprop(net, example_x, example_y, LossKind::bce);
   REQUIRE(hand.depth() == 3);
   CHECK(hand.g_z[3][0] == hand.a[3][0] - 1.0);
   // g^[3W] = (a^[2])^T g^[3z], g^[3b] = g^[3z]
@@ -51,7 +51,7 @@ TEST_CASE("for the 4-3-2-1 example, sigmoid + bce gives g^[3z] = a^[3] - y and t
   // g^[3a] = (a - y) / (a (1 - a)), the first line of the derivation
   CHECK(hand.g_a[3][0] == doctest::Approx((hand.a[3][0] - 1) / (hand.a[3][0] * (1 - hand.a[3][0]))).epsilon(1e-14));
 
-  const nn::CheckReport report = nn::check_gradients(net, example_x, example_y, LossKind::bce);
+  const reference::CheckReport report = reference::check_gradients(net, example_x, example_y, LossKind::bce);
   CHECK(report.passed());
   REQUIRE(report.parameters.size() == 6);
   CHECK(report.parameters[0].name == "W^[1]");
@@ -79,12 +79,12 @@ TEST_CASE("the hand derivation's g^[ka] and g^[kz] equal the tape's intermediate
   const auto L = nn::loss(LossKind::half_sse, net.forward(tape.variable(x.view()), trace),
                           tape.input(y.view()));
   tape.backward(L);
-  const auto hand = nn::hand_backprop(net, x, y, LossKind::half_sse);
+  const auto hand = reference::hand_backprop(net, x, y, LossKind::half_sse);
   for (std::size_t k = 1; k <= 3; ++k) {
     CAPTURE(k);
-    CHECK(nn::difference(trace[k].z.grad(), hand.g_z[k].view()).rel <= 1e-13);
-    CHECK(nn::difference(trace[k - 1].a.grad(), hand.g_a[k - 1].view()).rel <= 1e-13);
-    CHECK(nn::difference(trace[k].a.value(), hand.a[k].view()).rel <= 1e-15);
+    CHECK(reference::difference(trace[k].z.grad(), hand.g_z[k].view()).rel <= 1e-13);
+    CHECK(reference::difference(trace[k - 1].a.grad(), hand.g_a[k - 1].view()).rel <= 1e-13);
+    CHECK(reference::difference(trace[k].a.value(), hand.a[k].view()).rel <= 1e-15);
   }
   CHECK(L.item() == doctest::Approx(hand.loss).epsilon(1e-15));
 }
@@ -112,7 +112,7 @@ TEST_CASE("the check agrees for random deeper networks, every activation and los
           for (auto& layer : net.layers()) layer.b.value = Tensor<double>::normal(layer.b.shape(), g, 0, 0.5);
           const auto x = Tensor<double>::normal({m, 6}, g);
           const auto y = random_targets(kind, m, outputs, g);
-          const auto report = nn::check_gradients(net, x, y, kind, reduction);
+          const auto report = reference::check_gradients(net, x, y, kind, reduction);
           CAPTURE(m);
           CAPTURE(nn::activation_name(hidden));
           CAPTURE(nn::activation_name(output));
@@ -128,9 +128,9 @@ TEST_CASE("the check agrees for random deeper networks, every activation and los
 
 TEST_CASE("the check catches the sign typo sigmoid 1 / (1 - e^-z) with derivative a (1 - a)") {
   Mlp<double> net = example_network();
-  nn::CheckOptions options;
-  options.hand = nn::typo_sigmoid<double>();
-  const auto report = nn::check_gradients(net, example_x, example_y, LossKind::bce, Reduction::mean, options);
+  reference::CheckOptions options;
+  options.hand = reference::typo_sigmoid<double>();
+  const auto report = reference::check_gradients(net, example_x, example_y, LossKind::bce, Reduction::mean, options);
   CHECK_FALSE(report.passed());
   for (const auto& p : report.parameters) {
     CAPTURE(p.name);
@@ -146,13 +146,13 @@ TEST_CASE("the check catches the sign typo sigmoid 1 / (1 - e^-z) with derivativ
     Generator g(3);
     const auto x = Tensor<double>::normal({4, 4}, g);
     const Tensor<double> y{{1}, {0}, {0}, {1}};
-    CHECK_FALSE(nn::check_gradients(deep, x, y, LossKind::bce, Reduction::mean, options).passed());
+    CHECK_FALSE(reference::check_gradients(deep, x, y, LossKind::bce, Reduction::mean, options).passed());
   }
 }
 
 TEST_CASE("the check's report prints as an aligned table with its verdict") {
   Mlp<double> net = example_network();
-  const std::string text = fmt::format("{}", nn::check_gradients(net, example_x, example_y, LossKind::bce));
+  const std::string text = fmt::format("{}", reference::check_gradients(net, example_x, example_y, LossKind::bce));
   std::vector<std::string> lines;
   for (std::size_t start = 0; start < text.size();) {
     const auto end = text.find('\n', start);
@@ -171,28 +171,28 @@ TEST_CASE("the check's report prints as an aligned table with its verdict") {
 
 TEST_CASE("the relative difference is absolute below 1 and relative above") {
   const Tensor<double> u{{1e-20, 1000.0}}, v{{3e-20, 1000.001}};
-  const auto d = nn::difference(u.view(), v.view());
+  const auto d = reference::difference(u.view(), v.view());
   CHECK(d.abs == doctest::Approx(0.001).epsilon(1e-6));
   CHECK(d.rel == doctest::Approx(0.001 / 1000.001).epsilon(1e-6));
   const Tensor<double> n{{NAN, 0.0}};
-  CHECK(std::isnan(nn::difference(n.view(), u.view()).rel));
+  CHECK(std::isnan(reference::difference(n.view(), u.view()).rel));
 }
 
 TEST_CASE("the check of a model description needs its data and loss") {
   io::ModelSpec spec = io::to_spec(example_network());
-  CHECK_THROWS_WITH_AS(nn::check_gradients(spec), "check: the model needs x, y and a loss to be checked",
+  CHECK_THROWS_WITH_AS(reference::check_gradients(spec), "check: the model needs x, y and a loss to be checked",
                        std::invalid_argument);
   spec.x = example_x;
   spec.y = example_y;
   spec.loss = LossKind::bce;
-  CHECK(nn::check_gradients(spec).passed());
+  CHECK(reference::check_gradients(spec).passed());
 }
 
 TEST_CASE("hand_backprop rejects mismatched shapes and bad targets") {
   const Mlp<double> net = example_network();
-  CHECK_THROWS_WITH_AS(nn::hand_backprop(net, Tensor<double>{{1, 2, 3}}, example_y, LossKind::bce),
+  CHECK_THROWS_WITH_AS(reference::hand_backprop(net, Tensor<double>{{1, 2, 3}}, example_y, LossKind::bce),
                        "hand_backprop: x columns differ from the network's inputs; x is (1, 3), W^[1] is (4, 3)",
                        ShapeError);
-  CHECK_THROWS_WITH_AS(nn::hand_backprop(net, example_x, Tensor<double>{{2.0}}, LossKind::bce),
+  CHECK_THROWS_WITH_AS(reference::hand_backprop(net, example_x, Tensor<double>{{2.0}}, LossKind::bce),
                        "bce: target 2 at (0, 0) is outside [0, 1]", std::invalid_argument);
 }

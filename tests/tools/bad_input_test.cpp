@@ -141,7 +141,7 @@ TEST_CASE("a JSON graph dump where a model belongs") {
   const auto L = sum(sigmoid(x));
   tape.backward(L);
   ScratchFolder scratch("bad_model_dump");
-  write_text(scratch / "graph.json", tapegrad::to_json(tape, L));
+  write_text(scratch / "graph.json", tapegrad::viz::to_json(tape, L));
   const std::string message =
       "graph.json: this is a graph dump (JSON of a recorded tape, \"format\": \"tapegrad-graph\"), not a "
       "model; see docs/model-format.md";

@@ -12,6 +12,7 @@
 #include "tests/tools/run_process.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::viz;
 using tapegrad::testing::ProcessResult;
 using tapegrad::testing::ScratchFolder;
 using tapegrad::testing::read_text;
@@ -19,20 +20,10 @@ using tapegrad::testing::write_text;
 
 namespace {
 
-// The 4-3-2-1 example (a sigmoid network) with BCE, with the weights, sample and
-// target of examples/example_4321.
-const char* const example_model = R"({
-  "layers": [
-    {"W": [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6], [-0.7, 0.8, 0.9], [0.2, -0.3, 0.1]],
-     "b": [0.1, 0.2, -0.1], "activation": "sigmoid"},
-    {"W": [[0.3, -0.4], [0.5, 0.2], [-0.6, 0.7]], "b": [-0.2, 0.3], "activation": "sigmoid"},
-    {"W": [[0.8], [-0.5]], "b": [0.05], "activation": "sigmoid"}
-  ],
-  "loss": "bce",
-  "reduction": "mean",
-  "x": [[1.0, 0.5, -1.5, 2.0]],
-  "y": [[1]]
-})";
+// The 4-3-2-1 example's model file (its numbers: reference/example_4321.cpp).
+std::string example_model() {
+  return tapegrad::testing::read_text(tapegrad::testing::required_env("TAPEGRAD_DATA_DIR") + "/example_4321.json");
+}
 
 ProcessResult tapegrad_run(const std::vector<std::string>& args, const ScratchFolder& scratch) {
   return tapegrad::testing::run_process(tapegrad::testing::required_env("TAPEGRAD"), args,
@@ -98,7 +89,7 @@ TEST_CASE("usage mistakes are one error line and exit code 2") {
 TEST_CASE("grad on the 4-3-2-1 example matches the hand derivation and finite differences") {
   ScratchFolder scratch("cli_grad");
   const auto model = scratch / "example_4321.json";
-  write_text(model, example_model);
+  write_text(model, example_model());
   const auto result = tapegrad_run({"grad", model.string()}, scratch);
   REQUIRE(result.exit_code == 0);
   CHECK(result.err.empty());
@@ -106,7 +97,7 @@ TEST_CASE("grad on the 4-3-2-1 example matches the hand derivation and finite di
 
   const auto spec = io::read_model(model);
   const auto net = io::to_mlp<double>(spec);
-  const auto hand = nn::hand_backprop(net, *spec.x, *spec.y, nn::LossKind::bce);
+  const auto hand = reference::hand_backprop(net, *spec.x, *spec.y, nn::LossKind::bce);
   CHECK(std::abs(out.at("loss").get<double>() - hand.loss) <= 1e-12);
   REQUIRE(out.at("grads").size() == 3);
   for (std::size_t k = 1; k <= 3; ++k) {
@@ -135,7 +126,7 @@ TEST_CASE("grad on the 4-3-2-1 example matches the hand derivation and finite di
 TEST_CASE("grad prints numbers that read back to exactly the tape's gradients") {
   ScratchFolder scratch("cli_grad_exact");
   const auto model = scratch / "example_4321.json";
-  write_text(model, example_model);
+  write_text(model, example_model());
   const auto out = nlohmann::json::parse(tapegrad_run({"grad", model.string()}, scratch).out);
 
   const auto spec = io::read_model(model);
@@ -153,7 +144,7 @@ TEST_CASE("grad prints numbers that read back to exactly the tape's gradients") 
 TEST_CASE("grad follows the reduction: sum over two samples is twice the mean") {
   ScratchFolder scratch("cli_grad_reduction");
   auto two_samples = [](std::string_view reduction) {
-    auto doc = nlohmann::json::parse(example_model);
+    auto doc = nlohmann::json::parse(example_model());
     doc["x"] = {{1.0, 0.5, -1.5, 2.0}, {-0.5, 0.25, 1.0, 0.0}};
     doc["y"] = {{1}, {0}};
     doc["reduction"] = reduction;
@@ -171,7 +162,7 @@ TEST_CASE("grad follows the reduction: sum over two samples is twice the mean") 
 TEST_CASE("check agrees on the 4-3-2-1 example and exits 1 when gradients disagree") {
   ScratchFolder scratch("cli_check");
   const auto model = scratch / "example_4321.json";
-  write_text(model, example_model);
+  write_text(model, example_model());
 
   SUBCASE("the 4-3-2-1 example passes: table, verdict, exit 0") {
     const auto result = tapegrad_run({"check", model.string()}, scratch);
@@ -217,7 +208,7 @@ TEST_CASE("check agrees on the 4-3-2-1 example and exits 1 when gradients disagr
 TEST_CASE("dot prints the recorded graph, matrix by matrix or neuron by neuron") {
   ScratchFolder scratch("cli_dot");
   const auto model = scratch / "example_4321.json";
-  write_text(model, example_model);
+  write_text(model, example_model());
 
   const auto matrix = tapegrad_run({"dot", model.string()}, scratch);
   CHECK(matrix.exit_code == 0);

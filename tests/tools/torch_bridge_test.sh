@@ -16,8 +16,8 @@ done
 [ -n "$python" ] || { echo "skipped: no python3 with torch (./install-deps.sh --torch)"; exit 77; }
 rm -rf "$out" && mkdir -p "$out"
 bridge="$root/tools/torch_bridge.py"
-models=("$root"/tests/models/*.json)
-[ ${#models[@]} -ge 10 ] || { echo "expected the model files of tests/models"; exit 1; }
+models=("$root"/tests/models/*.json "$root"/data/example_4321.json)
+[ ${#models[@]} -ge 10 ] || { echo "expected the model files of tests/models and data/example_4321.json"; exit 1; }
 for model in "${models[@]}"; do
   "$tapegrad" grad "$model" > "$out/$(basename "$model" .json).tapegrad.json"
 done
@@ -78,7 +78,7 @@ print(f"torch bridge: {len(models)} models agree with tapegrad grad to 1e-9; exp
 PY
 
 # The command line, once per subcommand, on the 4-3-2-1 example.
-example="$root/tests/models/example_4321.json"
+example="$root/data/example_4321.json"
 "$python" "$bridge" grad "$example" > "$out/cli_grad.json"
 "$python" - "$out/cli_grad.json" "$out/example_4321.torch.json" <<'PY'
 import sys

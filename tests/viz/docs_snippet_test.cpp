@@ -23,13 +23,13 @@ std::string read_all(const std::filesystem::path& path) {
 // Returns the warning the snippet computes.
 std::string draw_collapsed(tapegrad::Tape<double>& tape, tapegrad::Var<double> L) {
   // [collapsed]
-  tapegrad::GraphOptions options;
+  tapegrad::viz::GraphOptions options;
   options.collapse = true;  // one box per layer
-  std::string dot = tapegrad::to_dot(tape, L, options);
-  std::string warn = tapegrad::slow_render_warning(tapegrad::graphviz::count_nodes(dot));
+  std::string dot = tapegrad::viz::to_dot(tape, L, options);
+  std::string warn = tapegrad::viz::slow_render_warning(tapegrad::viz::graphviz::count_nodes(dot));
   std::ofstream("net.dot") << dot;
-  if (tapegrad::graphviz::available())
-    tapegrad::graphviz::render("net.dot", "svg", "net.svg");  // throws graphviz::Error
+  if (tapegrad::viz::graphviz::available())
+    tapegrad::viz::graphviz::render("net.dot", "svg", "net.svg");  // throws graphviz::Error
   // [collapsed]
   return warn;
 }
@@ -54,7 +54,7 @@ TEST_CASE("docs/visualisation.md's C++ example is this test's code, and it runs"
   std::filesystem::create_directories(dir);
   const auto previous = std::filesystem::current_path();
   std::filesystem::current_path(dir);
-  auto [net, x, y] = tapegrad::nn::example_4321();
+  auto [net, x, y] = tapegrad::reference::example_4321();
   tapegrad::Tape<double> tape;
   auto output = net.forward(tape.input(x));
   auto target = tape.input(y);
@@ -64,5 +64,5 @@ TEST_CASE("docs/visualisation.md's C++ example is this test's code, and it runs"
   std::filesystem::current_path(previous);
   CHECK(warning.empty());  // 4 boxes and the loss: quick to draw
   CHECK(read_all(dir / "net.dot").find("  layer_1 [") != std::string::npos);
-  if (tapegrad::graphviz::available()) CHECK(read_all(dir / "net.svg").find("<svg") != std::string::npos);
+  if (tapegrad::viz::graphviz::available()) CHECK(read_all(dir / "net.svg").find("<svg") != std::string::npos);
 }

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 using namespace tapegrad;
+using namespace tapegrad::viz;
 namespace fs = std::filesystem;
 
 namespace {
@@ -56,11 +57,8 @@ TEST_CASE("count_nodes counts node statements, not edges or defaults") {
   CHECK(graphviz::count_nodes("") == 0);
 }
 
-TEST_CASE("with Graphviz on the PATH, render writes the picture and leaves no temporary file") {
-  if (!graphviz::available()) {
-    MESSAGE("Graphviz is not installed: skipped");
-    return;
-  }
+TEST_CASE("with Graphviz on the PATH, render writes the picture and leaves no temporary file" *
+          doctest::skip(!graphviz::available())) {
   const fs::path dir = scratch_dir() / "render";
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -78,8 +76,8 @@ TEST_CASE("with Graphviz on the PATH, render writes the picture and leaves no te
   CHECK(graphviz::render_text("digraph g { a -> b; }", "plain").starts_with("graph "));
 }
 
-TEST_CASE("a failing render names the problem and leaves the old picture untouched") {
-  if (!graphviz::available()) return;
+TEST_CASE("a failing render names the problem and leaves the old picture untouched" *
+          doctest::skip(!graphviz::available())) {
   const fs::path dir = scratch_dir() / "fail";
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -103,8 +101,7 @@ TEST_CASE("a failing render names the problem and leaves the old picture untouch
   CHECK_FALSE(fs::exists(dir / "missing.svg"));
 }
 
-TEST_CASE("a render that takes too long is stopped") {
-  if (!graphviz::available()) return;
+TEST_CASE("a render that takes too long is stopped" * doctest::skip(!graphviz::available())) {
   graphviz::RunOptions quick;
   quick.timeout = std::chrono::milliseconds(1);
   try {
