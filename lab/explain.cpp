@@ -45,7 +45,7 @@ struct Names {
   std::string y(std::uint32_t j) const { return outputs == 1 ? "y" : fmt::format("y_{}", j + 1); }
   // g^[ka]_j: y_hat's gradient is layer L's a, as viz names it.
   std::string g(const std::string& value, std::size_t layer) const {
-    return gradient_name(value, static_cast<int>(layer));
+    return viz::gradient_name(value, static_cast<int>(layer));
   }
 };
 
@@ -183,7 +183,7 @@ json explain(const io::ModelSpec& spec, const Pass& pass, const Element& e, std:
   const Names n{L, m, spec.layers.back().W.cols()};
   const std::size_t k = e.layer;
   const nn::Mlp<double> net = io::to_mlp<double>(spec);
-  const auto hand = nn::hand_backprop(net, *spec.x, pass.y, *spec.loss, spec.reduction);
+  const auto hand = reference::hand_backprop(net, *spec.x, pass.y, *spec.loss, spec.reduction);
 
   json out;
   std::vector<Term> terms;

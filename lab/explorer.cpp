@@ -20,7 +20,6 @@
 
 namespace tapegrad::lab {
 
-namespace ref = tapegrad::nn;  // reference/: the hand derivation and the three-way check
 
 Element element_of(const json& j) {
   Element e;
@@ -60,12 +59,7 @@ Explorer::Explorer(io::ModelSpec spec, std::string source, std::vector<std::stri
 }
 
 Explorer Explorer::example() {
-  const ref::Example4321 example = ref::example_4321();
-  io::ModelSpec spec = io::to_spec(example.net);
-  spec.loss = nn::LossKind::bce;
-  spec.x = example.x;
-  spec.y = example.y;
-  return Explorer(std::move(spec), "the 4-3-2-1 example", {});
+  return Explorer(reference::example_4321_model(), "the 4-3-2-1 example", {});
 }
 
 Explorer Explorer::from_text(std::string_view text, std::string_view source) {
@@ -208,7 +202,7 @@ json Explorer::state() const {
   for (const auto& l : spec_.layers) sizes.push_back(l.W.cols());
 
   const nn::Mlp<double> net = io::to_mlp<double>(spec_);
-  const auto hand = ref::hand_backprop(net, *spec_.x, pass_.y, *spec_.loss, spec_.reduction);
+  const auto hand = reference::hand_backprop(net, *spec_.x, pass_.y, *spec_.loss, spec_.reduction);
   json hand_json = {{"loss", number(hand.loss)}, {"gW", json::array()}, {"gb", json::array()},
                     {"gz", json::array()}, {"ga", json::array()}};
   for (std::size_t k = 0; k <= depth; ++k) {
@@ -238,10 +232,10 @@ json Explorer::state() const {
 
 json Explorer::check() const {
   nn::Mlp<double> net = io::to_mlp<double>(spec_);
-  const ref::CheckReport report =
-      ref::check_gradients(net, *spec_.x, pass_.y, *spec_.loss, spec_.reduction);
+  const reference::CheckReport report =
+      reference::check_gradients(net, *spec_.x, pass_.y, *spec_.loss, spec_.reduction);
   json parameters = json::array();
-  const auto difference = [](const ref::Difference& d) {
+  const auto difference = [](const reference::Difference& d) {
     return json{{"abs", number(d.abs)}, {"rel", number(d.rel)}};
   };
   for (const auto& p : report.parameters)
@@ -279,12 +273,12 @@ std::string Explorer::step_page(bool scalar, std::uint32_t sample) const {
   if (sample >= spec_.x->rows())
     throw std::invalid_argument(fmt::format("step through: no sample {}; x has {} rows", sample + 1,
                                             spec_.x->rows()));
-  nn::BackpropViewOptions options;
+  viz::BackpropViewOptions options;
   options.scalar = scalar;
   options.sample = sample;
   options.title = scalar ? fmt::format("{}: the scalar view of sample {}", source_, sample + 1)
                          : fmt::format("{}: the tensor view", source_);
-  return nn::backprop_view_html(spec_, options);
+  return viz::backprop_view_html(spec_, options);
 }
 
 std::size_t Explorer::scalar_records() const {

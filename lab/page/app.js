@@ -9,7 +9,14 @@ let engine = null;  // the module: createLab() from lab.js
 
 // One request to the engine; its one-line error is shown and null returned.
 function call(request, quiet) {
-  const text = engine.ccall("lab_call", "string", ["string"], [JSON.stringify(request)]);
+  let text;
+  try {
+    text = engine.ccall("lab_call", "string", ["string"], [JSON.stringify(request)]);
+  } catch (e) {
+    // A trap inside the module (a bug, or memory exhausted): say so, keep the page.
+    showError("the engine stopped (" + e.message + "); reload the page to start again");
+    return null;
+  }
   const answer = JSON.parse(text);
   if (answer.error !== undefined) {
     if (!quiet) showError(answer.error);
@@ -810,9 +817,13 @@ function playTraining() {
 }
 
 // One frame: at least one epoch, more while the frame's budget lasts, then the pictures.
+// The budget is 5 ms while frames come at 40 per second or more; on a slower or busy
+// machine it is one epoch a frame, so that the page keeps drawing.
 function trainFrame(now) {
   if (!training.playing) return;
   const t0 = performance.now();
+  const f = training.frames;
+  const budget = f.length && now - f[f.length - 1].now > 25 ? 0 : 5;
   let epochs = 0;
   do {
     const r = call({ op: "train_run", epochs: 1 });
@@ -820,11 +831,12 @@ function trainFrame(now) {
     absorb(r);
     ++epochs;
     if (r.finished) break;
-  } while (performance.now() - t0 < 5);
-  training.frames.push({ now, epochs });
+  } while (performance.now() - t0 < budget);
+  const t1 = performance.now();
+  drawTraining();
+  training.frames.push({ now, epochs, trainMs: t1 - t0, drawMs: performance.now() - t1 });
   ++frameCount;
   if (training.frames.length > 90) training.frames.shift();
-  drawTraining();
   if (training.info.finished) { pauseTraining(); drawTraining(); return; }
   requestAnimationFrame(trainFrame);
 }

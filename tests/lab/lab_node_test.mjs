@@ -37,10 +37,12 @@ function compareGrads(lab, cliText, what) {
   }
 }
 
-// 1. Every test model: the lab's gradients are tapegrad grad's.
+// 1. Every test model and the 4-3-2-1 example's file: the lab's gradients are tapegrad grad's.
 const models = join(root, "tests/models");
-for (const file of readdirSync(models).filter((f) => f.endsWith(".json"))) {
-  const path = join(models, file);
+const files = readdirSync(models).filter((f) => f.endsWith(".json")).map((f) => join(models, f));
+files.push(join(root, "data/example_4321.json"));
+for (const path of files) {
+  const file = path.split("/").pop();
   const state = call({ op: "open", text: readFileSync(path, "utf8"), name: file });
   check(!state.error, `${file} opens in the lab: ${state.error}`);
   if (state.error) continue;
@@ -63,8 +65,10 @@ for (const file of readdirSync(models).filter((f) => f.endsWith(".json"))) {
   check(after.code === 0, `tapegrad grad reads the lab's ${saved}: ${after.err}`);
   if (after.code === 0) compareGrads(call({ op: "grad" }).text, after.out, "edited " + file);
   // And the lab reads what it wrote back to the same numbers.
+  const before = call({ op: "state" });
   const reopened = call({ op: "open", text: readFileSync(saved, "utf8"), name: "edited_" + file });
-  check(!reopened.error && reopened.L === call({ op: "state" }).L, `${file}: the lab reads its own file back`);
+  check(!reopened.error && reopened.L === before.L &&
+        JSON.stringify(reopened.layers) === JSON.stringify(before.layers), `${file}: the lab reads its own file back`);
 
   // Every explanation's terms add up to the gradient the lab shows.
   const st = call({ op: "state" });
