@@ -167,7 +167,9 @@ try {
   check(/a \(1 - a\)|a\(1-a\)/.test(x.text), "a sigmoid's local derivative reads a (1 - a)");
   await page.click('#graph g.unit[data-key="L:0:0:0"]');
   check(/one term per\s+sample/.test((await explained()).text), "L explains itself as a sum over samples");
-  await page.click('#graph path.edge-hit[data-key="W:1:0:0"]');
+  // The picture for docs/lab.md: the example as it is, a hidden unit's fan-out explained.
+  await page.click("#example");
+  await page.click('#graph g.unit[data-key="a:1:0:0"]');
   await page.mouse.move(2, 2);
   seen = await layout();
   check(seen.least >= 12, `text at least 12 px after the edits (smallest ${seen.least} px: ${seen.where})`);
