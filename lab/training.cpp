@@ -293,9 +293,16 @@ json Training::run(std::uint32_t epochs, std::uint32_t steps) {
   }
   json records = json::array();
   for (std::size_t k = before; k < history_.size(); ++k) records.push_back(history_json(history_[k]));
-  return {{"history", std::move(records)}, {"epoch", epoch_}, {"steps", steps_},
-          {"position", next_}, {"finished", finished_},
-          {"stopped_early", finished_ && epoch_ < options_.epochs}};
+  json out = {{"history", std::move(records)}, {"epoch", epoch_}, {"steps", steps_},
+              {"position", next_}, {"finished", finished_},
+              {"stopped_early", finished_ && epoch_ < options_.epochs}};
+  // As tapegrad train ends: the accuracy on the test rows, held out until now.
+  if (finished_ && test_.size() > 0) {
+    const Figures test = evaluate(test_);
+    out["test_accuracy"] = number(test.accuracy);
+    out["test_rows"] = test_.size();
+  }
+  return out;
 }
 
 json Training::info() const {

@@ -280,6 +280,7 @@ function drawNeurons() {
     const g = svgEl("g", { class: "unit" }, svg);
     g.dataset.key = key(e);
     svgEl("rect", { x: x0, y: y0, width: w, height: h, rx: 7, fill }, g);
+    if (e.what === "a") svgEl("title", {}, g).textContent = "click: edit its bias, explain its gradients";
     const texts = rows.map((r, i) => {
       const t = svgEl("text", { x: x0 + PAD + 1, y: y0 + PAD + 11 + i * LINE, class: r.cls || "mono" }, g);
       if (r.name) svgName(t, r.name); else t.textContent = r.text;
@@ -303,7 +304,7 @@ function drawNeurons() {
     for (let j = 0; j < st.sizes[k]; ++j) {
       unit(c.x, top(c, j), c.w, c.h, out ? COLORS.output : COLORS.unit, { what: "a", layer: k, row: s, col: j }, [
         { name: unitName(k, j, st), cls: "head", right: l.activation },
-        { text: "z " + num(l.z[s][j]) + "  b " + num(l.b[0][j]) },
+        { text: "z " + num(l.z[s][j]) },
         { text: (out ? "y\u0302 " : "a ") + num(l.a[s][j]) },
         { text: "g(z) " + num(l.gz[s][j]), cls: "mono grad" },
         { text: l.ga ? "g(a) " + num(l.ga[s][j]) : "g(a): none", cls: "mono grad" },
@@ -843,7 +844,8 @@ function trainFrame(now) {
 
 function absorb(r) {
   r.history.forEach((h) => training.curves.push(h));
-  Object.assign(training.info, { epoch: r.epoch, steps: r.steps, position: r.position, finished: r.finished, stopped_early: r.stopped_early });
+  Object.assign(training.info, { epoch: r.epoch, steps: r.steps, position: r.position, finished: r.finished,
+    stopped_early: r.stopped_early, test_accuracy: r.test_accuracy, test_rows: r.test_rows });
 }
 
 function stepTraining() {
@@ -887,6 +889,8 @@ function drawTraining() {
     "epoch " + info.epoch + " of " + info.epochs + ", step " + info.steps + (info.finished ? (info.stopped_early ? " (stopped early)" : " (done)") : "") + "\n" +
     (last ? "loss " + num(last.train_loss, 5) + (last.val_loss !== null ? "  val " + num(last.val_loss, 5) : "") +
       "\nacc " + (100 * last.train_accuracy).toFixed(1) + "%" + (last.val_accuracy !== null ? "  val " + (100 * last.val_accuracy).toFixed(1) + "%" : "") : "") +
+    (info.finished && info.test_accuracy !== undefined && info.test_accuracy !== null
+      ? "\ntest accuracy " + (100 * info.test_accuracy).toFixed(2) + "% (" + Math.round(info.test_accuracy * info.test_rows) + "/" + info.test_rows + ")" : "") +
     (rate ? "\n" + rate.fps.toFixed(0) + " frames/s, " + rate.epochsPerFrame.toFixed(1) + " epochs/frame" : "");
   status.dataset.epoch = info.epoch;
   if (rate) { status.dataset.fps = rate.fps.toFixed(1); status.dataset.epochsPerFrame = rate.epochsPerFrame.toFixed(2); }

@@ -158,6 +158,10 @@ function sameCurve(name, csvText, options, args) {
       check(close(u, v, 1e-6), `${name} epoch ${e + 1}: ${field} ${u} in the lab, ${v} from tapegrad train`);
     }
   });
+  // The test accuracy tapegrad train prints at the end.
+  const printed = theirs.out.match(/test\s+accuracy ([0-9.]+)%/);
+  if (printed) check(Math.abs(100 * run.test_accuracy - Number(printed[1])) < 0.006,
+                     `${name}: test accuracy ${100 * run.test_accuracy}% in the lab, ${printed[1]}% from tapegrad train`);
   console.log(`${name}: ${rows.length} epochs, largest relative difference to tapegrad train ${gap.toExponential(2)}`);
 }
 const xorCsv = call({ op: "train_setup", set: "xor", points: 200, noise: 0.05, data_seed: 3, layers: "2,8,8,1" }) && call({ op: "train_csv" }).text;

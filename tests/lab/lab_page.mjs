@@ -207,6 +207,8 @@ try {
   const softmax = readFileSync(join(root, "tests/models/softmax_ce_class_index.json"), "utf8");
   await drop("softmax_ce_class_index.json", softmax, "application/json");
   check((await text("#model-source")) === "softmax_ce_class_index.json", "a dropped model file opens");
+  seen = await layout();
+  check(!seen.overlaps.length && !seen.outside.length, "its boxes keep their text: " + seen.outside.join("; "));
   check(await page.$eval("#message", (m) => m.hidden), "no error for a good model file");
   await compareWithCli("softmax model");
   await page.selectOption("#sample", { value: "2" });
