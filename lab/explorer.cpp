@@ -167,6 +167,9 @@ void Explorer::set(const Element& e, double value) {
                        !nn::is_class_index(*spec_.loss, target->shape(),
                                            Shape{target->rows(), spec_.layers.back().W.cols()});
   if (one_hot) {
+    if (value != 1.0)
+      throw std::invalid_argument(
+          "edit: a softmax_ce target row is one-hot; set 1 on the class the sample belongs to");
     for (std::uint32_t j = 0; j < target->cols(); ++j) (*target)(e.row, j) = j == e.col ? 1.0 : 0.0;
   } else {
     (*target)(e.row, e.col) = value;

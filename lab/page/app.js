@@ -347,22 +347,23 @@ function drawCollapsed() {
   const svg = $("graph");
   svg.replaceChildren();
   drawn = { signature: null, items: [] };
-  const W = 168, GAP = 44, LINE = 15;
+  const W = 160, GAP = 36, LINE = 15;
+  // Each matrix as its shape and the range of its numbers (2 digits: the box is narrow).
   const range = (rows) => {
     const f = rows.flat().filter((v) => v !== null);
-    return f.length ? num(Math.min(...f), 3) + " .. " + num(Math.max(...f), 3) : "-";
+    return f.length ? "  " + num(Math.min(...f), 2) + " .. " + num(Math.max(...f), 2) : "  -";
   };
   const boxes = [];
-  boxes.push({ title: "inputs x  (" + st.m + " x " + st.sizes[0] + ")", lines: ["sample " + (s + 1) + ": " + range([st.x[s]])], e: null, fill: COLORS.input });
+  boxes.push({ title: "inputs x  (" + st.m + " x " + st.sizes[0] + ")", lines: ["sample " + (s + 1) + ":", range([st.x[s]])], e: null, fill: COLORS.input });
   for (let k = 1; k <= L; ++k) {
     const l = st.layers[k];
     boxes.push({ title: "layer " + k + "  (" + st.sizes[k] + " units)", fill: k === L ? COLORS.output : COLORS.parameter, e: k, lines: [
-      "W^[" + k + "] " + st.sizes[k - 1] + " x " + st.sizes[k], "  " + range(l.W),
-      "b^[" + k + "] 1 x " + st.sizes[k], "  " + range(l.b),
-      l.activation, "g(W) " + range(l.gW), "g(z) " + range([l.gz[s]])] });
+      "W^[" + k + "] " + st.sizes[k - 1] + " x " + st.sizes[k], range(l.W),
+      "b^[" + k + "] 1 x " + st.sizes[k], range(l.b),
+      "activation " + l.activation, "g(W)", range(l.gW), "g(z), sample " + (s + 1), range([l.gz[s]])] });
   }
   boxes.push({ title: "loss L", lines: [num(st.L, 6), st.loss_kind], e: "L", fill: COLORS.loss });
-  const h = 2 * 6 + LINE * 8;
+  const h = 2 * 6 + LINE * 10;
   const totalW = 14 + boxes.length * (W + GAP);
   fitSvg(svg, totalW, h + 30);
   boxes.forEach((b, i) => {
@@ -374,7 +375,7 @@ function drawCollapsed() {
     t.textContent = b.title;
     b.lines.forEach((line, n) => {
       const u = svgEl("text", { x: x + 7, y: y + 17 + (n + 1) * LINE, class: "mono" }, g);
-      svgName(u, line);
+      if (line.includes("^[")) svgName(u, line); else u.textContent = line;
     });
     g.addEventListener("click", () => {
       if (b.e === "L") { select({ what: "L" }); return; }
@@ -516,7 +517,7 @@ function renderEditor() {
     if (!input) {
       input = el("input");
       input.type = "number";
-      input.step = "0.1";
+      input.step = target.what === "y" && state.loss_kind === "softmax_ce" ? "1" : "0.1";
       input.value = full(value);
       input.dataset.key = key(target);
       input.id = "edit-" + target.what;
@@ -543,7 +544,7 @@ function renderEditor() {
     const cls = st.loss_kind === "softmax_ce";
     editable(e, st.y[e.row][e.col], elementName(e, st));
     line(cls ? (st.y_class_index ? "the class number, 0.." + (st.sizes[L] - 1)
-                                 : "setting 1 makes this the sample's class (the row stays one-hot)")
+                                 : "type 1 to make this output the sample's class (the row stays one-hot)")
              : st.loss_kind === "bce" ? "a target in [0, 1]" : "the target");
   } else if (e.what === "a" || e.what === "z") {
     const l = st.layers[e.layer];
