@@ -154,7 +154,7 @@ CsvTable read_csv(const std::filesystem::path& path, RowShard shard, std::size_t
   } catch (const FileError& e) {
     throw CsvError(e.what());
   }
-  return parse_csv(text, path.string(), shard);
+  return parse_csv(text, source_name(path), shard);
 }
 
 std::string format_history_csv(const nn::History& history) {

@@ -53,7 +53,8 @@ inline constexpr std::size_t max_csv_bytes = std::size_t{256} << 20;
 /// and numbers is a malformed row, never a header, so no row is dropped
 /// silently. With `shard`, keeps only that shard's rows; a shard may be empty
 /// ((0, 0) values) when the file has fewer rows than readers, but the file may
-/// not. See docs/input-limits.md.
+/// not. `path` is read by io::read_file (`-` is standard input). See
+/// docs/input-limits.md.
 CsvTable read_csv(const std::filesystem::path& path, RowShard shard = {},
                   std::size_t max_bytes = max_csv_bytes);
 /// The same on text in memory; `source` names it in error messages.

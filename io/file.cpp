@@ -1,15 +1,19 @@
-// Files: regular-file checks, bounded reads, atomic writes, input/output clashes.
+// Files: what a path is, bounded reads of files, pipes and standard input,
+// atomic writes, input/output clashes.
 #include "io/file.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
-#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -132,32 +136,42 @@ void write_all(int fd, std::string_view contents, const fs::path& target, const 
 
 }  // namespace
 
-std::string shown(const fs::path& path) { return printable(path.string()); }
+bool is_standard_stream(const fs::path& path) { return path.native() == "-"; }
 
-std::string read_file(const fs::path& path, std::size_t max_bytes, std::string_view kind) {
-  // Non-blocking, so opening a FIFO returns at once; fstat then refuses it.
-  Descriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0) fail_errno(path, "cannot read file", errno);
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) fail_errno(path, "cannot read file", errno);
-  if (const auto problem = kind_problem(st.st_mode); !problem.empty()) fail(path, problem);
+std::string source_name(const fs::path& path) {
+  return is_standard_stream(path) ? std::string("<stdin>") : path.string();
+}
+
+std::string shown(const fs::path& path) { return printable(source_name(path)); }
+
+namespace {
+
+// Reads `fd` to its end (a pipe's end: every writer closed it), at most
+// `max_bytes`, after the bytes `text` holds already. `expected` is the size a
+// regular file reports, so that reading it costs one buffer of its size.
+std::string read_to_end(int fd, const fs::path& path, std::size_t max_bytes, std::string_view kind,
+                        std::string text, std::size_t expected) {
   const auto too_large = [&] {
     fail(path, fmt::format("is larger than {}, the limit for a {}", size_text(max_bytes), kind));
   };
-  if (static_cast<std::size_t>(st.st_size) > max_bytes) too_large();
-  std::string text;
-  text.resize(static_cast<std::size_t>(st.st_size));
-  std::size_t size = 0;
-  // The file may grow while it is read: read on until its end, within the
-  // limit. When the buffer is full, a small probe looks for more before the
-  // buffer grows, so a file that did not grow costs no more than its size.
+  if (expected > max_bytes || text.size() > max_bytes) too_large();
+  std::size_t size = text.size();
+  text.resize(std::max(size, expected));
+  // The file may grow while it is read, and a pipe says nothing of its size:
+  // read on until the end, within the limit. When the buffer is full, a small
+  // probe looks for more before the buffer grows, so a file that did not grow
+  // costs no more than its size.
   char probe[4096];
   while (true) {
     const bool full = size == text.size();
-    const auto n = full ? ::read(fd.get(), probe, sizeof probe)
-                        : ::read(fd.get(), text.data() + size, text.size() - size);
+    const auto n = full ? ::read(fd, probe, sizeof probe) : ::read(fd, text.data() + size, text.size() - size);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a pipe opened without blocking: wait for data
+        pollfd ready{fd, POLLIN, 0};
+        if (::poll(&ready, 1, -1) < 0 && errno != EINTR) fail_errno(path, "cannot read file", errno);
+        continue;
+      }
       fail_errno(path, "cannot read file", errno);
     }
     if (n == 0) break;
@@ -167,10 +181,65 @@ std::string read_file(const fs::path& path, std::size_t max_bytes, std::string_v
       std::copy(probe, probe + n, text.data() + size);
     }
     size += static_cast<std::size_t>(n);
+    if (size > max_bytes) too_large();
   }
-  if (size > max_bytes) too_large();
   text.resize(size);
   return text;
+}
+
+// A FIFO opened without blocking reads as ended while no program has it open
+// for writing. Waits up to fifo_writer_wait_ms for one (its data or its close
+// wakes poll); returns the byte that shows a writer came meanwhile, if any.
+std::string wait_for_writer(int fd, const fs::path& path) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(fifo_writer_wait_ms);
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd ready{fd, POLLIN, 0};
+    const int events = ::poll(&ready, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
+    if (events > 0) return "";  // data, or a writer that came and went: read_to_end sees which
+    if (events < 0 && errno != EINTR) fail_errno(path, "cannot read file", errno);
+    if (events == 0) break;
+  }
+  // A writer that opened but has not written wakes no poll: read says "try
+  // again" (EAGAIN) while one is there, "end" (0) while there is none.
+  char byte = 0;
+  const auto n = ::read(fd, &byte, 1);
+  if (n == 1) return std::string(1, byte);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return "";
+  fail(path, fmt::format("is a FIFO that no program opened for writing within {} s; start the "
+                         "program that writes it, or pass the data as a file",
+                         fifo_writer_wait_ms / 1000.0));
+}
+
+std::string read_standard_input(std::size_t max_bytes, std::string_view kind) {
+  const fs::path path("-");
+  struct stat st {};
+  if (::fstat(STDIN_FILENO, &st) != 0) fail_errno(path, "cannot read", errno);
+  if (S_ISDIR(st.st_mode)) fail(path, "is a directory");
+  // Reading a terminal would wait for typing; a pipe or a redirect is meant.
+  if (::isatty(STDIN_FILENO))
+    fail(path, "is a terminal; pipe the input in (... | tapegrad ... -) or redirect a file (< FILE)");
+  std::size_t expected = 0;
+  if (S_ISREG(st.st_mode)) {  // a redirected file: what is left of it from the current offset
+    const off_t at = ::lseek(STDIN_FILENO, 0, SEEK_CUR);
+    if (at >= 0 && at < st.st_size) expected = static_cast<std::size_t>(st.st_size - at);
+  }
+  return read_to_end(STDIN_FILENO, path, max_bytes, kind, "", expected);
+}
+
+}  // namespace
+
+std::string read_file(const fs::path& path, std::size_t max_bytes, std::string_view kind) {
+  if (is_standard_stream(path)) return read_standard_input(max_bytes, kind);
+  // Non-blocking, so opening a FIFO returns at once, with or without a writer.
+  Descriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) fail_errno(path, "cannot read file", errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) fail_errno(path, "cannot read file", errno);
+  if (S_ISFIFO(st.st_mode)) return read_to_end(fd.get(), path, max_bytes, kind, wait_for_writer(fd.get(), path), 0);
+  if (const auto problem = kind_problem(st.st_mode); !problem.empty()) fail(path, problem);
+  return read_to_end(fd.get(), path, max_bytes, kind, "", static_cast<std::size_t>(st.st_size));
 }
 
 void check_output(const fs::path& output, std::initializer_list<fs::path> inputs) {
@@ -178,13 +247,16 @@ void check_output(const fs::path& output, std::initializer_list<fs::path> inputs
 }
 
 void check_output(const fs::path& output, std::span<const fs::path> inputs) {
+  if (is_standard_stream(output))
+    throw FileError("-: this command writes a file here, not standard output; give a file name");
   struct stat out {};
   if (::stat(output.c_str(), &out) == 0) {
     if (const auto problem = kind_problem(out.st_mode); !problem.empty())
       fail(output, fmt::format("{}; the output must be a regular file", problem));
     for (const auto& input : inputs) {
       struct stat in {};
-      if (::stat(input.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+      const int found = is_standard_stream(input) ? ::fstat(STDIN_FILENO, &in) : ::stat(input.c_str(), &in);
+      if (found == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
         fail(output, fmt::format("is also this command's input {}; writing would replace it, so "
                                  "choose another output file",
                                  shown(input)));
@@ -202,6 +274,8 @@ void check_output(const fs::path& output, std::span<const fs::path> inputs) {
 }
 
 void write_file(const fs::path& path, std::string_view contents) {
+  if (is_standard_stream(path))
+    throw FileError("-: write_file writes files; standard output is not one");
   const fs::path target = write_target(path);
   struct stat existing {};
   const bool replaces = ::stat(target.c_str(), &existing) == 0;

@@ -690,7 +690,7 @@ ModelSpec read_model(const std::filesystem::path& path) {
   } catch (const FileError& e) {
     throw ModelFormatError(e.what());
   }
-  return parse_model(text, path.string());
+  return parse_model(text, source_name(path));
 }
 
 std::string format_model(const ModelSpec& spec) { return format_model_for(spec, "model"); }

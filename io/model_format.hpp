@@ -61,7 +61,8 @@ inline constexpr double softmax_target_tolerance = 1e-9;
 /// Parses and validates model text; `source` names it in error messages.
 /// Throws ModelFormatError (one line: `<source>: <what is wrong>`).
 ModelSpec parse_model(std::string_view text, std::string_view source);
-/// Reads and validates a model file; errors name the path as given.
+/// Reads and validates a model file (io::read_file: `-` is standard input, a
+/// FIFO or pipe is read to its end); errors name the path as given (`<stdin>` for `-`).
 ModelSpec read_model(const std::filesystem::path& path);
 /// Model text: numbers in shortest round-trip form, keys in a fixed order, so
 /// save-load-save is byte-identical. Throws ModelFormatError on a non-finite value.

@@ -70,9 +70,10 @@ Command add_check_command(CLI::App& app) {
       "check",
       "Compare autodiff, the hand derivation and central finite differences on "
       "MLP MODEL.json; exit 1 if they disagree.");
-  command->add_option("model", options->model, "model file (JSON model format)")->required();
-  command->add_option("--data", options->data,
-                      "take x and y from this CSV (last column the label) instead of the file");
+  add_input(command, "MODEL.json", "--model", options->model, "model file (JSON model format)")
+      ->required();
+  add_input(command, "DATA.csv", "--data", options->data,
+            "take x and y from this CSV (last column the label) instead of the model file");
   command->add_flag("--json", options->json, "print the comparison as JSON");
   command->add_option("--eps", options->check.eps, "finite-difference step")
       ->capture_default_str()

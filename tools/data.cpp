@@ -6,14 +6,19 @@
 #include "io/csv.hpp"
 #include "io/file.hpp"
 #include "tools/commands.hpp"
+#include "tools/options.hpp"
 
 namespace tapegrad::tools {
 
 LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs,
                                io::RowShard shard) {
-  io::CsvTable table = io::read_csv(path, shard);
+  return labelled_data(io::read_csv(path, shard), io::shown(path), outputs, shard);
+}
+
+LabelledData labelled_data(io::CsvTable table, std::string source, std::uint32_t outputs,
+                           io::RowShard shard) {
   try {
-    return io::labelled_data(std::move(table), outputs, io::shown(path), shard);
+    return io::labelled_data(std::move(table), outputs, std::move(source), shard);
   } catch (const io::LabelError& e) {
     throw InputError(e.what());  // a mistake of the command's options or the file's labels
   }
@@ -22,6 +27,7 @@ LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t 
 io::ModelSpec read_model_with_data(const std::filesystem::path& model,
                                    const std::optional<std::filesystem::path>& data,
                                    std::string_view command) {
+  require_one_stream({{"MODEL.json", &model}, {"DATA.csv", data ? &*data : nullptr}});
   io::ModelSpec spec = io::read_model(model);
   const std::string source = io::shown(model);
   if (data) {

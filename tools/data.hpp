@@ -16,15 +16,20 @@ namespace tapegrad::tools {
 using io::LabelledData;
 
 /// Reads `path` for a network with `outputs` outputs (io::labelled_data's
-/// rules). Throws InputError or io::CsvError naming the file and line. With `shard`, keeps
-/// only that shard's rows (see io::RowShard), possibly none: then x is (0, 0)
-/// and y (0, outputs).
+/// rules). Throws InputError or io::CsvError naming the file and line. With
+/// `shard`, keeps only that shard's rows (see io::RowShard), possibly none:
+/// then x is (0, 0) and y (0, outputs).
 LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs,
                                io::RowShard shard = {});
+/// The same from a table read already (a pipe can be read once); `source`
+/// names it in messages and `shard` says which rows it kept.
+LabelledData labelled_data(io::CsvTable table, std::string source, std::uint32_t outputs,
+                           io::RowShard shard = {});
 
 /// Reads a model file; with `data`, its x and y come from that CSV instead of
 /// the file (the model must name a loss). Fails, naming the file, if the result
-/// has no batch: commands that compute a loss need one.
+/// has no batch: commands that compute a loss need one. At most one of the two
+/// may be standard input (require_one_stream).
 io::ModelSpec read_model_with_data(const std::filesystem::path& model,
                                    const std::optional<std::filesystem::path>& data,
                                    std::string_view command);

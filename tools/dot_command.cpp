@@ -15,6 +15,7 @@
 #include "reference/scalar_network.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/options.hpp"
 #include "tools/record.hpp"
 #include "io/model_io.hpp"
 
@@ -39,7 +40,12 @@ Tensor<double> row_of(const Tensor<double>& t, std::uint32_t i) {
                               Shape{1, t.cols()});
 }
 
-int run_dot(const DotOptions& options) {
+int run_dot(DotOptions options) {
+  if (options.output && io::is_standard_stream(*options.output)) {
+    if (options.svg)
+      throw InputError("dot: --svg needs -o FILE.dot, not standard output (the SVG is written next to it)");
+    options.output.reset();  // -o -: standard output, as without -o
+  }
   if (options.svg && !options.output)
     throw InputError("dot: --svg needs -o FILE.dot (the SVG is written next to it)");
   if (options.svg && options.json) throw InputError("dot: --svg draws the DOT graph; it does not go with --json");
@@ -107,10 +113,11 @@ Command add_dot_command(CLI::App& app) {
   auto options = std::make_shared<DotOptions>();
   auto* command = app.add_subcommand(
       "dot", "Print the tape recorded for MODEL.json's loss as a Graphviz DOT graph.");
-  command->add_option("model", options->model, "model file (JSON model format)")->required();
-  command->add_option("--data", options->data,
-                      "take x and y from this CSV (last column the label) instead of the file");
-  command->add_option("-o,--output", options->output, "write the DOT text to FILE, not stdout");
+  add_input(command, "MODEL.json", "--model", options->model, "model file (JSON model format)")
+      ->required();
+  add_input(command, "DATA.csv", "--data", options->data,
+            "take x and y from this CSV (last column the label) instead of the model file");
+  command->add_option("-o,--output", options->output, "write the DOT text to FILE (- or none: stdout)");
   command->add_flag("--scalar", options->scalar,
                     "record neuron by neuron, one * or + per term, as the derivation writes it "
                     "(one sample, see --sample)");

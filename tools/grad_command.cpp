@@ -11,6 +11,7 @@
 #include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/options.hpp"
 #include "tools/record.hpp"
 #include "io/model_io.hpp"
 
@@ -45,9 +46,10 @@ Command add_grad_command(CLI::App& app) {
   auto options = std::make_shared<GradOptions>();
   auto* command = app.add_subcommand(
       "grad", "Print the loss and dL/dW, dL/db of every layer of MODEL.json as JSON.");
-  command->add_option("model", options->model, "model file (JSON model format)")->required();
-  command->add_option("--data", options->data,
-                      "take x and y from this CSV (last column the label) instead of the file");
+  add_input(command, "MODEL.json", "--model", options->model, "model file (JSON model format)")
+      ->required();
+  add_input(command, "DATA.csv", "--data", options->data,
+            "take x and y from this CSV (last column the label) instead of the model file");
   command->add_flag("--detect-anomaly", options->detect_anomaly,
                     "stop at the first non-finite value or gradient and name the op, record and "
                     "inputs that made it (exit code 2)");

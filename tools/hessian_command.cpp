@@ -11,10 +11,12 @@
 
 #include "nn/hessian.hpp"
 #include "nn/mlp.hpp"
+#include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "io/model_io.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/options.hpp"
 
 namespace tapegrad::tools {
 
@@ -103,7 +105,7 @@ int run_hessian(const HessianOptions& options) {
   if (net.parameter_count() > kMaxParameters)
     throw InputError(fmt::format(
         "{}: has {} parameters; hessian computes at most {} (a {} x {} matrix)",
-        options.model.string(), net.parameter_count(), kMaxParameters, net.parameter_count(),
+        io::shown(options.model), net.parameter_count(), kMaxParameters, net.parameter_count(),
         net.parameter_count()));
   const nn::LossHessian<double> h =
       nn::loss_hessian(net, *spec.loss, spec.x->view(), spec.y->view(), spec.reduction);
@@ -135,9 +137,10 @@ Command add_hessian_command(CLI::App& app) {
       "hessian",
       "Print the loss, its Hessian in every parameter (W^[1] row-major, b^[1], W^[2], ...) and "
       "the Hessian's eigenvalues for MODEL.json as JSON.");
-  command->add_option("model", options->model, "model file (JSON model format)")->required();
-  command->add_option("--data", options->data,
-                      "take x and y from this CSV (last column the label) instead of the file");
+  add_input(command, "MODEL.json", "--model", options->model, "model file (JSON model format)")
+      ->required();
+  add_input(command, "DATA.csv", "--data", options->data,
+            "take x and y from this CSV (last column the label) instead of the model file");
   command->add_flag("--svg", options->svg,
                     "print the Hessian as an SVG heat map (red positive, blue negative) instead "
                     "of JSON");

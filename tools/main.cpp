@@ -10,6 +10,7 @@
 
 #include "io/text.hpp"
 #include "tools/commands.hpp"
+#include "tools/options.hpp"
 
 namespace {
 
@@ -37,14 +38,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-// `tapegrad` alone: what each command does, one line each.
+// `tapegrad` alone: what each command does, one line each (on stderr: no
+// command is a usage error).
 void print_commands(const CLI::App& app, const std::vector<tapegrad::tools::Command>& commands) {
   std::string out = fmt::format("{}\n\nusage: tapegrad COMMAND [ARGS]\n\ncommands:\n",
                                 app.get_description());
   for (const auto& command : commands)
     out += fmt::format("  {:<9} {}\n", command.app->get_name(), command.app->get_description());
   out += "\nRun 'tapegrad COMMAND --help' for a command's options, 'tapegrad --help' for all.\n";
-  fmt::print("{}", out);
+  fmt::print(stderr, "{}", out);
 }
 
 // A first argument that is no option and no command: names it and suggests the
@@ -72,6 +74,7 @@ int main(int argc, char** argv) {
   CLI::App app("tapegrad: reverse-mode autodiff for MLPs: gradients, checks, graphs and "
                "training from JSON model files and CSV data.",
                "tapegrad");
+  app.formatter(std::make_shared<HelpFormatter>());  // before the commands: they inherit it
   app.set_version_flag("--version", "tapegrad " TAPEGRAD_VERSION);
   app.require_subcommand(1);
   app.footer("Exit codes: 0 success, 1 a gradient check that failed, 2 bad input or usage.\n"
@@ -85,7 +88,7 @@ int main(int argc, char** argv) {
 
   if (argc == 1) {
     print_commands(app, commands);
-    return 0;
+    return 2;
   }
   if (const std::string_view first = argv[1]; !first.starts_with('-')) {
     const bool known = std::any_of(commands.begin(), commands.end(), [&](const Command& c) {

@@ -1,12 +1,19 @@
-// Options: validators that state an option's valid range in words, and the
-// size lists --layers takes.
+// Options: input files by position or flag, validators that state an option's
+// valid range in words, and the size lists --layers takes.
 #pragma once
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +23,68 @@
 #include "tools/commands.hpp"
 
 namespace tapegrad::tools {
+
+/// The group of the flag forms of input files (`--model`, `--data`): they
+/// work, but --help lists each input once, by its position.
+inline constexpr const char* alias_group = "Aliases";
+
+/// tapegrad's help layout: CLI11's, less the alias group.
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_group(std::string group, bool is_positional,
+                         std::vector<const CLI::Option*> opts) const override {
+    if (group == alias_group) return "";
+    return CLI::Formatter::make_group(std::move(group), is_positional, std::move(opts));
+  }
+};
+
+/// An input file of a command, taken by position (`predict MODEL.json
+/// DATA.csv`) or by `flag` (`--model MODEL.json`), once. `-` names standard
+/// input (io::read_file). Returns the positional option (call required() on it).
+template <class Path>
+CLI::Option* add_input(CLI::App* command, const std::string& name, const std::string& flag,
+                       Path& target, const std::string& help) {
+  auto* positional =
+      command->add_option(name, target, fmt::format("{}; - reads standard input; also {} FILE", help, flag))
+          ->type_name("");
+  // The flag hands its value to the positional as it is parsed, so CLI11's own
+  // checks (required, one value) see one option.
+  command
+      ->add_option(
+          flag,
+          [positional, name, flag](const CLI::results_t& values) {
+            if (positional->count() > 0)
+              throw CLI::ValidationError(flag, fmt::format("{} is given already; give it once", name));
+            for (const auto& value : values) positional->add_result(value);
+            return true;
+          },
+          fmt::format("the same as {}", name))
+      ->group(alias_group)
+      ->type_name("FILE")
+      ->trigger_on_parse();
+  return positional;
+}
+
+/// Checks that at most one of a command's inputs is standard input: `-`
+/// twice, or `-` and `/dev/stdin`, or one FIFO twice, would have the second
+/// read find the first's end. `inputs` are (what, path) pairs: ("MODEL.json", m).
+inline void require_one_stream(
+    std::initializer_list<std::pair<std::string_view, const std::filesystem::path*>> inputs) {
+  std::vector<std::pair<std::string_view, struct stat>> streams;
+  for (const auto& [what, path] : inputs) {
+    if (!path) continue;
+    struct stat st {};
+    const bool dash = path->native() == "-";
+    if ((dash ? ::fstat(STDIN_FILENO, &st) : ::stat(path->c_str(), &st)) != 0) continue;
+    if (!dash && !S_ISFIFO(st.st_mode)) continue;
+    for (const auto& [other, seen] : streams)
+      if (seen.st_dev == st.st_dev && seen.st_ino == st.st_ino)
+        throw InputError(fmt::format("{} and {} are both standard input (or the same pipe); only "
+                                     "one input can be '-': pass the other as a file",
+                                     other, what));
+    streams.emplace_back(what, st);
+  }
+}
 
 /// A number option's range, said in words in the error ("a number greater
 /// than 0", "a whole number from 1 to 1000000"), not as raw limits (DBL_MAX

@@ -15,6 +15,7 @@
 #include "nn/mlp.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/options.hpp"
 
 namespace tapegrad::tools {
 
@@ -25,6 +26,7 @@ struct PredictOptions {
   std::filesystem::path data;
   bool scores = false;
   bool logits = false;
+  bool outputs = false;
 };
 
 // The class of one output row: 0/1 by the 0.5 threshold for one output, else the argmax.
@@ -66,10 +68,11 @@ Tensor<double> probabilities(const io::ModelSpec& spec, TensorView<double> z,
 }
 
 int run_predict(const PredictOptions& o) {
+  require_one_stream({{"MODEL.json", &o.model}, {"DATA.csv", &o.data}});
   const io::ModelSpec spec = io::read_model(o.model);
   auto net = io::to_mlp<double>(spec);
   const std::uint32_t inputs = net.inputs();
-  const io::CsvTable table = io::read_csv(o.data);
+  io::CsvTable table = io::read_csv(o.data);
   const std::string source = io::shown(o.data);
   const std::uint32_t cols = table.values.cols();
   if (table.values.rows() == 0) throw InputError(fmt::format("{}: no data rows", source));
@@ -81,7 +84,7 @@ int run_predict(const PredictOptions& o) {
   const bool labelled = cols == inputs + 1;
   LabelledData data;
   if (labelled) {
-    data = read_labelled_csv(o.data, net.outputs());
+    data = labelled_data(std::move(table), source, net.outputs());
   } else {
     data.x = table.values;
   }
@@ -98,9 +101,10 @@ int run_predict(const PredictOptions& o) {
                                      k % values.cols() + 1, values.data[k]));
 
   std::string out;
-  if (o.logits || o.scores) {
-    const Tensor<double> printed = o.logits ? Tensor<double>(output.z.value())
-                                            : probabilities(spec, output.z.value(), io::shown(o.model));
+  if (o.logits || o.scores || o.outputs) {
+    const Tensor<double> printed = o.logits    ? Tensor<double>(output.z.value())
+                                   : o.outputs ? y_hat
+                                               : probabilities(spec, output.z.value(), io::shown(o.model));
     for (std::uint32_t i = 0; i < printed.rows(); ++i) out += io::format_json_row(printed, i) + '\n';
   } else {
     for (std::uint32_t i = 0; i < y_hat.rows(); ++i) out += fmt::format("{}\n", class_of(y_hat, i));
@@ -120,16 +124,22 @@ Command add_predict_command(CLI::App& app) {
   auto o = std::make_shared<PredictOptions>();
   auto* command = app.add_subcommand(
       "predict", "Print MODEL.json's prediction for each row of a CSV file, one per line.");
-  command->add_option("model,--model", o->model, "model file (JSON model format)")->required();
-  command
-      ->add_option("--data", o->data, "CSV file of features, optionally followed by a label column")
+  add_input(command, "MODEL.json", "--model", o->model, "model file (JSON model format)")->required();
+  add_input(command, "DATA.csv", "--data", o->data,
+            "CSV file of features, optionally followed by a label column")
       ->required();
   auto* scores = command->add_flag(
       "--scores", o->scores,
       "print class probabilities (a JSON list per line): the sigmoid of one output, the softmax "
       "of several");
-  command->add_flag("--logits", o->logits, "print the raw outputs z^[L] of the last layer")
-      ->excludes(scores);
+  auto* logits = command->add_flag("--logits", o->logits,
+                                   "print the pre-activations z^[L] of the last layer (a JSON list per line)");
+  command->add_flag("--outputs", o->outputs,
+                    "print the network's outputs a^[L] = g(z^[L]) (a JSON list per line), e.g. a "
+                    "regression's values")
+      ->excludes(scores)
+      ->excludes(logits);
+  logits->excludes(scores);
   return {command, [o] { return run_predict(*o); }};
 }
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""tapegrad <-> PyTorch: model files to state dicts and back, and gradients computed by PyTorch.
+"""tapegrad <-> PyTorch and ONNX: model files to state dicts and back, gradients computed by
+PyTorch, and model files as ONNX graphs.
 
     torch_bridge.py export MODEL.json [-o STATE.pt] [--module]
     torch_bridge.py import STATE.pt [--activations sigmoid,sigmoid,...] [-o MODEL.json]
     torch_bridge.py grad MODEL.json
+    torch_bridge.py onnx MODEL.json [-o MODEL.onnx]
 
 `export` writes the state dict of a torch.nn.Sequential of Linear layers, each
 followed by its activation module (nn.Identity for identity), so layer k's
@@ -18,70 +20,103 @@ a saved Sequential brings its own. It writes a model file with no loss or data.
 of every layer, W's gradient as (in, out)), computed by torch.autograd in
 float64. The model file needs x, y and a loss.
 
-Needs Debian's python3-torch (./install-deps.sh --torch). Exit codes as
-tapegrad's: 0 success, 2 bad input (one `error:` line on stderr).
+`onnx` writes the model as an ONNX graph in float32 (tools/onnx_export.py,
+docs/onnx.md): input x, outputs logits, outputs, scores (where the model has
+class probabilities) and classes, as `tapegrad predict` prints them.
+
+A model path `-` reads standard input. export, import and grad need Debian's
+python3-torch (./install-deps.sh --torch), onnx needs python3-onnx
+(./install-deps.sh --onnx). Exit codes as tapegrad's: 0 success, 2 bad input
+(one `error:` line on stderr).
 """
 import argparse
 import json
 import math
+import os
 import sys
 
-try:
-    import torch
-    import torch.nn.functional as F
-except ImportError:
-    print("error: torch_bridge.py needs PyTorch: ./install-deps.sh --torch (Debian's python3-torch)",
-          file=sys.stderr)
-    sys.exit(2)
+# The activations of the model format (nn/activation.hpp).
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "identity")
 
-# Each tapegrad activation as a PyTorch module with the same constants (see nn/activation.hpp).
-MODULES = {
-    "sigmoid": torch.nn.Sigmoid,
-    "tanh": torch.nn.Tanh,
-    "relu": torch.nn.ReLU,
-    "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),
-    "elu": lambda: torch.nn.ELU(1.0),
-    "gelu": torch.nn.GELU,  # the exact z Phi(z), as tapegrad's
-    "softplus": torch.nn.Softplus,
-    "identity": torch.nn.Identity,
-}
-NAMES = {type(make()): name for name, make in MODULES.items()}
+# PyTorch, imported by the commands that need it: onnx runs without it.
+torch = F = None
 
 
 class BridgeError(Exception):
     """Bad input; the message names the file."""
 
 
+def need_torch():
+    global torch, F
+    if torch is None:
+        try:
+            import torch as torch_module
+            import torch.nn.functional as functional
+        except ImportError:
+            raise BridgeError("this command needs PyTorch: ./install-deps.sh --torch (Debian's "
+                              "python3-torch)") from None
+        torch, F = torch_module, functional
+
+
+def activation_modules():
+    """Each tapegrad activation as a PyTorch module with the same constants (see nn/activation.hpp)."""
+    need_torch()
+    return {
+        "sigmoid": torch.nn.Sigmoid,
+        "tanh": torch.nn.Tanh,
+        "relu": torch.nn.ReLU,
+        "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),
+        "elu": lambda: torch.nn.ELU(1.0),
+        "gelu": torch.nn.GELU,  # the exact z Phi(z), as tapegrad's
+        "softplus": torch.nn.Softplus,
+        "identity": torch.nn.Identity,
+    }
+
+
 def read_model(path):
+    """A model file (`-`: standard input) as a document, its layers' activations checked."""
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        if path == "-":
+            doc = json.load(sys.stdin)
+        else:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
     except (OSError, ValueError) as e:
-        raise BridgeError(f"{path}: {e}") from None
+        raise BridgeError(f"{shown(path)}: {e}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("layers"), list) or not doc["layers"]:
-        raise BridgeError(f"{path}: not a model file (no layers)")
+        raise BridgeError(f"{shown(path)}: not a model file (no layers)")
     for k, layer in enumerate(doc["layers"]):
-        if layer.get("activation") not in MODULES:
-            raise BridgeError(f"{path}: layers[{k}].activation is {layer.get('activation')!r}; "
-                              f"expected one of {', '.join(MODULES)}")
+        if not isinstance(layer, dict) or layer.get("activation") not in ACTIVATIONS:
+            found = layer.get("activation") if isinstance(layer, dict) else layer
+            raise BridgeError(f"{shown(path)}: layers[{k}].activation is {found!r}; "
+                              f"expected one of {', '.join(ACTIVATIONS)}")
     return doc
+
+
+def shown(path):
+    return "<stdin>" if path == "-" else path
 
 
 def sequential(doc):
     """The model file's layers as a float64 torch.nn.Sequential: Linear, activation, Linear, ..."""
-    modules = []
+    need_torch()
+    MODULES = activation_modules()
+    modules_ = []
     for layer in doc["layers"]:
         W = torch.tensor(layer["W"], dtype=torch.float64)  # (in, out)
         linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=torch.float64)
         with torch.no_grad():
             linear.weight.copy_(W.T)
             linear.bias.copy_(torch.tensor(layer["b"], dtype=torch.float64))
-        modules += [linear, MODULES[layer["activation"]]()]
-    return torch.nn.Sequential(*modules)
+        modules_ += [linear, MODULES[layer["activation"]]()]
+    return torch.nn.Sequential(*modules_)
 
 
 def layers_of(loaded, activations=None, source="state"):
     """Model-file layers from a loaded state dict (with activation names) or a Sequential."""
+    need_torch()
+    MODULES = activation_modules()
+    NAMES = {type(make()): name for name, make in MODULES.items()}
     if isinstance(loaded, torch.nn.Sequential):
         modules = list(loaded)
         weights, activations = [], []
@@ -190,6 +225,8 @@ def model_text(layers):
 
 def command_export(args):
     model = sequential(read_model(args.model))
+    if not args.output and args.model == "-":
+        raise BridgeError("export: a model from standard input needs -o STATE.pt")
     output = args.output or args.model.rsplit(".", 1)[0] + ".pt"
     torch.save(model if args.module else model.state_dict(), output)
     print(model, file=sys.stderr)
@@ -197,6 +234,7 @@ def command_export(args):
 
 
 def command_import(args):
+    need_torch()
     try:
         loaded = torch.load(args.state, map_location="cpu")
     except Exception as e:  # torch raises many kinds for a bad file
@@ -212,7 +250,35 @@ def command_import(args):
 
 
 def command_grad(args):
-    sys.stdout.write(grad_text(read_model(args.model), args.model))
+    sys.stdout.write(grad_text(read_model(args.model), shown(args.model)))
+
+
+def command_onnx(args):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import onnx_export
+    if onnx_export.onnx is None:
+        raise BridgeError("onnx needs Debian's python3-onnx: ./install-deps.sh --onnx")
+    doc = read_model(args.model)
+    if not args.output and args.model == "-":
+        raise BridgeError("onnx: a model from standard input needs -o MODEL.onnx (or -o - for "
+                          "standard output)")
+    output = args.output or args.model.rsplit(".", 1)[0] + ".onnx"
+    try:
+        model = onnx_export.to_onnx(doc, os.path.basename(shown(args.model)))
+    except (onnx_export.ExportError, ValueError, TypeError, IndexError) as e:
+        raise BridgeError(f"{shown(args.model)}: {e}") from None
+    data = model.SerializeToString()
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            with open(output, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise BridgeError(f"{output}: {e.strerror}") from None
+    print(f"wrote {shown(output) if output != '-' else 'standard output'}: "
+          f"{onnx_export.describe(model)}", file=sys.stderr)
 
 
 def main():
@@ -228,9 +294,13 @@ def main():
     imp.add_argument("-o", "--output", help="the model file (default: standard output)")
     grad = commands.add_parser("grad", help="loss and gradients by PyTorch, as `tapegrad grad` prints them")
     grad.add_argument("model")
+    to_onnx = commands.add_parser("onnx", help="model file -> ONNX graph (float32), as `tapegrad predict` computes it")
+    to_onnx.add_argument("model")
+    to_onnx.add_argument("-o", "--output", help="the .onnx file (default: MODEL.onnx; - for standard output)")
     args = parser.parse_args()
     try:
-        {"export": command_export, "import": command_import, "grad": command_grad}[args.command](args)
+        {"export": command_export, "import": command_import, "grad": command_grad,
+         "onnx": command_onnx}[args.command](args)
     except BridgeError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

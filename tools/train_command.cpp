@@ -495,6 +495,11 @@ int run_train(const TrainOptions& o) {
   // Options first, so a mistake is reported before any work.
   const Plan plan = ranks.agree([&] { return plan_of(o); });
   TrainShard data = ranks.agree([&] {
+    // Every rank reads the file itself: a pipe would give each a different part.
+    if (ranks.size() > 1 && (io::is_standard_stream(o.data) || std::filesystem::is_fifo(o.data)))
+      throw InputError(fmt::format("{}: under mpirun every rank reads the data itself, so it must "
+                                   "be a regular file, not standard input or a pipe",
+                                   io::shown(o.data)));
     TrainShard shard = read_train_shard(o.data, plan.layers.front(), plan.layers.back(),
                                         o.val_fraction, o.test_fraction, o.seed, ranks.rank(),
                                         ranks.size());
@@ -520,7 +525,7 @@ Command add_train_command(CLI::App& app) {
       "train",
       "Train an MLP on a CSV file whose last column is the label; report loss and "
       "accuracy per epoch and save the model.");
-  command->add_option("data,--data", o->data, "CSV file: features, then the label (0/1, or 0..k-1)")
+  add_input(command, "DATA.csv", "--data", o->data, "CSV file: features, then the label (0/1, or 0..k-1)")
       ->required();
   // One argument, split at commas by plan_of, so that `--layers 30,16,1 DATA.csv`
   // leaves the file positional.

@@ -12,6 +12,7 @@
 #include "io/model_format.hpp"
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
+#include "tools/options.hpp"
 #include "tools/record.hpp"
 
 namespace tapegrad::tools {
@@ -53,9 +54,10 @@ Command add_view_command(CLI::App& app) {
   auto options = std::make_shared<ViewCommandOptions>();
   auto* command = app.add_subcommand(
       "view", "Write a self-contained HTML page that steps through MODEL.json's backward pass.");
-  command->add_option("model", options->model, "model file (JSON model format)")->required();
-  command->add_option("--data", options->data,
-                      "take x and y from this CSV (last column the label) instead of the file");
+  add_input(command, "MODEL.json", "--model", options->model, "model file (JSON model format)")
+      ->required();
+  add_input(command, "DATA.csv", "--data", options->data,
+            "take x and y from this CSV (last column the label) instead of the model file");
   command->add_option("-o,--output", options->output, "the HTML file to write")
       ->capture_default_str();
   command->add_flag("--scalar", options->scalar,

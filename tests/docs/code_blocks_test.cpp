@@ -6,6 +6,8 @@
 //   <!-- snippet: PATH#NAME -->   the block is the region between two `// [NAME]` lines of PATH
 //   <!-- saved as: NAME -->       the block is a file the console blocks use (json blocks must parse)
 //   <!-- not run: WHY -->         a shell block the tests cannot run (the test suite itself, ...)
+//   <!-- run by: SCRIPT MODE -->  a shell block that the test script SCRIPT finds by this
+//                                 marker and runs (it must exist and read this page)
 //   <!-- run; numbers within P% -->  a console block whose numbers may differ by P% (training runs)
 // A `console` block runs each `$ command` in a scratch folder (with `data/` and every
 // saved file) and compares its output with the lines below it: `...` alone on a line skips
@@ -183,11 +185,21 @@ struct Shell {
     std::istringstream in(command);
     for (std::string w; in >> w;) words.push_back(w);
     REQUIRE(!words.empty());
-    std::string program = words[0];
-    if (program == "tapegrad") program = required_env("TAPEGRAD");
-    else if (program.starts_with("build/")) program = required_env("TAPEGRAD_BUILD_ROOT") + program.substr(5);
-    else FAIL("the docs run tapegrad or build/... programs only: " << command);
-    const auto result = run_process(program, {words.begin() + 1, words.end()}, folder);
+    // Standard input from a file: `cat FILE | tapegrad ...` (a pipe) or `tapegrad ... < FILE`,
+    // run by /bin/sh with the built tapegrad.
+    static const std::regex piped_in(R"(^cat [^ |<>;&$`]+ \| tapegrad( [^|<>;&$`]*)?$)");
+    static const std::regex redirected_in(R"(^tapegrad [^|<>;&$`]* < [^ |<>;&$`]+$)");
+    ProcessResult result;
+    if (std::regex_match(command, piped_in) || std::regex_match(command, redirected_in)) {
+      const std::string line = std::regex_replace(command, std::regex("(^|\\| )tapegrad "), "$1\"$$TAPEGRAD\" ");
+      result = run_process("/bin/sh", {"-c", line}, folder);
+    } else {
+      std::string program = words[0];
+      if (program == "tapegrad") program = required_env("TAPEGRAD");
+      else if (program.starts_with("build/")) program = required_env("TAPEGRAD_BUILD_ROOT") + program.substr(5);
+      else FAIL("the docs run tapegrad or build/... programs only: " << command);
+      result = run_process(program, {words.begin() + 1, words.end()}, folder);
+    }
     last_exit = result.exit_code;
     auto out = lines_of(result.out);
     if (head < out.size()) out.resize(head);
@@ -290,6 +302,11 @@ TEST_CASE("every code block in README.md and docs/*.md is compiled, run or quote
         CHECK(block.text == region(spec.substr(0, hash), spec.substr(hash + 1)));
       } else if (block.marker.starts_with("saved as: ")) {
         if (block.info == "json") CHECK(nlohmann::json::accept(block.text));
+      } else if (block.marker.starts_with("run by: ")) {
+        const std::string script = block.marker.substr(8, block.marker.find(' ', 8) - 8);
+        CAPTURE(script);
+        REQUIRE(fs::is_regular_file(source_root / script));
+        CHECK(read_file(source_root / script).find(page.filename().string()) != std::string::npos);
       } else if (block.info == "console") {
         // run below, page by page
       } else if (block.info == "diff") {

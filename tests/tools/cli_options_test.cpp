@@ -81,18 +81,19 @@ ProcessResult train_breast_cancer(const ScratchFolder& scratch, std::vector<std:
 
 }  // namespace
 
-TEST_CASE("tapegrad alone lists every command, one line each") {
+TEST_CASE("tapegrad alone lists every command, one line each, on stderr (a usage error)") {
   ScratchFolder scratch("opt_list");
   const auto listed = run({}, scratch);
-  CHECK(listed.exit_code == 0);
+  CHECK(listed.exit_code == 2);
+  CHECK(listed.out.empty());
   for (const char* command : {"grad", "check", "dot", "train", "predict", "demo", "view"}) {
     CAPTURE(command);
-    const auto at = listed.out.find(fmt::format("\n  {} ", command));
+    const auto at = listed.err.find(fmt::format("\n  {} ", command));
     REQUIRE(at != std::string::npos);
-    const auto line = listed.out.substr(at + 1, listed.out.find('\n', at + 1) - at - 1);
+    const auto line = listed.err.substr(at + 1, listed.err.find('\n', at + 1) - at - 1);
     CHECK(line.size() > 12);  // a description follows the name
   }
-  CHECK(listed.out.find("usage: tapegrad COMMAND") != std::string::npos);
+  CHECK(listed.err.find("usage: tapegrad COMMAND") != std::string::npos);
 }
 
 TEST_CASE("an unknown command is named, with the closest command suggested") {
@@ -132,7 +133,7 @@ TEST_CASE("train takes its data file positionally or with --data; predict its mo
       run({"train", "--layers", "2,4,1", "d.csv", "--epochs", "5", "--save", "c.json"}, scratch);
   CHECK(after.exit_code == 0);  // --layers takes one argument; the file after it is the data
   CHECK(read_text(scratch / "c.json") == read_text(scratch / "a.json"));
-  expect_error({"train", "--layers", "2,4,1"}, "--data is required (run 'tapegrad train --help')",
+  expect_error({"train", "--layers", "2,4,1"}, "DATA.csv is required (run 'tapegrad train --help')",
                scratch);
 }
 

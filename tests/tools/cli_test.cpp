@@ -80,7 +80,7 @@ TEST_CASE("usage mistakes are one error line and exit code 2") {
   ScratchFolder scratch("cli_usage");
   const auto missing = tapegrad_run({"grad"}, scratch);
   CHECK(missing.exit_code == 2);
-  CHECK(missing.err == "error: model is required (run 'tapegrad grad --help')\n");
+  CHECK(missing.err == "error: MODEL.json is required (run 'tapegrad grad --help')\n");
   const auto unknown = tapegrad_run({"frobnicate"}, scratch);
   CHECK(unknown.exit_code == 2);
   CHECK(unknown.err.starts_with("error: "));

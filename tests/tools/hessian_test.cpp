@@ -204,7 +204,7 @@ TEST_CASE("hessian errors are one line and exit code 2") {
   };
   expect({"hessian", "nodata.json"},
          "nodata.json: has no data; hessian needs x, y and a loss in the file, or --data FILE.csv");
-  expect({"hessian"}, "model is required (run 'tapegrad hessian --help')");
+  expect({"hessian"}, "MODEL.json is required (run 'tapegrad hessian --help')");
   // 50 x 50 weights: 2550 parameters, past the limit, refused before any work.
   io::ModelSpec big;
   big.layers.push_back({Tensor<double>::zeros({50, 50}), Tensor<double>::zeros({1, 50}), nn::Activation::tanh});

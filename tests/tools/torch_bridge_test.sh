@@ -88,9 +88,8 @@ PY
 grep -q "Linear(in_features=4, out_features=3" "$out/export.txt" || { echo "export: no Sequential shown"; exit 1; }
 "$python" "$bridge" import "$out/example.pt" --activations sigmoid,sigmoid,sigmoid -o "$out/example_back.json" 2>/dev/null
 "$tapegrad" grad "$out/example_back.json" >/dev/null 2>&1 && { echo "import: a model without data has no loss to grad"; exit 1; }
-echo "1,0.5,-1.5,2" > "$out/sample.csv"  # a regular file: tapegrad refuses pipes as data
-"$tapegrad" predict "$out/example_back.json" --data "$out/sample.csv" --scores > "$out/example_scores.txt"
-"$tapegrad" predict "$example" --data "$out/sample.csv" --scores | cmp - "$out/example_scores.txt"
+echo "1,0.5,-1.5,2" | "$tapegrad" predict "$out/example_back.json" - --scores > "$out/example_scores.txt"
+echo "1,0.5,-1.5,2" | "$tapegrad" predict "$example" - --scores | cmp - "$out/example_scores.txt"
 # Bad input: one error line and exit code 2.
 for args in "grad $root/tests/models/missing.json" "import $out/example.pt" "import $out/example.pt --activations relu"; do
   set +e
