@@ -180,17 +180,21 @@ try {
 
   // ---------------------------------------------------------------- step through
   await page.click('[data-tab="steps"]');
-  await page.waitForFunction(() => {
-    const f = document.getElementById("steps-frame");
-    return f.contentDocument && f.contentDocument.getElementById("step-counter");
-  }, null, { timeout: 10000 });
-  const frame = page.frame({ url: /about:srcdoc/ }) || page.frames()[1];
-  await frame.click("#end");
+  // The frame's page, once it has loaded the view asked for.
+  const framePage = async (showing) => {
+    await page.waitForFunction((want) => {
+      const f = document.getElementById("steps-frame");
+      return f.dataset.showing === want && f.contentDocument && f.contentDocument.readyState === "complete" &&
+             f.contentDocument.getElementById("step-counter");
+    }, showing, { timeout: 15000 });
+    return page.frames().find((f) => f !== page.mainFrame());
+  };
+  const tensorFrame = await framePage("[false,0]");
+  await tensorFrame.click("#end");
   await page.waitForTimeout(100);
-  check((await frame.$eval("#step-counter", (e) => e.dataset.phase)) === "backward", "the step-through frame steps to the end of backward");
+  check((await tensorFrame.$eval("#step-counter", (e) => e.dataset.phase)) === "backward", "the step-through frame steps to the end of backward");
   await page.selectOption("#steps-view", "scalar");
-  await page.waitForTimeout(300);
-  const scalarFrame = page.frames().find((f) => f !== page.mainFrame());
+  const scalarFrame = await framePage("[true,0]");
   const counter = await scalarFrame.$eval("#step-counter", (e) => e.textContent);
   check(/forward, \d+ backward/.test(counter), `the scalar view's page loads (${counter})`);
   await page.screenshot({ path: join(shots, "lab_steps.png") });
@@ -231,6 +235,14 @@ try {
 
   await drop("regression.json", readFileSync(join(root, "tests/models/mse_regression.json"), "utf8"), "application/json");
   await compareWithCli("regression model");
+
+  // Open model... as a file chooser.
+  const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.click("#open")]);
+  await chooser.setFiles(join(root, "tests/models/hidden_leaky_relu.json"));
+  await page.waitForFunction(() => document.getElementById("model-source").textContent === "hidden_leaky_relu.json");
+  seen = await layout();
+  check(!seen.overlaps.length && !seen.outside.length, "a model chosen with Open model... is drawn, text inside its boxes");
+  await compareWithCli("leaky_relu model");
 
   // A large network: one box per layer, as tapegrad dot --collapse draws it.
   await page.click("#new");
@@ -292,6 +304,13 @@ try {
   await page.click("#t-play");
   await page.waitForFunction(() => document.getElementById("t-status").textContent.includes("(done)"), null, { timeout: 60000 });
   check(await page.$eval("#message", (m) => m.hidden), "no error training on the dropped CSV");
+
+  // Choose a CSV... as a file chooser: the breast-cancer file, 30 features, no boundary to draw.
+  const [csvChooser] = await Promise.all([page.waitForEvent("filechooser"), page.click("#t-choose-csv")]);
+  await csvChooser.setFiles(join(root, "data/breast_cancer.csv"));
+  await page.waitForFunction(() => document.getElementById("t-status").textContent.startsWith("breast_cancer.csv: 569 rows"));
+  check((await page.inputValue("#t-layers")) === "30,16,1", "a chosen CSV sets the layers to its features and outputs");
+  check((await text("#boundary-note")).includes("has 30"), "no decision boundary for 30 features, and the page says why");
 
   const badCsv = "x1,x2,label\n1,2,0\n3,oops,1\n";
   const badCsvPath = join(out, "bad.csv");
