@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace tapegrad::dist {
 
@@ -36,6 +37,12 @@ class Communicator {
   int lowest_with(bool flag);
   /// Whether `value` is the same on every rank.
   bool same(std::uint64_t value) { return max(value) == ~max(~value); }
+
+  /// Not a collective: prints `error: message` on stderr and ends the run with
+  /// exit status `code`, for a failure the other ranks cannot know of while they
+  /// may be waiting for this one in a collective. This process alone here;
+  /// MpiCommunicator ends every rank of the job.
+  [[noreturn]] virtual void abort(std::string_view message, int code) const;
 };
 
 /// A run of one rank: collectives are no-ops.

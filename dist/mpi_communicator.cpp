@@ -3,12 +3,16 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
+
+#include "autograd/kernels.hpp"
 
 namespace tapegrad::dist {
 namespace {
@@ -45,6 +49,16 @@ bool launched_by_mpi() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
     if (std::getenv(name)) return true;
   return false;
+}
+
+std::unique_ptr<Communicator> launched_communicator() {
+  if (!launched_by_mpi()) return std::make_unique<SingleProcess>();
+  auto mpi = std::make_unique<MpiCommunicator>();
+  if (!std::getenv("OPENBLAS_NUM_THREADS") && !std::getenv("OMP_NUM_THREADS")) {
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    set_num_threads(std::max(1, cores / mpi->ranks_on_node()));
+  }
+  return mpi;
 }
 
 MpiCommunicator::MpiCommunicator() {

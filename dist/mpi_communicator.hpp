@@ -13,6 +13,12 @@ namespace tapegrad::dist {
 /// they set: a plain run never initialises MPI, so it prints nothing of MPI's.
 bool launched_by_mpi();
 
+/// The ranks this process belongs to: MPI_COMM_WORLD (an MpiCommunicator) when
+/// an MPI launcher started it, else a SingleProcess. Under a launcher each
+/// rank's BLAS takes its share of the node's cores, unless OPENBLAS_NUM_THREADS
+/// or OMP_NUM_THREADS say otherwise (every core each would oversubscribe them).
+std::unique_ptr<Communicator> launched_communicator();
+
 /// MPI_COMM_WORLD. Constructing it initialises MPI (MPI_Init_thread), destroying
 /// it finalises MPI; at most one may exist in a process's life. Errors in a
 /// collective abort every rank (MPI's default handler), so a failure is never
@@ -36,7 +42,7 @@ class MpiCommunicator final : public Communicator {
   /// Prints `error: rank R of N: message` on stderr and ends every rank of the
   /// job with `code` (MPI_Abort): for a failure the other ranks cannot know of,
   /// while they may be waiting for this one in a collective.
-  [[noreturn]] void abort(std::string_view message, int code) const;
+  [[noreturn]] void abort(std::string_view message, int code) const override;
 
  private:
   int rank_ = 0;

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     // A small tanh layer and a low learning rate: larger or faster nets overfit 427 samples.
     nn::Mlp<double> net({30, 8, 1}, {nn::Activation::tanh, nn::Activation::sigmoid}, options.seed);
     nn::Adam<double> adam(net.parameters(), 0.001);
-    fmt::print("{} training and {} test samples, 30 features\n", data.train_x.rows(), data.test_x.rows());
+    fmt::print("{} training and {} test samples, 30 features\n", data.train.size(), data.test.size());
     const double accuracy =
         examples::train_classifier(net, adam, nn::LossKind::bce, data, options.steps, options.seed);
     fmt::print("test accuracy: {:.1f}% (target >= 95%)\n", 100 * accuracy);

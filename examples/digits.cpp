@@ -16,8 +16,8 @@ int main(int argc, char** argv) {
     // Identity output: z^[2] are the logits that softmax_ce expects.
     nn::Mlp<double> net({64, 64, 10}, {nn::Activation::relu, nn::Activation::identity}, options.seed);
     nn::Adam<double> adam(net.parameters(), 0.002);
-    fmt::print("{} training and {} test samples, 64 features, 10 classes\n", data.train_x.rows(),
-               data.test_x.rows());
+    fmt::print("{} training and {} test samples, 64 features, 10 classes\n", data.train.size(),
+               data.test.size());
     const double accuracy =
         examples::train_classifier(net, adam, nn::LossKind::softmax_ce, data, options.steps, options.seed);
     fmt::print("test accuracy: {:.1f}% (target >= 90%)\n", 100 * accuracy);

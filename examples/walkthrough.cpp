@@ -11,6 +11,7 @@
 #include "viz/graph_export.hpp"
 #include "reference/check.hpp"
 #include "nn/dataset.hpp"
+#include "nn/fit.hpp"
 #include "reference/hand_backprop.hpp"
 #include "nn/losses.hpp"
 #include "nn/optimizer.hpp"
@@ -91,19 +92,18 @@ int run_walkthrough(const WalkthroughOptions& options, std::FILE* out) {
   Sgd<double> sgd(net.parameters(), 2.0);
   fmt::print(out, "training on 64 samples, SGD alpha = {}\n{:>6}  {:>10}  {:>8}\n", sgd.alpha, "step", "loss",
              "accuracy");
+  // One step an epoch (the whole batch, in order); each step's loss is taken before its update.
   double first = 0, last = 0;
-  for (long step = 1; step <= options.steps; ++step) {
-    tape.clear();
-    const auto step_loss = loss(LossKind::bce, net.forward(tape.input(data_x)), tape.input(data_y));
-    sgd.zero_grad();
-    tape.backward(step_loss);
-    sgd.step();
-    if (step == 1) first = step_loss.item();
-    last = step_loss.item();
-    if (step == 1 || step % std::max(1L, options.steps / 10) == 0)
-      fmt::print(out, "{:>6}  {:>10.6f}  {:>7.1f}%\n", step, last,
-                 100 * accuracy(net.predict(data_x).view(), data_y.view()));
-  }
+  const long every = std::max(1L, options.steps / 10);
+  fit(net, sgd, Dataset<double>{data_x, data_y},
+      {.epochs = static_cast<std::uint32_t>(options.steps), .batch = 0, .shuffle = false},
+      {.on_step = [&](Trainer<double>&, const StepRecord& r) {
+        if (r.step == 1) first = r.loss;
+        last = r.loss;
+        if (r.step == 1 || r.step % every == 0)
+          fmt::print(out, "{:>6}  {:>10.6f}  {:>7.1f}%\n", r.step, last,
+                     100 * accuracy(net.predict(data_x).view(), data_y.view()));
+      }});
   const double final_accuracy = accuracy(net.predict(data_x).view(), data_y.view());
   fmt::print(out, "final loss {:.6f} (from {:.6f}), training accuracy {:.1f}%\n", last, first,
              100 * final_accuracy);

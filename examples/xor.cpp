@@ -13,20 +13,15 @@ int main(int argc, char** argv) {
 
   nn::Mlp<double> net({2, 4, 1}, {nn::Activation::tanh, nn::Activation::sigmoid}, options.seed);
   nn::Sgd<double> sgd(net.parameters(), 0.5);
-  Tape<double> tape;
+  // The four rows are one batch: an epoch is one step.
+  const long every = std::max(1L, options.steps / 8);
   fmt::print("{:>6}  {:>10}  {:>8}\n", "step", "loss", "accuracy");
-  double loss = 0;
-  for (long step = 1; step <= options.steps; ++step) {
-    tape.clear();
-    const auto L = nn::loss(nn::LossKind::bce, net.forward(tape.input(x)), tape.input(y));
-    sgd.zero_grad();
-    tape.backward(L);
-    sgd.step();
-    loss = L.item();
-    if (step == 1 || step % std::max(1L, options.steps / 8) == 0 || step == options.steps)
-      fmt::print("{:>6}  {:>10.6f}  {:>7.1f}%\n", step, loss,
-                 100 * nn::accuracy(net.predict(x).view(), y.view()));
-  }
+  nn::fit(net, sgd, nn::Dataset<double>{x, y},
+          {.epochs = static_cast<std::uint32_t>(options.steps), .batch = 0, .shuffle = false},
+          {.on_epoch = [&](nn::Trainer<double>&, const nn::EpochRecord& r) {
+            if (r.epoch == 1 || r.epoch % every == 0 || r.epoch == options.steps)
+              fmt::print("{:>6}  {:>10.6f}  {:>7.1f}%\n", r.epoch, r.train_loss, 100 * r.train_accuracy);
+          }});
   const Tensor<double> y_hat = net.predict(x);
   for (std::uint32_t i = 0; i < 4; ++i)
     fmt::print("{} xor {} -> {:.4f}\n", x(i, 0), x(i, 1), y_hat[i]);

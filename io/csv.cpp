@@ -157,16 +157,4 @@ CsvTable read_csv(const std::filesystem::path& path, RowShard shard, std::size_t
   return parse_csv(text, source_name(path), shard);
 }
 
-std::string format_history_csv(const nn::History& history) {
-  const auto number = [](double x) {
-    return std::isfinite(x) ? fmt::format("{}", x) : std::string();
-  };
-  std::string out = "epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds\n";
-  for (const auto& r : history)
-    out +=
-        fmt::format("{},{},{},{},{},{},{:.3f}\n", r.epoch, number(r.train_loss), number(r.val_loss),
-                    number(r.train_accuracy), number(r.val_accuracy), number(r.lr), r.seconds);
-  return out;
-}
-
 }  // namespace tapegrad::io

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "autograd/tensor.hpp"
-#include "nn/training.hpp"
 
 namespace tapegrad::io {
 
@@ -59,11 +58,5 @@ CsvTable read_csv(const std::filesystem::path& path, RowShard shard = {},
                   std::size_t max_bytes = max_csv_bytes);
 /// The same on text in memory; `source` names it in error messages.
 CsvTable parse_csv(std::string_view text, std::string_view source, RowShard shard = {});
-
-/// A training history as CSV, one row per epoch, with the header
-/// `epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds`; numbers
-/// in shortest round-trip form, validation fields empty when there was no
-/// validation set (NaN).
-std::string format_history_csv(const nn::History& history);
 
 }  // namespace tapegrad::io

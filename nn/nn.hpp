@@ -1,4 +1,4 @@
-// tapegrad's nn layer in one include: layers, MLPs, losses, optimizers, data sets.
+// tapegrad's nn layer in one include: layers, MLPs, losses, optimizers, data sets, the training loop.
 // Model files and CSV are in io/, the hand derivation in reference/, pictures in viz/;
 // "tapegrad.hpp" includes everything.
 //
@@ -11,11 +11,13 @@
 //   sgd.zero_grad();
 //   tape.backward(L);
 //   sgd.step();                                         // W <- W - alpha dL/dW
+//   nn::fit(net, sgd, {x, y}, {.epochs = 100, .batch = 32});  // the whole loop (nn/fit.hpp)
 #pragma once
 
 #include "autograd/autograd.hpp"
 #include "nn/activation.hpp"
 #include "nn/dataset.hpp"
+#include "nn/fit.hpp"
 #include "nn/init.hpp"
 #include "nn/linear.hpp"
 #include "nn/losses.hpp"

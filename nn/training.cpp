@@ -1,4 +1,4 @@
-// Training helpers: schedules and early stopping.
+// Training helpers: schedules, early stopping and the history's CSV form.
 #include "nn/training.hpp"
 
 #include <fmt/format.h>
@@ -66,6 +66,18 @@ bool EarlyStopping::observe(std::uint32_t epoch, double loss) {
   }
   ++since_best_;
   return false;
+}
+
+std::string format_history_csv(const nn::History& history) {
+  const auto number = [](double x) {
+    return std::isfinite(x) ? fmt::format("{}", x) : std::string();
+  };
+  std::string out = "epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds\n";
+  for (const auto& r : history)
+    out +=
+        fmt::format("{},{},{},{},{},{},{:.3f}\n", r.epoch, number(r.train_loss), number(r.val_loss),
+                    number(r.train_accuracy), number(r.val_accuracy), number(r.lr), r.seconds);
+  return out;
 }
 
 }  // namespace tapegrad::nn

@@ -1,10 +1,11 @@
 // Training helpers: learning-rate schedules with warm-up, early stopping on a
-// validation loss, and the per-epoch record of a training run.
+// validation loss, and the per-epoch record of a training run (and its CSV form).
 #pragma once
 
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -74,5 +75,11 @@ struct EpochRecord {
 };
 
 using History = std::vector<EpochRecord>;
+
+/// A training history as CSV, one row per epoch, with the header
+/// `epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds`; numbers
+/// in shortest round-trip form, validation fields empty when there was no
+/// validation set (NaN).
+std::string format_history_csv(const nn::History& history);
 
 }  // namespace tapegrad::nn

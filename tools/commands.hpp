@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "dist/ranks.hpp"
+
 namespace tapegrad::tools {
 
 /// Runs a parsed command and returns its exit code (0 success, 1 a failed
@@ -21,11 +23,8 @@ class InputError : public std::runtime_error {
 };
 
 /// A failure that another process has reported (another rank of a
-/// data-parallel run, see tools/ranks.hpp): main exits with 2 without a message.
-class RankFailed : public std::runtime_error {
- public:
-  RankFailed() : std::runtime_error("another rank failed") {}
-};
+/// data-parallel run, see dist/ranks.hpp): main exits with 2 without a message.
+using RankFailed = dist::RankFailed;
 
 /// A subcommand and how to run it once parsed.
 struct Command {

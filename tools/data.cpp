@@ -1,6 +1,9 @@
 // Data for commands: labelled CSV files turned into network inputs and targets.
 #include "tools/data.hpp"
 
+#include <limits>
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 #include "io/csv.hpp"
@@ -22,6 +25,35 @@ LabelledData labelled_data(io::CsvTable table, std::string source, std::uint32_t
   } catch (const io::LabelError& e) {
     throw InputError(e.what());  // a mistake of the command's options or the file's labels
   }
+}
+
+dist::TrainShard read_train_shard(const std::filesystem::path& path, std::uint32_t inputs,
+                                  std::uint32_t outputs, std::optional<double> val_fraction,
+                                  double test_fraction, std::uint64_t seed, int rank, int ranks) {
+  const auto r = static_cast<std::uint32_t>(rank), n = static_cast<std::uint32_t>(ranks);
+  LabelledData data = read_labelled_csv(path, outputs, io::RowShard{r, n});
+  if (data.x.rows() == 0) data.x = Tensor<double>({0, inputs}, 0.0);  // an empty shard
+  if (data.x.cols() != inputs)
+    throw InputError(fmt::format("{}: has {} features, but --layers starts with {} inputs",
+                                 data.source, data.x.cols(), inputs));
+  if (data.rows_in_file > std::numeric_limits<std::uint32_t>::max() - 1)
+    throw InputError(fmt::format("{}: has more than 2^32 - 2 rows", data.source));
+  const auto m = static_cast<std::uint32_t>(data.rows_in_file);
+
+  const double val = val_fraction.value_or(m >= rows_for_default_validation ? 0.2 : 0.0);
+  dist::TrainShard shard;
+  try {
+    // The reader kept exactly this rank's rows, so only the split can fail.
+    shard = dist::deal_shard({std::move(data.x), std::move(data.y)}, m, val, test_fraction, seed,
+                             rank, ranks);
+  } catch (const std::invalid_argument&) {
+    throw InputError(fmt::format(
+        "{}: {} rows are too few for --val-fraction {} and --test-fraction {} (each held-out set "
+        "needs a row, and training at least one)",
+        data.source, m, val, test_fraction));
+  }
+  shard.source = data.source;
+  return shard;
 }
 
 io::ModelSpec read_model_with_data(const std::filesystem::path& model,

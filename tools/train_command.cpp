@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,10 +15,13 @@
 #include <nlohmann/json.hpp>
 
 #include "dist/data_parallel.hpp"
+#include "dist/ranks.hpp"
+#include "dist/train_data.hpp"
 #include "io/file.hpp"
 #include "io/model_format.hpp"
 #include "io/model_io.hpp"
 #include "nn/dataset.hpp"
+#include "nn/fit.hpp"
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
 #include "nn/optimizer.hpp"
@@ -27,9 +29,11 @@
 #include "tools/commands.hpp"
 #include "tools/data.hpp"
 #include "tools/options.hpp"
-#include "tools/ranks.hpp"
-#include "tools/train_data.hpp"
 #include "viz/training_plot.hpp"
+
+#ifdef TAPEGRAD_HAVE_MPI
+#include "dist/mpi_communicator.hpp"
+#endif
 
 namespace tapegrad::tools {
 
@@ -185,32 +189,10 @@ void fold_standardizer(io::LayerSpec& first, const nn::Standardizer<double>& s) 
 void require_scalable(const nn::Standardizer<double>& s, std::string_view source) {
   for (std::uint32_t i = 0; i < s.mean().cols(); ++i)
     if (!std::isfinite(s.mean()[i]) || !std::isfinite(s.stddev()[i]))
-      throw SharedError(fmt::format("{}: feature column {} holds values too large to standardise "
-                                    "(their sum of squares overflows a double); rescale that column",
-                                    source, i + 1));
-}
-
-struct Figures {
-  double loss = std::numeric_limits<double>::quiet_NaN();
-  double accuracy = std::numeric_limits<double>::quiet_NaN();
-};
-
-// The mean loss and the accuracy of the network on a set of `rows` rows in all,
-// of which this rank holds `mine` (NaN for an empty set). A collective: every
-// rank gets the same figures, so every rank takes the same decisions from them.
-Figures evaluate(nn::Mlp<double>& net, const nn::Dataset<double>& mine, std::uint32_t rows,
-                 nn::LossKind loss, Tape<double>& tape, dist::Communicator& comm) {
-  if (rows == 0) return {};
-  double sums[2] = {0.0, 0.0};  // loss over the rows, rows right
-  if (mine.size() > 0) {
-    tape.clear();
-    const auto output = net.forward(tape.input(mine.x));
-    const double mean = nn::loss(loss, output, tape.input(mine.y)).item();
-    sums[0] = mean * mine.size();
-    sums[1] = std::round(nn::accuracy<double>(output.a.value(), mine.y) * mine.size());
-  }
-  comm.sum(std::span<double>(sums, 2));
-  return {sums[0] / rows, sums[1] / rows};
+      throw dist::SharedError(
+          fmt::format("{}: feature column {} holds values too large to standardise (their sum of "
+                      "squares overflows a double); rescale that column",
+                      source, i + 1));
 }
 
 std::string percent(double fraction) {
@@ -299,31 +281,19 @@ void warn_if_small(std::string_view what, std::uint32_t rows) {
                what, rows, rows == 1 ? "" : "s", 100.0 / rows, what == "test" ? "test" : "val");
 }
 
-// The parameter values of a network, to come back to the best epoch's.
-std::vector<Tensor<double>> snapshot(nn::Mlp<double>& net) {
-  std::vector<Tensor<double>> values;
-  for (const auto* p : net.parameters()) values.push_back(p->value);
-  return values;
-}
-
-void restore(nn::Mlp<double>& net, const std::vector<Tensor<double>>& values) {
-  const auto parameters = net.parameters();
-  for (std::size_t k = 0; k < parameters.size(); ++k) parameters[k]->value = values[k];
-}
-
 // A trained network, its run and what rank 0 reports of it.
 struct Trained {
   nn::Mlp<double> net;
   nn::Standardizer<double> standardizer;
-  nn::History history;
-  nn::EarlyStopping stopping;
-  Figures train, val, test;
+  nn::FitResult run;
+  nn::Evaluation train, val, test;
 };
 
 // Standardises the data and trains, on every rank (collective calls throughout):
 // every figure is summed over the ranks, so early stopping and the kept epoch
 // are the same decisions everywhere; only rank 0 prints.
-Trained train(const TrainOptions& o, const Plan& plan, TrainShard& split, Ranks& ranks) {
+Trained train(const TrainOptions& o, const Plan& plan, dist::TrainShard& split,
+              dist::Ranks& ranks) {
   dist::Communicator& comm = ranks.comm();
   const auto standardizer = nn::Standardizer<double>::fit(
       split.train.x, [&comm](std::span<double> sums) { comm.sum(sums); });
@@ -334,70 +304,51 @@ Trained train(const TrainOptions& o, const Plan& plan, TrainShard& split, Ranks&
   nn::Mlp<double> net(plan.layers, plan.activations, o.seed);
   auto optimizer = make_optimizer(o, net, plan.schedule.alpha);
   dist::DataParallel<double> group(comm, *optimizer);
+  dist::ShardedRows rows(split, group);
 
-  Tape<double> tape, eval_tape;
-  tape.set_naming(false);
-  eval_tape.set_naming(false);
-  Generator generator(o.seed);
-  std::vector<std::uint32_t> order, shard_rows;
-  Tensor<double> x_batch, y_batch;
+  const nn::FitOptions options{.epochs = o.epochs,
+                               .batch = o.batch,
+                               .loss = plan.loss,
+                               .schedule = plan.schedule,
+                               .clip_norm = o.clip_norm.value_or(0.0),
+                               .seed = o.seed,
+                               .patience = o.patience,
+                               .keep_best = o.keep_best};
   const std::uint32_t m = split.train_size();
-  const bool validation = split.validation_size > 0;
-  Reporter reporter(o.epochs, validation);
-  nn::EarlyStopping stopping(o.patience);
-  std::vector<Tensor<double>> best;
-  nn::History history;
-  const auto start = std::chrono::steady_clock::now();
-  for (std::uint32_t epoch = 1; epoch <= o.epochs; ++epoch) {
-    optimizer->alpha = plan.schedule.at(epoch - 1);
-    nn::shuffle_indices(order, m, generator);
-    for (std::uint32_t first = 0; first < m; first += o.batch) {
-      const std::span<const std::uint32_t> rows(order.data() + first, std::min(o.batch, m - first));
-      split.rows_of(rows, shard_rows);
-      nn::gather_rows(split.train.x, shard_rows, x_batch);
-      nn::gather_rows(split.train.y, shard_rows, y_batch);
-      dist::train_step(group, tape, net, plan.loss, x_batch, y_batch,
-                       static_cast<std::uint32_t>(rows.size()), o.clip_norm.value_or(0.0));
-    }
-    const Figures train = evaluate(net, split.train, m, plan.loss, eval_tape, comm);
-    const Figures val = evaluate(net, split.validation, split.validation_size, plan.loss, eval_tape, comm);
-    if (!std::isfinite(train.loss))
-      throw SharedError(fmt::format("train: the loss became {} at epoch {}; try a smaller --lr",
-                                    train.loss, epoch));
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    history.push_back(
-        {epoch, train.loss, val.loss, train.accuracy, val.accuracy, optimizer->alpha, seconds});
-    if (ranks.leader()) reporter.epoch(history.back(), m);
-    if (validation && stopping.observe(epoch, val.loss) && o.keep_best) best = snapshot(net);
-    if (stopping.should_stop()) break;
-  }
+  Reporter reporter(o.epochs, split.validation_size > 0);
+  nn::Callbacks<double> callbacks;
+  callbacks.on_epoch = [&](nn::Trainer<double>&, const nn::EpochRecord& r) {
+    if (!std::isfinite(r.train_loss))
+      throw dist::SharedError(fmt::format(
+          "train: the loss became {} at epoch {}; try a smaller --lr", r.train_loss, r.epoch));
+    if (ranks.leader()) reporter.epoch(r, m);
+  };
+  nn::Trainer<double> trainer(net, *optimizer, split.train, split.validation, options,
+                              std::move(callbacks), &rows);
+  trainer.run();
   if (!group.replicas_agree())
-    throw SharedError("train: the ranks' weights differ after training (the MPI sum is not "
-                      "the same on every rank)");
+    throw dist::SharedError("train: the ranks' weights differ after training (the MPI sum is "
+                            "not the same on every rank)");
+  const nn::FitResult run = trainer.result();
   if (ranks.leader()) {
-    reporter.finish(history, stopping.best_epoch());
-    if (history.size() < o.epochs)
+    reporter.finish(run.history, run.best_epoch);
+    if (run.history.size() < o.epochs)
       fmt::print(stderr,
                  "stopped early at epoch {}: no lower validation loss for {} epochs (best {:.6f} "
                  "at epoch {})\n",
-                 history.size(), o.patience, stopping.best_loss(), stopping.best_epoch());
-  }
-  if (o.keep_best && !best.empty()) {
-    restore(net, best);
-    if (ranks.leader())
+                 run.history.size(), o.patience, run.best_val_loss, run.best_epoch);
+    if (run.kept_best)
       fmt::print(stderr, "kept the weights of epoch {} (validation loss {:.6f})\n",
-                 stopping.best_epoch(), stopping.best_loss());
+                 run.best_epoch, run.best_val_loss);
   }
-  Trained out{std::move(net), standardizer, std::move(history), stopping, {}, {}, {}};
-  out.train = evaluate(out.net, split.train, m, plan.loss, eval_tape, comm);
-  out.val = evaluate(out.net, split.validation, split.validation_size, plan.loss, eval_tape, comm);
-  out.test = evaluate(out.net, split.test, split.test_size, plan.loss, eval_tape, comm);
-  return out;
+  const nn::Evaluation train = trainer.evaluate(split.train);
+  const nn::Evaluation val = trainer.evaluate(split.validation);
+  const nn::Evaluation test = trainer.evaluate(split.test);
+  return {std::move(net), standardizer, run, train, val, test};
 }
 
-nlohmann::json meta_of(const TrainOptions& o, const Plan& plan, const TrainShard& split,
-                       const Trained& t, int ranks) {
+nlohmann::json meta_of(const TrainOptions& o, const Plan& plan,
+                       const dist::TrainShard& split, const Trained& t, int ranks) {
   const auto figure = [](double x) {
     return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json();
   };
@@ -429,8 +380,8 @@ nlohmann::json meta_of(const TrainOptions& o, const Plan& plan, const TrainShard
   nlohmann::json meta = {
       {"trained_by", "tapegrad train"},
       {"options", options},
-      {"epochs_run", t.history.size()},
-      {"stopped_early", t.history.size() < o.epochs},
+      {"epochs_run", t.run.history.size()},
+      {"stopped_early", t.run.history.size() < o.epochs},
       {"rows",
        {{"train", split.train_size()},
         {"validation", split.validation_size},
@@ -444,16 +395,16 @@ nlohmann::json meta_of(const TrainOptions& o, const Plan& plan, const TrainShard
       {"standardization", "folded into layers[0]: the model takes raw features"},
   };
   if (ranks > 1) meta["ranks"] = ranks;
-  if (t.stopping.best_epoch() > 0) {
-    meta["best_epoch"] = t.stopping.best_epoch();
-    meta["best_val_loss"] = t.stopping.best_loss();
+  if (t.run.best_epoch > 0) {
+    meta["best_epoch"] = t.run.best_epoch;
+    meta["best_val_loss"] = t.run.best_val_loss;
   }
   return meta;
 }
 
 // Rank 0's part: the accuracy lines and the files.
-void report(const TrainOptions& o, const Plan& plan, const TrainShard& split, const Trained& t,
-            int ranks) {
+void report(const TrainOptions& o, const Plan& plan, const dist::TrainShard& split,
+            const Trained& t, int ranks) {
   fmt::print("{}\n", accuracy_line("train", t.train.accuracy, split.train_size()));
   if (split.validation_size > 0)
     fmt::print("{}\n", accuracy_line("val  ", t.val.accuracy, split.validation_size));
@@ -461,15 +412,15 @@ void report(const TrainOptions& o, const Plan& plan, const TrainShard& split, co
 
   try {
     if (o.history) {
-      io::write_file(*o.history, io::format_history_csv(t.history));
+      io::write_file(*o.history, nn::format_history_csv(t.run.history));
       fmt::print("wrote {}\n", io::shown(*o.history));
     }
     if (o.plot) {
       viz::TrainingPlotOptions plot;
       plot.title = fmt::format("tapegrad train {}", io::printable(o.data.filename().string()));
       plot.loss_name = fmt::format("{} loss (mean per sample)", nn::loss_name(plan.loss));
-      if (o.keep_best && t.stopping.best_epoch() > 0) plot.best_epoch = t.stopping.best_epoch();
-      io::write_file(*o.plot, viz::training_plot_svg(t.history, plot));
+      if (o.keep_best && t.run.best_epoch > 0) plot.best_epoch = t.run.best_epoch;
+      io::write_file(*o.plot, viz::training_plot_svg(t.run.history, plot));
       fmt::print("wrote {}\n", io::shown(*o.plot));
     }
   } catch (const io::FileError& e) {
@@ -488,21 +439,30 @@ void report(const TrainOptions& o, const Plan& plan, const TrainShard& split, co
   }
 }
 
+// The MPI world under a launcher when tapegrad was built with MPI, else this process alone.
+std::unique_ptr<dist::Communicator> communicator() {
+#ifdef TAPEGRAD_HAVE_MPI
+  return dist::launched_communicator();
+#else
+  return std::make_unique<dist::SingleProcess>();
+#endif
+}
+
 // Under mpirun every rank runs this on its shard of the data (see
 // docs/distributed.md); only rank 0 prints and writes files.
 int run_train(const TrainOptions& o) {
-  Ranks ranks;
+  dist::Ranks ranks(communicator());
   // Options first, so a mistake is reported before any work.
   const Plan plan = ranks.agree([&] { return plan_of(o); });
-  TrainShard data = ranks.agree([&] {
+  dist::TrainShard data = ranks.agree([&] {
     // Every rank reads the file itself: a pipe would give each a different part.
     if (ranks.size() > 1 && (io::is_standard_stream(o.data) || std::filesystem::is_fifo(o.data)))
       throw InputError(fmt::format("{}: under mpirun every rank reads the data itself, so it must "
                                    "be a regular file, not standard input or a pipe",
                                    io::shown(o.data)));
-    TrainShard shard = read_train_shard(o.data, plan.layers.front(), plan.layers.back(),
-                                        o.val_fraction, o.test_fraction, o.seed, ranks.rank(),
-                                        ranks.size());
+    dist::TrainShard shard =
+        read_train_shard(o.data, plan.layers.front(), plan.layers.back(), o.val_fraction,
+                         o.test_fraction, o.seed, ranks.rank(), ranks.size());
     if ((o.patience > 0 || o.keep_best) && shard.validation_size == 0)
       throw InputError(fmt::format("train: --{} needs a validation set (--val-fraction > 0)",
                                    o.patience > 0 ? "patience" : "keep-best"));

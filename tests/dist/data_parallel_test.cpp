@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "dist/data_parallel.hpp"
+#include "dist/train_data.hpp"
 #include "nn/dataset.hpp"
+#include "nn/fit.hpp"
 #include "tests/dist/thread_ranks.hpp"
 
 using namespace tapegrad;
@@ -202,4 +204,54 @@ TEST_CASE("lowest_with names the lowest flagged rank; all and same vote on every
   CHECK(all == std::vector<int>(4, 0));
   CHECK(same == std::vector<int>(4, 1));
   CHECK(differ == std::vector<int>(4, 0));
+}
+
+// nn::fit's loop on thread ranks, each holding rows i mod N, through dist::ShardedRows.
+TEST_CASE("the training loop on ranks with sharded rows trains the single process's model") {
+  const auto all = problem<double>(23);
+  const nn::FitOptions options{.epochs = 60, .batch = 5, .clip_norm = 0.5, .seed = 3,
+                               .patience = 3, .keep_best = true};
+  const auto whole = dist::deal_shard(all, 23, 0.25, 0.0, 8, 0, 1);
+  nn::Mlp<double> single({4, 3, 2, 1}, nn::Activation::sigmoid, 1);
+  nn::Adam<double> single_adam(single.parameters(), 0.05);
+  const auto expected = nn::fit(single, single_adam, whole.train, whole.validation, options);
+  REQUIRE(expected.stopped_early);  // random labels: the validation loss turns up, and the ranks must agree when
+  REQUIRE(expected.kept_best);
+
+  for (const int ranks : {1, 2, 3}) {
+    CAPTURE(ranks);
+    ThreadGroup group(ranks);
+    std::vector<std::vector<double>> trained(ranks);
+    std::vector<nn::FitResult> runs(ranks);
+    group.run([&](dist::Communicator& comm) {
+      const int r = comm.rank();
+      std::vector<std::uint32_t> rows;
+      for (std::uint32_t i = r; i < 23; i += ranks) rows.push_back(i);
+      nn::Dataset<double> mine;
+      nn::gather_rows(all.x, rows, mine.x);
+      nn::gather_rows(all.y, rows, mine.y);
+      const auto shard = dist::deal_shard(mine, 23, 0.25, 0.0, 8, r, ranks);
+      nn::Mlp<double> net({4, 3, 2, 1}, nn::Activation::sigmoid, r == 0 ? 1 : 50 + r);
+      nn::Adam<double> adam(net.parameters(), 0.05);
+      dist::DataParallel<double> replicas(comm, adam);
+      dist::ShardedRows sharded(shard, replicas);
+      nn::Trainer<double> trainer(net, adam, shard.train, shard.validation, options, {}, &sharded);
+      trainer.run();
+      runs[r] = trainer.result();
+      trained[r] = values_of(net);
+    });
+    for (int r = 0; r < ranks; ++r) {
+      CAPTURE(r);
+      CHECK(trained[r] == trained[0]);  // bit-identical replicas
+      CHECK(runs[r].best_epoch == expected.best_epoch);
+      REQUIRE(runs[r].history.size() == expected.history.size());
+      for (std::size_t k = 0; k < expected.history.size(); ++k) {
+        CHECK(runs[r].history[k].train_loss == doctest::Approx(expected.history[k].train_loss).epsilon(1e-12));
+        CHECK(runs[r].history[k].val_loss == doctest::Approx(expected.history[k].val_loss).epsilon(1e-12));
+        CHECK(runs[r].history[k].val_accuracy == expected.history[k].val_accuracy);
+      }
+    }
+    CHECK(relative_error(trained[0], values_of(single)) < 1e-12);
+    if (ranks == 1) CHECK(trained[0] == values_of(single));  // one rank: the plain loop exactly
+  }
 }

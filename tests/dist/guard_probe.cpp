@@ -2,17 +2,18 @@
 // collective; the job must end with rank 1's message (see mpi_train_test.cpp).
 #include <stdexcept>
 
-#include "tools/ranks.hpp"
+#include "dist/mpi_communicator.hpp"
+#include "dist/ranks.hpp"
 
 int main() {
-  tapegrad::tools::Ranks ranks;
+  tapegrad::dist::Ranks ranks(tapegrad::dist::launched_communicator());
   try {
     ranks.guard([&] {
       if (ranks.rank() == 1) throw std::runtime_error("probe: rank 1 fails alone");
       double value = 1;
       ranks.comm().sum(std::span<double>(&value, 1));  // rank 1 never joins
     });
-  } catch (const tapegrad::tools::RankFailed&) {
+  } catch (const tapegrad::dist::RankFailed&) {
     return 2;
   }
   return 0;

@@ -1,17 +1,16 @@
-// Shards: each rank's rows of a CSV file, the shared split and a standardiser fitted across parts.
+// Shards: each rank's rows of a CSV file, the shared split (dist::deal_shard) and a standardiser
+// fitted across parts.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <vector>
 
+#include "dist/train_data.hpp"
 #include "io/csv.hpp"
 #include "nn/dataset.hpp"
 #include "tests/dist/thread_ranks.hpp"
-#include "tools/commands.hpp"
-#include "tools/train_data.hpp"
 
 using namespace tapegrad;
 
@@ -88,21 +87,34 @@ TEST_CASE("a standardiser fitted across parts, one empty, equals one fitted on a
                   ShapeError);
 }
 
+namespace {
+
+// Rank `rank` of `ranks`'s rows of the breast cancer data, dealt into a TrainShard.
+dist::TrainShard shard_of(int rank, int ranks, double val_fraction) {
+  const auto table = io::read_csv(TAPEGRAD_DATA_DIR "/breast_cancer.csv",
+                                  io::RowShard{static_cast<std::uint32_t>(rank),
+                                               static_cast<std::uint32_t>(ranks)});
+  const auto mine = nn::split_features_labels<double>(table.values);
+  return dist::deal_shard(mine, static_cast<std::uint32_t>(table.rows_in_file), val_fraction, 0.2,
+                          42, rank, ranks);
+}
+
+}  // namespace
+
 TEST_CASE("the ranks' train shards hold each training position once, as the single process orders them") {
-  const std::filesystem::path file = TAPEGRAD_DATA_DIR "/breast_cancer.csv";
-  const auto one = tools::read_train_shard(file, 30, 1, 0.2, 0.2, 42, 0, 1);
+  const auto one = shard_of(0, 1, 0.2);
   REQUIRE(one.train_size() == 341);
   CHECK(one.validation_size == 114);
   CHECK(one.test_size == 114);
+  CHECK(one.val_fraction == 0.2);
   // Without a validation share, the test rows are the same ones.
-  const auto two_way = tools::read_train_shard(file, 30, 1, 0.0, 0.2, 42, 0, 1);
+  const auto two_way = shard_of(0, 1, 0.0);
   CHECK(two_way.train_size() == 455);
   CHECK(two_way.test.x == one.test.x);
   for (const int ranks : {2, 3, 7}) {
     CAPTURE(ranks);
-    std::vector<tools::TrainShard> shards;
-    for (int r = 0; r < ranks; ++r)
-      shards.push_back(tools::read_train_shard(file, 30, 1, 0.2, 0.2, 42, r, ranks));
+    std::vector<dist::TrainShard> shards;
+    for (int r = 0; r < ranks; ++r) shards.push_back(shard_of(r, ranks, 0.2));
     std::uint32_t test_rows = 0, validation_rows = 0;
     for (const auto& s : shards) {
       test_rows += s.test.size();
@@ -114,7 +126,7 @@ TEST_CASE("the ranks' train shards hold each training position once, as the sing
       int holders = 0;
       for (const auto& s : shards) {
         REQUIRE(s.train_size() == 341);
-        if (s.train_row[p] == tools::TrainShard::kElsewhere) continue;
+        if (s.train_row[p] == dist::TrainShard::kElsewhere) continue;
         ++holders;
         for (std::uint32_t j = 0; j < 30; ++j) REQUIRE(s.train.x(s.train_row[p], j) == one.train.x(p, j));
         REQUIRE(s.train.y(s.train_row[p], 0) == one.train.y(p, 0));
@@ -131,19 +143,17 @@ TEST_CASE("the ranks' train shards hold each training position once, as the sing
   }
 }
 
-TEST_CASE("a shard's bad label names its line in the file; a rank without rows gets an empty shard") {
-  const auto file = std::filesystem::temp_directory_path() / "tapegrad_shards_test.csv";
-  std::ofstream(file) << "f,label\n0.1,0\n0.2,1\n0.3,0\n0.4,1\n0.5,7\n";
-  CHECK_NOTHROW(tools::read_train_shard(file, 1, 1, 0.0, 0.0, 1, 0, 3));
-  CHECK_THROWS_WITH_AS(tools::read_train_shard(file, 1, 1, 0.0, 0.0, 1, 1, 3),
-                       doctest::Contains(":6: label 7 is outside [0, 1]"), tools::InputError);
-  std::ofstream(file) << "0.1,0\n0.2,1\n";
-  const auto empty = tools::read_train_shard(file, 1, 1, 0.0, 0.0, 1, 2, 3);
+TEST_CASE("deal_shard: a rank without rows gets an empty shard; a wrong share or split is refused") {
+  const nn::Dataset<double> none{Tensor<double>({0, 1}, 0.0), Tensor<double>({0, 1}, 0.0)};
+  const auto empty = dist::deal_shard(none, 2, 0.0, 0.0, 1, 2, 3);  // rows 0 and 1 are ranks 0, 1
   CHECK(empty.train.size() == 0);
-  CHECK(empty.train.x.cols() == 1);
   CHECK(empty.train_size() == 2);
-  CHECK_THROWS_WITH_AS(tools::read_train_shard(file, 2, 1, 0.0, 0.0, 1, 0, 3),
-                       doctest::Contains("has 1 features, but --layers starts with 2 inputs"),
-                       tools::InputError);
-  std::filesystem::remove(file);
+  CHECK(empty.train_row == std::vector<std::uint32_t>(2, dist::TrainShard::kElsewhere));
+  const nn::Dataset<double> two{Tensor<double>({2, 1}, 0.0), Tensor<double>({2, 1}, 0.0)};
+  CHECK_THROWS_WITH_AS(dist::deal_shard(two, 5, 0.0, 0.0, 1, 2, 3),
+                       "deal_shard: rank 2 of 3 holds 2 rows of 5; its share is 1",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(dist::deal_shard(two, 2, 0.0, 0.0, 1, 3, 3),
+                       "deal_shard: rank 3 of 3 does not exist", std::invalid_argument);
+  CHECK_THROWS_AS(dist::deal_shard(two, 4, 0.1, 0.0, 1, 0, 2), std::invalid_argument);  // no row to validate
 }

@@ -16,6 +16,6 @@ int main() {
   tape.backward(f);
   // By hand: df/dx = y + cos(x), df/dy = x.
   fmt::print("f = {:.12f}\ndf/dx = {:.12f}\ndf/dy = {:.12f}\n", f.item(), x.grad()[0], y.grad()[0]);
-  const std::string dot = to_dot(tape, f);
+  const std::string dot = viz::to_dot(tape, f);
   fmt::print("{} records; DOT starts {}", tape.size(), dot.substr(0, dot.find('\n') + 1));
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "autograd/autograd.hpp"
+#include "nn/fit.hpp"
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
 #include "nn/optimizer.hpp"
@@ -77,4 +78,22 @@ TEST_CASE_TEMPLATE("a warmed-up batch training step allocates nothing with any o
     CHECK(count_step_allocations<T>(net, momentum, x, labels, kind, true) == 0);
     CHECK(count_step_allocations<T>(net, adam, x, labels, kind, false) == 0);
   }
+}
+
+TEST_CASE("a warmed-up nn::Trainer step allocates nothing") {
+  Generator g(4);
+  const nn::Dataset<double> train{Tensor<double>::normal({32, 8}, g),
+                                  Tensor<double>::uniform({32, 1}, g, 0.0, 1.0)};
+  nn::Mlp<double> net({8, 16, 1}, {Activation::tanh, Activation::sigmoid}, 5);
+  nn::Adam<double> adam(net.parameters());
+  nn::Trainer<double> trainer(net, adam, train,
+                              {.epochs = 10, .batch = 8, .clip_norm = 1.0, .seed = 6},
+                              {.on_step = [](nn::Trainer<double>&, const nn::StepRecord&) {}});
+  trainer.run_epoch();  // warm-up: buffers, tapes and the shuffle order take their sizes
+  allocations = 0;
+  counting = true;
+  for (int k = 0; k < 3; ++k) trainer.step();  // the steps of epoch 2 before its figures
+  counting = false;
+  CHECK(trainer.steps() == 7);
+  CHECK(allocations.load() == 0);
 }

@@ -154,3 +154,14 @@ TEST_CASE("train_val_test_split deals disjoint parts; its test part is train_tes
     CHECK_THROWS_AS(nn::train_val_test_split(d, 1.0, 0.0, 1), std::invalid_argument);
   }
 }
+
+TEST_CASE("a history prints as CSV, one row per epoch, validation fields empty without one") {
+  const nn::History history{{1, 0.5, NAN, 0.75, NAN, 0.01, 0.0123},
+                            {2, 0.1 + 0.2, 0.25, 1.0, 0.5, 0.005, 1.5}};
+  CHECK(nn::format_history_csv(history) ==
+        "epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds\n"
+        "1,0.5,,0.75,,0.01,0.012\n"
+        "2,0.30000000000000004,0.25,1,0.5,0.005,1.500\n");
+  CHECK(nn::format_history_csv({}) ==
+        "epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds\n");
+}
