@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
     "autograd/gradcheck.cpp", "autograd/kernels.cpp", "autograd/registry.cpp", "autograd/tape.cpp",
     "nn/dataset.cpp", "nn/linear.cpp", "nn/losses.cpp", "nn/mlp.cpp", "nn/optimizer.cpp",
-    "nn/training.cpp",
+    "nn/training.cpp", "nn/fit.cpp",
     "io/csv.cpp", "io/file.cpp", "io/labelled.cpp", "io/model_format.cpp", "io/model_io.cpp",
     "io/text.cpp",
     "reference/check.cpp", "reference/example_4321.cpp", "reference/hand_backprop.cpp",
@@ -213,6 +213,7 @@ def main():
     fcntl.flock(lock, fcntl.LOCK_EX)
     module = build_module(build)
     if args.module:
+        Path(args.module).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(module, args.module)
     make_page(module, Path(args.out).resolve())
     return 0

@@ -1,10 +1,8 @@
-// Training: the command line's data rules, split and loop, one optimizer step at a time.
+// Training: tapegrad train's data rules and split, run by nn::Trainer a step or an epoch at a time.
 #include "lab/training.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -218,88 +216,48 @@ Training::Training(const json& request) : options_(options_of(request)) {
 void Training::start() {
   std::vector<nn::Activation> activations(options_.layers.size() - 1, options_.activation);
   activations.back() = *options_.output_activation;
+  trainer_.reset();  // it refers to the network and optimizer replaced here
   net_ = std::make_unique<nn::Mlp<double>>(options_.layers, activations, options_.seed);
   optimizer_ = make_optimizer(options_, *net_, schedule_.alpha);
-  tape_ = std::make_unique<Tape<double>>();
-  eval_tape_ = std::make_unique<Tape<double>>();
-  tape_->set_naming(false);
-  eval_tape_->set_naming(false);
-  generator_ = Generator(options_.seed);
-  stopping_ = nn::EarlyStopping(options_.patience);
-  history_.clear();
-  epoch_ = next_ = 0;
-  steps_ = 0;
-  finished_ = false;
+  const nn::FitOptions fit{.epochs = options_.epochs,
+                           .batch = options_.batch,
+                           .loss = *options_.loss,
+                           .schedule = schedule_,
+                           .seed = options_.seed,
+                           .patience = options_.patience};
+  nn::Callbacks<double> callbacks;
+  callbacks.on_epoch = [](nn::Trainer<double>&, const nn::EpochRecord& r) {
+    if (!std::isfinite(r.train_loss))
+      fail(fmt::format("the loss became {} at epoch {}; try a smaller --lr", r.train_loss, r.epoch));
+  };
+  trainer_ = std::make_unique<nn::Trainer<double>>(*net_, *optimizer_, train_, validation_, fit,
+                                                   std::move(callbacks));
 }
 
 void Training::rewind() { start(); }
 
-Training::Figures Training::evaluate(const nn::Dataset<double>& set) {
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  if (set.size() == 0) return {nan, nan};
-  eval_tape_->clear();
-  const auto output = net_->forward(eval_tape_->input(set.x));
-  const double mean = nn::loss(*options_.loss, output, eval_tape_->input(set.y)).item();
-  // As tapegrad train adds them up over its processes: a sum over rows, then the mean.
-  const double loss = mean * set.size() / set.size();
-  const double right = std::round(nn::accuracy<double>(output.a.value(), set.y) * set.size());
-  return {loss, right / set.size()};
-}
-
-// One optimizer step on the next mini-batch, as tapegrad train's loop takes it;
-// after an epoch's last batch, the epoch's figures and early stopping.
-bool Training::step() {
-  if (finished_) return false;
-  const std::uint32_t m = train_.size();
-  if (next_ == 0) {
-    optimizer_->alpha = schedule_.at(epoch_);
-    nn::shuffle_indices(order_, m, generator_);
-  }
-  const std::uint32_t count = std::min(options_.batch, m - next_);
-  const std::span<const std::uint32_t> rows(order_.data() + next_, count);
-  nn::gather_rows(train_.x, rows, x_batch_);
-  nn::gather_rows(train_.y, rows, y_batch_);
-  optimizer_->zero_grad();
-  tape_->clear();
-  const auto L = nn::loss(*options_.loss, net_->forward(tape_->input(x_batch_)), tape_->input(y_batch_));
-  tape_->backward(L);
-  optimizer_->step();
-  ++steps_;
-  next_ += count;
-  if (next_ < m) return true;
-
-  next_ = 0;
-  ++epoch_;
-  const Figures train = evaluate(train_), val = evaluate(validation_);
-  if (!std::isfinite(train.loss)) {
-    finished_ = true;
-    throw std::invalid_argument(
-        fmt::format("train: the loss became {} at epoch {}; try a smaller --lr", train.loss, epoch_));
-  }
-  history_.push_back({epoch_, train.loss, val.loss, train.accuracy, val.accuracy, optimizer_->alpha, 0.0});
-  if (validation_.size() > 0) stopping_.observe(epoch_, val.loss);
-  if (stopping_.should_stop() || epoch_ >= options_.epochs) finished_ = true;
-  return !finished_;
-}
-
 json Training::run(std::uint32_t epochs, std::uint32_t steps) {
-  const std::size_t before = history_.size();
-  if (steps > 0) {
-    for (std::uint32_t s = 0; s < steps && step(); ++s) {
+  nn::Trainer<double>& t = *trainer_;
+  const std::size_t before = t.history().size();
+  try {
+    if (steps > 0) {
+      for (std::uint32_t s = 0; s < steps && t.step(); ++s) {
+      }
+    } else {
+      for (std::uint32_t e = 0; e < epochs && t.run_epoch(); ++e) {
+      }
     }
-  } else {
-    const std::uint32_t target = epoch_ + epochs;
-    while (!finished_ && epoch_ < target) step();
+  } catch (...) {
+    t.stop();  // a run whose loss diverged ends there, as tapegrad train's does
+    throw;
   }
   json records = json::array();
-  for (std::size_t k = before; k < history_.size(); ++k) records.push_back(history_json(history_[k]));
-  json out = {{"history", std::move(records)}, {"epoch", epoch_}, {"steps", steps_},
-              {"position", next_}, {"finished", finished_},
-              {"stopped_early", finished_ && epoch_ < options_.epochs}};
+  for (std::size_t k = before; k < t.history().size(); ++k) records.push_back(history_json(t.history()[k]));
+  json out = {{"history", std::move(records)}, {"epoch", t.epoch()}, {"steps", t.steps()},
+              {"finished", t.finished()}, {"stopped_early", t.result().stopped_early}};
   // As tapegrad train ends: the accuracy on the test rows, held out until now.
-  if (finished_ && test_.size() > 0) {
-    const Figures test = evaluate(test_);
-    out["test_accuracy"] = number(test.accuracy);
+  if (t.finished() && test_.size() > 0) {
+    out["test_accuracy"] = number(t.evaluate(test_).accuracy);
     out["test_rows"] = test_.size();
   }
   return out;
@@ -307,7 +265,7 @@ json Training::run(std::uint32_t epochs, std::uint32_t steps) {
 
 json Training::info() const {
   json history = json::array();
-  for (const auto& r : history_) history.push_back(history_json(r));
+  for (const auto& r : trainer_->history()) history.push_back(history_json(r));
   json bounds = nullptr;
   if (plane_) {
     double lo[2] = {data_.x(0, 0), data_.x(0, 1)}, hi[2] = {lo[0], lo[1]};
@@ -335,10 +293,9 @@ json Training::info() const {
           {"patience", options_.patience},
           {"plane", plane_},
           {"bounds", bounds},
-          {"epoch", epoch_},
-          {"steps", steps_},
-          {"position", next_},
-          {"finished", finished_},
+          {"epoch", trainer_->epoch()},
+          {"steps", trainer_->steps()},
+          {"finished", trainer_->finished()},
           {"parameters", net_->parameter_count()},
           {"history", std::move(history)}};
 }
@@ -386,9 +343,10 @@ const double* Training::grid(int nx, int ny, double x0, double x1, double y0, do
 Explorer Training::inspect(std::uint32_t rows) const {
   io::ModelSpec spec = io::to_spec(*net_);
   spec.loss = *options_.loss;
-  const bool stepped = steps_ > 0 && x_batch_.rows() > 0;
-  const Tensor<double>& x = stepped ? x_batch_ : train_.x;
-  const Tensor<double>& y = stepped ? y_batch_ : train_.y;
+  const nn::Trainer<double>& t = *trainer_;
+  const bool stepped = t.steps() > 0 && t.batch_x().rows() > 0;
+  const Tensor<double>& x = stepped ? t.batch_x() : train_.x;
+  const Tensor<double>& y = stepped ? t.batch_y() : train_.y;
   const std::uint32_t n = std::max(1u, std::min(rows, x.rows()));
   std::vector<std::uint32_t> first(n);
   for (std::uint32_t i = 0; i < n; ++i) first[i] = i;
@@ -398,10 +356,10 @@ Explorer Training::inspect(std::uint32_t rows) const {
   spec.x = std::move(xs);
   spec.y = std::move(ys);
   return Explorer::of(
-      std::move(spec), fmt::format("{} after {} steps (epoch {})", source_, steps_, epoch_),
+      std::move(spec), fmt::format("{} after {} steps (epoch {})", source_, t.steps(), t.epoch()),
       {fmt::format("The network as training left it after {} steps, on {} rows of {} (features "
                    "standardised, as the network sees them).",
-                   steps_, n, stepped ? "the last mini-batch" : "the training set")});
+                   t.steps(), n, stepped ? "the last mini-batch" : "the training set")});
 }
 
 std::string Training::model_text() const {
@@ -421,7 +379,7 @@ std::string Training::model_text() const {
   spec.meta_json = json{{"trained_by", "the tapegrad lab"},
                         {"data", source_},
                         {"layers", options_.layers},
-                        {"epochs_run", epoch_},
+                        {"epochs_run", trainer_->epoch()},
                         {"seed", options_.seed},
                         {"standardization", "folded into layers[0]: the model takes raw features"}}
                        .dump(-1, ' ', false, json::error_handler_t::replace);

@@ -9,11 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "autograd/random.hpp"
-#include "autograd/tape.hpp"
 #include "io/labelled.hpp"
 #include "lab/explorer.hpp"
 #include "nn/dataset.hpp"
+#include "nn/fit.hpp"
 #include "nn/losses.hpp"
 #include "nn/mlp.hpp"
 #include "nn/optimizer.hpp"
@@ -44,9 +43,11 @@ struct TrainOptions {
 };
 
 /// A training run on a labelled CSV text (a built-in set is made as CSV text
-/// first, lab/datasets.hpp), read, split, standardised and trained as
-/// `tapegrad train` does with the same options: the same seed gives the same
-/// loss curve. The page calls `run` between frames and may stop at any step.
+/// first, lab/datasets.hpp), read, split and standardised as `tapegrad train`
+/// does with the same options, then trained by the library's one loop
+/// (nn::Trainer, as tapegrad train runs it): the same seed gives the same loss
+/// curve. The page calls `run` between frames and may stop at any step. The
+/// trainer holds references to the data sets, so a Training stays where it is made.
 class Training {
  public:
   /// From a request: "csv" and "name" (or "set", "points", "noise", "data_seed"
@@ -55,6 +56,8 @@ class Training {
   /// "loss", "optimizer", "lr", "batch", "epochs", "seed", "val_fraction",
   /// "test_fraction", "patience"). Throws with the command line's messages.
   explicit Training(const nlohmann::json& request);
+  Training(const Training&) = delete;
+  Training& operator=(const Training&) = delete;
 
   /// The data, the split and the network, and where the run is.
   nlohmann::json info() const;
@@ -68,8 +71,9 @@ class Training {
   /// The output of the network (class 1's probability, or the class with the
   /// highest score) on an nx x ny grid of raw feature values; valid until the next call.
   const double* grid(int nx, int ny, double x0, double x1, double y0, double y1);
-  /// The network as it is now and the first `rows` rows of the next mini-batch
-  /// (standardised, as the network sees them), to inspect its tape.
+  /// The network as it is now and the first `rows` rows of the last mini-batch
+  /// (of the training set before the first step), standardised as the network
+  /// sees them, to inspect its tape.
   Explorer inspect(std::uint32_t rows) const;
   /// The trained model as `tapegrad train --save` writes it: the standardisation
   /// folded into layer 1, so it takes the file's raw features.
@@ -79,11 +83,6 @@ class Training {
 
  private:
   void start();
-  bool step();
-  struct Figures {
-    double loss, accuracy;
-  };
-  Figures evaluate(const nn::Dataset<double>& set);
 
   TrainOptions options_;
   nn::LrSchedule schedule_;
@@ -96,15 +95,7 @@ class Training {
 
   std::unique_ptr<nn::Mlp<double>> net_;
   std::unique_ptr<nn::Optimizer<double>> optimizer_;
-  std::unique_ptr<Tape<double>> tape_, eval_tape_;
-  Generator generator_{0};
-  std::vector<std::uint32_t> order_;
-  Tensor<double> x_batch_, y_batch_;
-  nn::EarlyStopping stopping_;
-  nn::History history_;
-  std::uint32_t epoch_ = 0, next_ = 0;
-  std::uint64_t steps_ = 0;
-  bool finished_ = false;
+  std::unique_ptr<nn::Trainer<double>> trainer_;
   std::vector<double> grid_;
 };
 

@@ -765,6 +765,7 @@ function trainRequest() {
     seed: Number($("t-seed").value),
     val_fraction: Number($("t-val").value),
     test_fraction: Number($("t-test").value),
+    patience: Number($("t-patience").value),
   });
 }
 
@@ -845,7 +846,7 @@ function trainFrame(now) {
 
 function absorb(r) {
   r.history.forEach((h) => training.curves.push(h));
-  Object.assign(training.info, { epoch: r.epoch, steps: r.steps, position: r.position, finished: r.finished,
+  Object.assign(training.info, { epoch: r.epoch, steps: r.steps, finished: r.finished,
     stopped_early: r.stopped_early, test_accuracy: r.test_accuracy, test_rows: r.test_rows });
 }
 
@@ -1110,7 +1111,7 @@ function wire() {
   $("steps-sample").addEventListener("change", refreshSteps);
 
   $("t-set").addEventListener("change", () => { if (fitFormToData()) setupTraining(); });
-  for (const id of ["t-points", "t-noise", "t-data-seed", "t-layers", "t-activation", "t-loss", "t-lr", "t-batch", "t-epochs", "t-seed", "t-val", "t-test"])
+  for (const id of ["t-points", "t-noise", "t-data-seed", "t-layers", "t-activation", "t-loss", "t-lr", "t-batch", "t-epochs", "t-seed", "t-val", "t-test", "t-patience"])
     $(id).addEventListener("change", setupTraining);
   $("t-optimizer").addEventListener("change", () => {
     $("t-lr").value = ["adam", "adamw"].includes($("t-optimizer").value) ? "0.01" : "0.1";

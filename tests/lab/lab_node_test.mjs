@@ -163,6 +163,7 @@ function sameCurve(name, csvText, options, args) {
   if (printed) check(Math.abs(100 * run.test_accuracy - Number(printed[1])) < 0.006,
                      `${name}: test accuracy ${100 * run.test_accuracy}% in the lab, ${printed[1]}% from tapegrad train`);
   console.log(`${name}: ${rows.length} epochs, largest relative difference to tapegrad train ${gap.toExponential(2)}`);
+  return run;
 }
 const xorCsv = call({ op: "train_setup", set: "xor", points: 200, noise: 0.05, data_seed: 3, layers: "2,8,8,1" }) && call({ op: "train_csv" }).text;
 sameCurve("xor.csv", xorCsv, { layers: "2,8,8,1", epochs: 20, seed: 7 },
@@ -170,6 +171,12 @@ sameCurve("xor.csv", xorCsv, { layers: "2,8,8,1", epochs: 20, seed: 7 },
 const moonsCsv = call({ op: "train_setup", set: "moons", points: 120, noise: 0.1, data_seed: 5, layers: "2,6,1" }) && call({ op: "train_csv" }).text;
 sameCurve("moons.csv", moonsCsv, { layers: "2,6,1", epochs: 20, seed: 3, optimizer: "momentum", batch: 16, activation: "relu" },
           ["--layers", "2,6,1", "--epochs", "20", "--seed", "3", "--optimizer", "momentum", "--batch", "16", "--activation", "relu"]);
+// Early stopping on both sides: the same epoch ends the run.
+{
+  const run = sameCurve("moons_patience.csv", moonsCsv, { layers: "2,6,1", epochs: 60, seed: 3, lr: 0.3, optimizer: "sgd", patience: 2 },
+                        ["--layers", "2,6,1", "--epochs", "60", "--seed", "3", "--lr", "0.3", "--optimizer", "sgd", "--patience", "2"]);
+  check(run && run.stopped_early && run.history.length < 60, `patience 2 stops the run early (${run && run.history.length} epochs)`);
+}
 sameCurve("breast_cancer.csv", readFileSync(join(root, "data/breast_cancer.csv"), "utf8"),
           { layers: "30,16,1", epochs: 20, seed: 42, lr: 0.003 },
           ["--layers", "30,16,1", "--epochs", "20", "--lr", "0.003"]);

@@ -4,7 +4,8 @@
 // the model the page saves (1e-12 relative); a gradient explained, its terms adding up, its
 // upstream link followed; the step-through frame; a model file dropped, a bad one refused with
 // tapegrad's message; a large network drawn one box per layer; XOR trained to a loss under 0.05
-// with >= 1 epoch a frame (bench/lab.sh times edits and frames); a CSV dropped and trained on, a malformed one refused
+// with >= 1 epoch a frame (bench/lab.sh times edits and frames), and stopped early by patience;
+// a CSV dropped and trained on, a malformed one refused
 // with tapegrad train's message; a rewind replaying the same run; text >= 12 px, boxes not
 // overlapping. Saves screenshots at 1280x720 and 1920x1080.
 // Usage: node lab_page.mjs PAGE TAPEGRAD_EXE SOURCE_ROOT OUT_DIR SCREENSHOT_DIR CHROMIUM
@@ -290,6 +291,16 @@ try {
   check(/after \d+ steps/.test(await text("#model-source")), "inspect opens the trained network in the Network tab");
   await compareWithCli("inspected network");
   await page.click('[data-tab="train"]');
+
+  // Early stopping, as tapegrad train --patience (the node test compares the epoch it stops at).
+  await page.fill("#t-patience", "1");
+  await page.dispatchEvent("#t-patience", "change");
+  await page.click("#t-play");
+  await page.waitForFunction(() => /\((done|stopped early)\)/.test(document.getElementById("t-status").textContent), null, { timeout: 60000 });
+  st = await status();
+  check(/stopped early/.test(st.text) && Number(st.epoch) < 200, `patience 1 stops the XOR run early: ${st.text}`);
+  await page.fill("#t-patience", "0");
+  await page.dispatchEvent("#t-patience", "change");
 
   // ---------------------------------------------------------------- drop CSVs
   const csv = "feature_a,feature_b,label\n" + Array.from({ length: 60 }, (_, i) => {
