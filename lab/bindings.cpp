@@ -1,7 +1,10 @@
 // Bindings: the lab's C interface for the page. One call takes a JSON request and returns a
 // JSON answer; every user mistake comes back as {"error": "<one line>"}, never as a crash.
 //
-//   const answer = JSON.parse(Module.ccall("lab_call", "string", ["string"], [JSON.stringify(req)]));
+//   const answer = JSON.parse(Module.UTF8ToString(Module._lab_call(request)));
+//
+// where `request` is the JSON text, UTF-8, in memory from Module._malloc (lab/page/app.js,
+// engineText): not through ccall's "string", which copies it onto the 5 MB stack.
 //
 // Requests ("op"): example, open (text, name), build (sizes, hidden, output, loss, seed),
 // state, set (element, value), explain (element), check, grad, save, steps (scalar, sample),

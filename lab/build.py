@@ -53,8 +53,8 @@ CXXFLAGS = ["-std=c++20", "-O3", "-DNDEBUG", "-fwasm-exceptions", "-DFMT_HEADER_
             "-Wextra", "-Wpedantic", "-Werror", f"-ffile-prefix-map={ROOT}/="]
 LDFLAGS = ["-O3", "-fwasm-exceptions", "-sSINGLE_FILE=1", "-sMODULARIZE=1", "-sEXPORT_NAME=createLab",
            "-sALLOW_MEMORY_GROWTH=1", "-sENVIRONMENT=web,node", "-sFILESYSTEM=0",
-           "-sEXPORTED_FUNCTIONS=_lab_call,_lab_grid",
-           "-sEXPORTED_RUNTIME_METHODS=ccall,HEAPF64"]
+           "-sEXPORTED_FUNCTIONS=_lab_call,_lab_grid,_malloc,_free",
+           "-sEXPORTED_RUNTIME_METHODS=HEAPF64,UTF8ToString,stringToUTF8,lengthBytesUTF8"]
 # Headers of other packages, reached through a folder of links to them alone:
 # -I/usr/include would put glibc's headers before the WebAssembly sysroot's.
 SYSTEM_HEADERS = {"fmt": "/usr/include/fmt", "nlohmann": "/usr/include/nlohmann"}

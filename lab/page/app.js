@@ -7,11 +7,27 @@ const $ = (id) => document.getElementById(id);
 const svgNS = "http://www.w3.org/2000/svg";
 let engine = null;  // the module: createLab() from lab.js
 
+// The engine's answer to one request, as text. The request goes through the heap:
+// ccall's "string" copies it onto the module's 5 MB stack, which a dropped CSV of a
+// megabyte or two would overflow.
+function engineText(request) {
+  const text = JSON.stringify(request);
+  const size = engine.lengthBytesUTF8(text) + 1;
+  const at = engine._malloc(size);
+  if (!at) throw new Error("out of memory for a request of " + size + " bytes");
+  try {
+    engine.stringToUTF8(text, at, size);
+    return engine.UTF8ToString(engine._lab_call(at));
+  } finally {
+    engine._free(at);
+  }
+}
+
 // One request to the engine; its one-line error is shown and null returned.
 function call(request, quiet) {
   let text;
   try {
-    text = engine.ccall("lab_call", "string", ["string"], [JSON.stringify(request)]);
+    text = engineText(request);
   } catch (e) {
     // A trap inside the module (a bug, or memory exhausted): say so, keep the page.
     showError("the engine stopped (" + e.message + "); reload the page to start again");
@@ -733,7 +749,7 @@ function refreshSteps() {
 
 // ------------------------------------------------------------------ training
 
-const training = { info: null, playing: false, frames: [], epochsPerFrame: 0, curves: [] };
+const training = { info: null, playing: false, frames: [], epochsPerFrame: 0, curves: [], msPerStep: 0 };
 let frameCount = 0;  // frames drawn while training, for bench/lab_page.mjs
 const PLANE_SETS = ["xor", "circles", "moons", "spirals"];
 let userCsv = null;  // {name, text}
@@ -782,6 +798,8 @@ function fitFormToData() {
     if (!probe) return false;
     inputs = probe.features;
     outputs = probe.outputs;
+    // tapegrad train's default: a validation set from 50 rows on.
+    $("t-val").value = probe.rows >= 50 ? "0.2" : "0";
     hidden = set === "digits" ? "32" : "16";
   }
   $("t-layers").value = inputs + "," + hidden + "," + outputs;
@@ -791,6 +809,7 @@ function fitFormToData() {
 
 function setupTraining() {
   pauseTraining();
+  training.msPerStep = 0;
   const info = call(trainRequest());
   training.info = info;
   training.curves = [];
@@ -821,23 +840,31 @@ function playTraining() {
 
 // One frame: at least one epoch, more while the frame's budget lasts, then the pictures.
 // The budget is 5 ms while frames come at 40 per second or more; on a slower or busy
-// machine it is one epoch a frame, so that the page keeps drawing.
+// machine it is one epoch a frame, so that the page keeps drawing. Where one epoch
+// would take longer than a frame should (a large CSV), a frame takes as many
+// mini-batch steps as fit in 15 ms instead, and epochs end across frames.
+const SLOW_EPOCH_MS = 30, STEPS_MS = 15;
 function trainFrame(now) {
   if (!training.playing) return;
   const t0 = performance.now();
   const f = training.frames;
   const budget = f.length && now - f[f.length - 1].now > 25 ? 0 : 5;
-  let epochs = 0;
+  const info = training.info;
+  const stepsPerEpoch = Math.ceil(info.split.train / info.batch);
+  const epochBefore = info.epoch;
+  const byStep = training.msPerStep * stepsPerEpoch > SLOW_EPOCH_MS;
   do {
-    const r = call({ op: "train_run", epochs: 1 });
+    const steps = byStep ? Math.max(1, Math.floor(STEPS_MS / training.msPerStep)) : 0;
+    const stepsBefore = info.steps, c0 = performance.now();
+    const r = call(byStep ? { op: "train_run", steps } : { op: "train_run", epochs: 1 });
     if (!r) { pauseTraining(); return; }
     absorb(r);
-    ++epochs;
+    if (r.steps > stepsBefore) training.msPerStep = (performance.now() - c0) / (r.steps - stepsBefore);
     if (r.finished) break;
-  } while (performance.now() - t0 < budget);
+  } while (!byStep && performance.now() - t0 < budget);
   const t1 = performance.now();
   drawTraining();
-  training.frames.push({ now, epochs, trainMs: t1 - t0, drawMs: performance.now() - t1 });
+  training.frames.push({ now, epochs: info.epoch - epochBefore, trainMs: t1 - t0, drawMs: performance.now() - t1 });
   ++frameCount;
   if (training.frames.length > 90) training.frames.shift();
   if (training.info.finished) { pauseTraining(); drawTraining(); return; }
@@ -860,6 +887,7 @@ function stepTraining() {
 
 function rewindTraining() {
   pauseTraining();
+  training.msPerStep = 0;
   const info = call({ op: "train_rewind" });
   if (!info) return;
   training.info = info;
@@ -1061,9 +1089,14 @@ function readFile(file, then) {
   reader.readAsText(file);
 }
 
+// A .csv file is data and a .json file a model; any other name goes by what it holds:
+// a model file is a JSON object, so it starts with "{".
 function openFile(file) {
-  const csv = /\.csv$/i.test(file.name) || file.type === "text/csv";
-  readFile(file, (text, name) => (csv ? useCsv(text, name) : openModelText(text, name)));
+  readFile(file, (text, name) => {
+    const csv = /\.csv$/i.test(name) || file.type === "text/csv" ||
+      (!/\.json$/i.test(name) && !/^\s*\{/.test(text.slice(0, 1000)));
+    return csv ? useCsv(text, name) : openModelText(text, name);
+  });
 }
 
 // ------------------------------------------------------------------ wiring
@@ -1089,8 +1122,8 @@ function wire() {
   $("n-build").addEventListener("click", (ev) => {
     ev.preventDefault();
     const sizes = $("n-sizes").value.split(",").map((s) => Number(s.trim()));
-    const text = engine.ccall("lab_call", "string", ["string"], [JSON.stringify({ op: "build", sizes,
-      hidden: $("n-hidden").value, output: $("n-output").value, loss: $("n-loss").value, seed: Number($("n-seed").value) })]);
+    const text = engineText({ op: "build", sizes,
+      hidden: $("n-hidden").value, output: $("n-output").value, loss: $("n-loss").value, seed: Number($("n-seed").value) });
     const answer = JSON.parse(text);
     if (answer.error) { $("n-error").textContent = "error: " + answer.error; return; }
     $("new-dialog").close();

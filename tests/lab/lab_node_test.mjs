@@ -15,7 +15,18 @@ const check = (ok, message) => { if (!ok) failures.push(message); };
 
 const createLab = createRequire(import.meta.url)(labJs);
 const lab = await createLab();
-const call = (request) => JSON.parse(lab.ccall("lab_call", "string", ["string"], [JSON.stringify(request)]));
+// As the page calls it (lab/page/app.js, engineText): the request in the heap, not on the stack.
+const call = (request) => {
+  const text = JSON.stringify(request);
+  const size = lab.lengthBytesUTF8(text) + 1;
+  const at = lab._malloc(size);
+  try {
+    lab.stringToUTF8(text, at, size);
+    return JSON.parse(lab.UTF8ToString(lab._lab_call(at)));
+  } finally {
+    lab._free(at);
+  }
+};
 const cli = (...args) => {
   const r = spawnSync(tapegrad, args, { encoding: "utf8" });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -202,6 +213,27 @@ sameCurve("digits.csv", readFileSync(join(root, "data/digits.csv"), "utf8"),
           { layers: "64,32,10", epochs: 20, seed: 1, optimizer: "sgd", batch: 64 },
           ["--layers", "64,32,10", "--epochs", "20", "--seed", "1", "--optimizer", "sgd", "--batch", "64"]);
 
+
+// A CSV of 12 MB (larger than the module's 5 MB stack, four times over): read, split and
+// stepped as tapegrad train reads it.
+{
+  let g = 12345;
+  const next = () => ((g = (g * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const lines = [];
+  for (let i = 0; i < 150000; ++i) {
+    const v = Array.from({ length: 10 }, next);
+    lines.push(v.map((x) => x.toFixed(4)).join(",") + "," + (v.reduce((a, b) => a + b) > 0 ? 1 : 0));
+  }
+  const text = lines.join("\n") + "\n";
+  const path = join(out, "large.csv");
+  writeFileSync(path, text);
+  const setup = call({ op: "train_setup", csv: text, name: path, layers: "10,4,1", epochs: 1, batch: 256 });
+  check(!setup.error && setup.rows === 150000, `a ${(text.length / 1e6).toFixed(0)} MB CSV is read: ${setup.error ?? setup.rows + " rows"}`);
+  if (!setup.error) {
+    const stepped = call({ op: "train_run", steps: 3 });
+    check(!stepped.error && stepped.steps === 3, `and stepped a mini-batch at a time: ${stepped.error ?? stepped.steps}`);
+  }
+}
 
 // 5. XOR trains to a loss under 0.05 with the page's defaults (200 points without noise, 2-8-8-1 tanh, adam).
 {
