@@ -366,8 +366,10 @@ function drawCollapsed() {
   const W = 160, GAP = 36, LINE = 15;
   // Each matrix as its shape and the range of its numbers (2 digits: the box is narrow).
   const range = (rows) => {
-    const f = rows.flat().filter((v) => v !== null);
-    return f.length ? "  " + num(Math.min(...f), 2) + " .. " + num(Math.max(...f), 2) : "  -";
+    // A loop, not Math.min(...f): a layer of 200,000 weights is more arguments than a call takes.
+    let lo = Infinity, hi = -Infinity;
+    for (const row of rows) for (const v of row) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    return lo <= hi ? "  " + num(lo, 2) + " .. " + num(hi, 2) : "  -";
   };
   const boxes = [];
   boxes.push({ title: "inputs x  (" + st.m + " x " + st.sizes[0] + ")", lines: ["sample " + (s + 1) + ":", range([st.x[s]])], e: null, fill: COLORS.input });
@@ -936,7 +938,7 @@ function drawCurves(svg, history, a, b, epochs, fixedTop) {
   const W = Math.max(200, Math.round(plotSize.curveW)), H = Math.max(120, Math.round(plotSize.curveH));
   const left = 46, right = 10, topPad = 8, bottom = 24;
   const values = history.flatMap((h) => [h[a], h[b]]).filter((v) => v !== null && Number.isFinite(v));
-  const topV = fixedTop || Number((Math.max(1e-9, ...values) * 1.05).toPrecision(2));
+  const topV = fixedTop || Number((values.reduce((m, v) => Math.max(m, v), 1e-9) * 1.05).toPrecision(2));
   const X = (e) => left + (W - left - right) * (epochs > 1 ? (e - 1) / (epochs - 1) : 0);
   const Y = (v) => topPad + (H - topPad - bottom) * (1 - Math.min(v, topV) / topV);
   const signature = [W, H, topV, epochs].join(" ");

@@ -258,6 +258,12 @@ try {
   x = await explained();
   check(x.what === "W:1:5:7" && x.terms === 1, "a weight of the large network is explained from its matrix cell");
   await compareWithCli("64-32-10 network");
+  // A model of 200,000 weights (784-256-10), as a user's MNIST network: drawn collapsed, no error.
+  const layer = (rows, cols, activation) => ({ activation, b: Array(cols).fill(0),
+    W: Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => Math.round(Math.sin(i * 7 + j * 3) * 5000) / 1e5)) });
+  await drop("mnist.json", JSON.stringify({ layers: [layer(784, 256, "relu"), layer(256, 10, "identity")], loss: "softmax_ce" }), "application/json");
+  await page.waitForFunction(() => document.getElementById("model-source").textContent === "mnist.json", null, { timeout: 60000 });
+  check((await page.$$("#graph g.unit")).length === 4, "a 784-256-10 model file is drawn one box per layer");
   await page.click("#example");
 
   // ---------------------------------------------------------------- train XOR
