@@ -21,6 +21,7 @@
 
 #include "io/text.hpp"
 #include "lab/explorer.hpp"
+#include "lab/json_util.hpp"
 #include "lab/training.hpp"
 #include "nn/activation.hpp"
 #include "nn/losses.hpp"
@@ -75,7 +76,7 @@ json dispatch(const json& request) {
     const nn::LossKind loss = loss_of(request.value("loss", std::string("bce")));
     explorer = Explorer::build(sizes, activation_of(request, "hidden", nn::Activation::sigmoid),
                                activation_of(request, "output", nn::Activation::sigmoid), loss,
-                               request.value("seed", std::uint64_t{42}));
+                               seed_of(request, "seed", 42, "new network: seed"));
     return current().state();
   }
   if (op == "state") return current().state();

@@ -90,7 +90,7 @@ TrainOptions options_of(const json& r) {
   o.lr = optional_number(r, "lr");
   o.batch = whole(r, "batch", 32, 1, 1u << 30);
   o.epochs = whole(r, "epochs", 100, 1, 1000000);
-  o.seed = r.value("seed", std::uint64_t{42});
+  o.seed = seed_of(r, "seed", 42, "train: --seed");
   o.val_fraction = optional_number(r, "val_fraction");
   o.test_fraction = optional_number(r, "test_fraction").value_or(0.2);
   o.patience = whole(r, "patience", 0, 0, 1000000);
@@ -144,7 +144,7 @@ Training::Training(const json& request) : options_(options_of(request)) {
     const std::string set = request.at("set").get<std::string>();
     csv_ = plane_set_csv(set, whole(request, "points", 200, 4, 100000),
                          optional_number(request, "noise").value_or(0.1),
-                         request.value("data_seed", std::uint64_t{1}));
+                         seed_of(request, "data_seed", 1, "data set: data seed"));
     source_ = set + ".csv";
   } else {
     csv_ = request.at("csv").get<std::string>();

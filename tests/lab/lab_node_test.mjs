@@ -143,6 +143,18 @@ for (const [name, text] of Object.entries(badCsv)) {
         `${name}: the lab says "${mine.error}", tapegrad train says "${theirs.err.trim()}"`);
 }
 
+// Seeds the page cannot hold exactly are refused, not wrapped or rounded.
+for (const [request, want] of [
+  [{ op: "train_setup", set: "xor", layers: "2,4,1", seed: -5 }, "train: --seed is -5; expected a whole number from 0 to 9007199254740991"],
+  [{ op: "train_setup", set: "xor", layers: "2,4,1", seed: 1e30 }, "train: --seed is 1e+30; expected a whole number from 0 to 9007199254740991"],
+  [{ op: "train_setup", set: "xor", layers: "2,4,1", data_seed: 0.5 }, "data set: data seed is 0.5; expected a whole number from 0 to 9007199254740991"],
+  [{ op: "build", sizes: [2, 1], seed: 2 ** 53 }, "new network: seed is 9007199254740992; expected a whole number from 0 to 9007199254740991"],
+]) {
+  const answer = call(request);
+  check(answer.error === want, `${JSON.stringify(request)}: "${answer.error}", expected "${want}"`);
+}
+check(!call({ op: "build", sizes: [2, 1], seed: 2 ** 53 - 1 }).error, "the largest seed the page holds builds a network");
+
 // 4. The same seed, data and options: the same loss curve as tapegrad train, and the
 // model the lab saves predicts as tapegrad's.
 function sameCurve(name, csvText, options, args) {
