@@ -254,7 +254,7 @@ json Training::run(std::uint32_t epochs, std::uint32_t steps) {
   json records = json::array();
   for (std::size_t k = before; k < t.history().size(); ++k) records.push_back(history_json(t.history()[k]));
   json out = {{"history", std::move(records)}, {"epoch", t.epoch()}, {"steps", t.steps()},
-              {"finished", t.finished()}, {"stopped_early", t.result().stopped_early}};
+              {"finished", t.finished()}, {"stopped_early", t.finished() && t.epoch() < options_.epochs}};
   // As tapegrad train ends: the accuracy on the test rows, held out until now.
   if (t.finished() && test_.size() > 0) {
     out["test_accuracy"] = number(t.evaluate(test_).accuracy);

@@ -1080,8 +1080,18 @@ function useCsv(text, name) {
   option.textContent = "your CSV: " + name;
   $("t-set").value = "csv";
   showTab("train");
-  if (!fitFormToData()) { training.info = null; drawTraining(); return false; }
-  return setupTraining();
+  const read = () => {
+    if (!fitFormToData()) { training.info = null; drawTraining(); return; }
+    setupTraining();
+  };
+  if (text.length < 1e6) return read();
+  // The engine reads a large file for a few seconds (its shape, then the run): say so
+  // first, and start once the page has drawn that.
+  pauseTraining();
+  training.info = null;
+  drawTraining();
+  $("t-status").textContent = "reading " + name + " (" + (text.length / 1e6).toFixed(1) + " MB) ...";
+  requestAnimationFrame(() => setTimeout(read, 0));
 }
 
 function readFile(file, then) {
