@@ -313,7 +313,6 @@ Node<T> Tape<T>::node(std::uint32_t id) const {
 
 template <class T>
 Tape<T>::Tape() : word_(reinterpret_cast<std::uintptr_t>(this)) {
-  static_assert(sizeof(std::uintptr_t) == 8, "tapegrad needs 64-bit pointers");
   if (word_ & ~Var<T>::kAddressMask)
     throw std::runtime_error("tape: its address does not fit in 48 bits (see Var::tape_word)");
 }
@@ -323,7 +322,7 @@ void Tape<T>::next_epoch() {
   ++epoch64_;
   epoch_ = static_cast<std::uint32_t>(epoch64_) & Var<T>::kEpochMask;
   word_ = (reinterpret_cast<std::uintptr_t>(this) & Var<T>::kAddressMask) |
-          (static_cast<std::uintptr_t>(epoch64_ >> 30) << Var<T>::kEraShift);
+          ((epoch64_ >> 30) << Var<T>::kEraShift);
   scalar_epoch_ = epoch_ | (anomaly_ ? Var<T>::kNeeds : 0u);
   anomaly_record_ = ~std::uint32_t{0};
 }

@@ -159,18 +159,22 @@ class Var {
   // addresses fit in them on x86-64 and AArch64), the epoch's next 16 bits
   // above. With the stamp's 30, a handle carries 46 bits of its epoch, so no
   // number of clears met in practice (2^46 is 70 trillion) makes a stale
-  // handle look live, while a handle stays two words.
+  // handle look live, while a handle stays two words. The word is 64 bits
+  // on 32-bit targets too (WebAssembly, lab/), whose addresses fit as well.
+  using Word = std::uint64_t;
   static constexpr int kEraShift = 48;
-  static constexpr std::uintptr_t kAddressMask = (std::uintptr_t{1} << kEraShift) - 1;
-  std::uintptr_t tape_word() const { return tape_; }
-  Tape<T>* tape_ptr() const { return reinterpret_cast<Tape<T>*>(tape_ & kAddressMask); }
+  static constexpr Word kAddressMask = (Word{1} << kEraShift) - 1;
+  Word tape_word() const { return tape_; }
+  Tape<T>* tape_ptr() const {
+    return reinterpret_cast<Tape<T>*>(static_cast<std::uintptr_t>(tape_ & kAddressMask));
+  }
 
  private:
   friend class Tape<T>;
-  Var(std::uintptr_t tape_word, std::uint32_t id, std::uint32_t stamp)
+  Var(Word tape_word, std::uint32_t id, std::uint32_t stamp)
       : tape_(tape_word), id_(id), epoch_(stamp) {}
   [[noreturn]] static void empty_handle();
-  std::uintptr_t tape_ = 0;
+  Word tape_ = 0;
   std::uint32_t id_ = 0;
   std::uint32_t epoch_ = 0;
 };
@@ -332,7 +336,7 @@ class Tape {
   /// compared without that bit never matches: every op takes the checked path.
   std::uint32_t epoch() const { return scalar_epoch_; }
   /// The tape word a live handle carries (see Var::tape_word).
-  std::uintptr_t word() const { return word_; }
+  typename Var<T>::Word word() const { return word_; }
 
   // For op implementations (autograd/registry.hpp): append records.
 
@@ -502,7 +506,7 @@ class Tape {
   std::uint32_t epoch_ = 0;
   std::uint32_t scalar_epoch_ = 0;  // epoch_, with kNeeds in anomaly mode (see epoch())
   std::uint64_t epoch64_ = 0;
-  std::uintptr_t word_ = 0;  // this tape's address, and epoch64_'s bits 30..45 above it
+  typename Var<T>::Word word_ = 0;  // this tape's address, and epoch64_'s bits 30..45 above it
   std::vector<std::pair<std::uint64_t, std::uint32_t>> floors_;
   // The parameters recorded (id, Parameter), for backward's checks that their
   // storage is as recorded and that no other thread's backward overlapped.
