@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what tapegrad needs on Debian 12 (as root, or with sudo); skips what
-# is already there. Usage: ./install-deps.sh [--bench] [--torch] [--onnx]
+# is already there. Usage: ./install-deps.sh [--bench] [--torch] [--onnx] [--lab]
 #   default: the build (meson, g++, fmt, nlohmann-json, CLI11, OpenBLAS, LAPACKE, Open MPI),
 #            the tests (doctest, graphviz, chromium + playwright-core for the
 #            browser test of the step-through page, and clang with libFuzzer
@@ -12,6 +12,8 @@
 #            onnxruntime-node (npm, pinned in tests/browser/package-lock.json;
 #            its CPU library ships inside it, about 290 MB unpacked), for the
 #            test that runs the exported models
+#   --lab:   also Debian's emscripten, which compiles the engine to WebAssembly for
+#            the lab (lab/build.py writes docs/lab.html) and its tests
 set -euo pipefail
 cd "$(dirname "$0")"
 packages=(meson ninja-build g++ pkg-config cmake make libfmt-dev doctest-dev nlohmann-json3-dev
@@ -24,6 +26,7 @@ for arg in "$@"; do
                         libtrilinos-kokkos-dev libtrilinos-teuchos-dev) ;;
     --torch) packages+=(python3-torch) ;;
     --onnx) packages+=(python3-onnx); onnx=true ;;
+    --lab) packages+=(emscripten) ;;
     --browser) ;;  # kept for older instructions: the browser test is part of the default set
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac

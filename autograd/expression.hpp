@@ -142,11 +142,11 @@ TAPEGRAD_INLINE std::uint32_t needs_of(const E& e) {
 // Nonzero if some subexpression is a record already (then the statement is
 // recorded op by op, each record read as one leaf).
 template <class T>
-TAPEGRAD_INLINE std::uintptr_t recorded_parts(const Var<T>&) {
+TAPEGRAD_INLINE std::uint64_t recorded_parts(const Var<T>&) {
   return 0;
 }
 template <class E>
-TAPEGRAD_INLINE std::uintptr_t recorded_parts(const E& e) {
+TAPEGRAD_INLINE std::uint64_t recorded_parts(const E& e) {
   return e.recorded_parts();
 }
 template <class T>
@@ -194,11 +194,11 @@ TAPEGRAD_INLINE E clone_of(const E& e) {
 // tested once, where its op is built; recording then tests only that the
 // first leaf is still current, so nothing went stale in between.
 template <class T>
-TAPEGRAD_INLINE std::uintptr_t operand_test(const Var<T>& v, std::uintptr_t word, std::uint32_t stamp) {
+TAPEGRAD_INLINE std::uint64_t operand_test(const Var<T>& v, std::uint64_t word, std::uint32_t stamp) {
   return (v.word() ^ word) | ((v.stamp() & ~Var<T>::kNeeds) ^ stamp);
 }
 template <class E>
-TAPEGRAD_INLINE std::uintptr_t operand_test(const E& e, std::uintptr_t word, std::uint32_t) {
+TAPEGRAD_INLINE std::uint64_t operand_test(const E& e, std::uint64_t word, std::uint32_t) {
   return e.recorded_parts() | (e.first_leaf().word() ^ word);
 }
 
@@ -336,7 +336,7 @@ class UnaryExpr : public ExpressionBase<UnaryExpr<op, A>, value_type_t<A>> {
   Attr attr() const { return attr_; }
   TAPEGRAD_INLINE Var<T> first_leaf() const { return detail::first_leaf(a_); }
   TAPEGRAD_INLINE std::uint32_t needs() const { return detail::needs_of(a_); }
-  TAPEGRAD_INLINE std::uintptr_t recorded_parts() const {
+  TAPEGRAD_INLINE std::uint64_t recorded_parts() const {
     return this->done_.word() | detail::recorded_parts(a_);
   }
   TAPEGRAD_INLINE T eval(const Tape<T>& tape) const {
@@ -385,7 +385,7 @@ class BinaryExpr : public ExpressionBase<BinaryExpr<op, A, B>, value_type_t<A>> 
   Attr attr() const { return {}; }
   TAPEGRAD_INLINE Var<T> first_leaf() const { return detail::first_leaf(a_); }
   TAPEGRAD_INLINE std::uint32_t needs() const { return detail::needs_of(a_) | detail::needs_of(b_); }
-  TAPEGRAD_INLINE std::uintptr_t recorded_parts() const {
+  TAPEGRAD_INLINE std::uint64_t recorded_parts() const {
     return this->done_.word() | detail::recorded_parts(a_) | detail::recorded_parts(b_);
   }
   TAPEGRAD_INLINE T eval(const Tape<T>& tape) const {

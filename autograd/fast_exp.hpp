@@ -1,7 +1,6 @@
 // fast_exp: a float exp that the compiler vectorises, for float32 activations.
 #pragma once
 
-#include <bit>
 #include <cstdint>
 
 namespace tapegrad::detail {
@@ -24,7 +23,8 @@ inline float fast_exp(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  const auto scale = std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) << 23);
+  // std::bit_cast, which the libc++ of Debian's emscripten (lab/) lacks.
+  const auto scale = __builtin_bit_cast(float, (static_cast<std::int32_t>(n) + 127) << 23);
   return p * scale;
 }
 

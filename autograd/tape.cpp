@@ -97,7 +97,6 @@ void Tape<T>::reject(Var<T> v, std::string_view op) const {
 
 template <class T>
 Tape<T>::Tape() {
-  static_assert(sizeof(std::uintptr_t) == 8, "tapegrad needs 64-bit pointers");
   next_generation();
   rewinds_.push_back({generation_, 0});
 }
@@ -105,10 +104,10 @@ Tape<T>::Tape() {
 template <class T>
 void Tape<T>::next_generation() {
   ++generation_;
-  const auto address = reinterpret_cast<std::uintptr_t>(this);
+  const auto address = static_cast<typename Var<T>::Word>(reinterpret_cast<std::uintptr_t>(this));
   if (address & ~Var<T>::kAddressMask)
     throw std::runtime_error("tape: its address does not fit in 48 bits (see Var::word)");
-  word_ = address | (static_cast<std::uintptr_t>(generation_ >> 30) << Var<T>::kAddressBits);
+  word_ = address | ((generation_ >> 30) << Var<T>::kAddressBits);
   stamp_ = static_cast<std::uint32_t>(generation_) & Var<T>::kGenerationMask;
   anomaly_record_ = ~std::uint32_t{0};
 }

@@ -144,15 +144,17 @@ class Var {
   // tensor (its value is not in the scalar column) and whether it needs a
   // gradient. So a handle stays two words and still carries 46 bits of its
   // generation: no number of clears met in practice (2^46 is 70 trillion)
-  // makes a stale handle look live.
+  // makes a stale handle look live. The word is 64 bits on 32-bit targets
+  // too (WebAssembly, lab/), whose addresses fit as well.
+  using Word = std::uint64_t;
   static constexpr std::uint32_t kTensor = 1u << 31;  // value outside the scalar column
   static constexpr std::uint32_t kNeeds = 1u << 30;
   static constexpr std::uint32_t kGenerationMask = kNeeds - 1;
   static constexpr int kAddressBits = 48;
-  static constexpr std::uintptr_t kAddressMask = (std::uintptr_t{1} << kAddressBits) - 1;
-  std::uintptr_t word() const { return word_; }
+  static constexpr Word kAddressMask = (Word{1} << kAddressBits) - 1;
+  Word word() const { return word_; }
   std::uint32_t stamp() const { return stamp_; }
-  Tape<T>* tape_ptr() const { return reinterpret_cast<Tape<T>*>(word_ & kAddressMask); }
+  Tape<T>* tape_ptr() const { return reinterpret_cast<Tape<T>*>(static_cast<std::uintptr_t>(word_ & kAddressMask)); }
   /// The generation this handle was made in, as far as it carries it (46 bits).
   std::uint64_t generation() const {
     return (std::uint64_t{word_ >> kAddressBits} << 30) | (stamp_ & kGenerationMask);
@@ -160,12 +162,12 @@ class Var {
 
  private:
   friend class Tape<T>;
-  Var(std::uintptr_t word, std::uint32_t id, std::uint32_t stamp) : word_(word), id_(id), stamp_(stamp) {}
+  Var(Word word, std::uint32_t id, std::uint32_t stamp) : word_(word), id_(id), stamp_(stamp) {}
   [[noreturn]] static void empty_handle();
   TensorView<T> grad_checked() const;
   T item_checked() const;
   Shape shape_checked() const;
-  std::uintptr_t word_ = 0;
+  Word word_ = 0;
   std::uint32_t id_ = 0;
   std::uint32_t stamp_ = 0;
 };
@@ -326,7 +328,7 @@ class Tape {
       if (!is_live(v)) reject(v, op);
   }
   /// The tape word and stamp a handle made now carries (see Var::word).
-  std::uintptr_t current_word() const { return word_; }
+  typename Var<T>::Word current_word() const { return word_; }
   std::uint32_t current_stamp() const { return stamp_; }
 
   // For op implementations (autograd/expression.hpp, autograd/tensor_ops.cpp): append records.
@@ -512,7 +514,7 @@ class Tape {
   // kept), both increasing: an older handle or mark is live while it is below
   // every later rewind's size.
   std::uint64_t generation_ = 0;
-  std::uintptr_t word_ = 0;
+  typename Var<T>::Word word_ = 0;
   std::uint32_t stamp_ = 0;
   struct Rewind {
     std::uint64_t generation;

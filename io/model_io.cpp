@@ -1,6 +1,8 @@
 // Model files and networks: an nn::Mlp converted to and from the model format.
 #include "io/model_io.hpp"
 
+#include <fmt/format.h>
+
 namespace tapegrad::io {
 
 template <class T>
@@ -37,6 +39,17 @@ void save_mlp(const nn::Mlp<T>& net, const std::filesystem::path& path) {
 template <class T>
 nn::Mlp<T> load_mlp(const std::filesystem::path& path) {
   return to_mlp<T>(read_model(path));
+}
+
+std::string format_gradients(double loss, const nn::Mlp<double>& net) {
+  std::string out = fmt::format("{{\n  \"loss\": {},\n  \"grads\": [\n", format_json_number(loss));
+  const auto layers = net.layers();
+  for (std::size_t k = 0; k < layers.size(); ++k) {
+    out += fmt::format("    {{\n      \"W\": {},\n      \"b\": {}\n    }}{}\n",
+                       format_json_rows(layers[k].W.grad, "      "),
+                       format_json_row(layers[k].b.grad.view()), k + 1 < layers.size() ? "," : "");
+  }
+  return out + "  ]\n}\n";
 }
 
 #define TAPEGRAD_MODEL_IO(T)                                              \

@@ -1,8 +1,11 @@
 // Text from outside: the number grammar and the escaping of echoed text.
 #include "io/text.hpp"
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -80,7 +83,20 @@ std::size_t utf8_length(std::string_view s, std::size_t k) {
 ParsedNumber parse_number(std::string_view text) {
   if (!matches_grammar(text)) return {NumberStatus::not_a_number, 0.0};
   double value = 0.0;
+#if defined(__cpp_lib_to_chars)
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+#else
+  // The libc++ of Debian's emscripten (lab/) has no from_chars for double; its
+  // libc's strtod (musl's) rounds correctly too, and the locale there is "C".
+  // A subnormal result, which strtod flags ERANGE, is kept as from_chars keeps it.
+  const std::string copy(text);
+  char* stop = nullptr;
+  errno = 0;
+  value = std::strtod(copy.c_str(), &stop);
+  const char* end = text.data() + (stop - copy.c_str());
+  const bool out_of_range = errno == ERANGE && (value == 0.0 || std::isinf(value));
+  const std::errc error = out_of_range ? std::errc::result_out_of_range : std::errc();
+#endif
   if (error == std::errc::result_out_of_range) {
     if (magnitude_is_large(text)) return {NumberStatus::overflow, 0.0};
     return {NumberStatus::ok, text.starts_with('-') ? -0.0 : 0.0};

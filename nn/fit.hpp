@@ -164,6 +164,10 @@ class Trainer {
   /// The tape of the last step: its forward pass, loss and gradients (naming off
   /// unless turned on with `tape().set_naming(true)`).
   Tape<T>& tape() { return tape_; }
+  /// The inputs (rows, inputs) and targets (rows, outputs) of the last step's
+  /// mini-batch, this process's rows of it; empty before the first step.
+  const Tensor<T>& batch_x() const { return x_batch_; }
+  const Tensor<T>& batch_y() const { return y_batch_; }
 
  private:
   void start_epoch();

@@ -1,7 +1,6 @@
 // Data for commands: labelled CSV files turned into network inputs and targets.
 #include "tools/data.hpp"
 
-#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -9,7 +8,6 @@
 
 #include "io/csv.hpp"
 #include "io/file.hpp"
-#include "nn/dataset.hpp"
 #include "tools/commands.hpp"
 #include "tools/options.hpp"
 
@@ -22,43 +20,11 @@ LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t 
 
 LabelledData labelled_data(io::CsvTable table, std::string source, std::uint32_t outputs,
                            io::RowShard shard) {
-  LabelledData out;
-  out.source = source;
-  out.rows_in_file = table.rows_in_file;
-  if (table.values.rows() == 0) {  // an empty shard of a file with rows
-    out.y = Tensor<double>({0, outputs}, 0.0);
-    out.labels = Tensor<double>({0, 1}, 0.0);
-    return out;
+  try {
+    return io::labelled_data(std::move(table), outputs, std::move(source), shard);
+  } catch (const io::LabelError& e) {
+    throw InputError(e.what());  // a mistake of the command's options or the file's labels
   }
-  if (table.values.cols() < 2)
-    throw InputError(fmt::format("{}: needs feature columns and a label column, but has {} column",
-                                 source, table.values.cols()));
-  auto data = nn::split_features_labels<double>(table.values);
-  // The file line of kept row i, for messages (blank lines inside the data are errors).
-  const auto line_of = [&](std::uint32_t i) {
-    return table.first_line + std::size_t{i} * shard.count + shard.index;
-  };
-
-  out.labels = data.y;
-  if (outputs == 1) {
-    for (std::uint32_t i = 0; i < data.y.rows(); ++i)
-      if (!(data.y(i, 0) >= 0.0 && data.y(i, 0) <= 1.0))
-        throw InputError(fmt::format(
-            "{}:{}: label {} is outside [0, 1]; a network with 1 output needs 0/1 labels",
-            source, line_of(i), data.y(i, 0)));
-    out.y = data.y;
-  } else {
-    for (std::uint32_t i = 0; i < data.y.rows(); ++i) {
-      const double label = data.y(i, 0);
-      if (!(label >= 0.0 && label < outputs && label == std::floor(label)))
-        throw InputError(fmt::format(
-            "{}:{}: label {} is not a class number 0..{} (the network has {} outputs)", source,
-            line_of(i), label, outputs - 1, outputs));
-    }
-    out.y = nn::one_hot(data.y, outputs);
-  }
-  out.x = std::move(data.x);
-  return out;
 }
 
 dist::TrainShard read_train_shard(const std::filesystem::path& path, std::uint32_t inputs,

@@ -9,24 +9,17 @@
 #include "autograd/tensor.hpp"
 #include "dist/train_data.hpp"
 #include "io/csv.hpp"
+#include "io/labelled.hpp"
 #include "io/model_format.hpp"
 
 namespace tapegrad::tools {
 
-/// A CSV file whose last column is the label (see README, "tapegrad train").
-struct LabelledData {
-  Tensor<double> x;       ///< (m, features)
-  Tensor<double> labels;  ///< (m, 1), as in the file
-  Tensor<double> y;       ///< (m, outputs) targets: the labels for one output, else one-hot
-  std::string source;     ///< the file name, for messages
-  std::size_t rows_in_file = 0;  ///< data rows in the file (more than m when sharded)
-};
+using io::LabelledData;
 
-/// Reads `path` for a network with `outputs` outputs. With one output the label
-/// is the target and must lie in [0, 1] (0/1 for classes); with more, labels are
-/// class numbers 0..outputs-1, turned into one-hot rows. Throws InputError or
-/// io::CsvError naming the file and line. With `shard`, keeps only that shard's
-/// rows (see io::RowShard), possibly none: then x is (0, 0) and y (0, outputs).
+/// Reads `path` for a network with `outputs` outputs (io::labelled_data's
+/// rules). Throws InputError or io::CsvError naming the file and line. With
+/// `shard`, keeps only that shard's rows (see io::RowShard), possibly none:
+/// then x is (0, 0) and y (0, outputs).
 LabelledData read_labelled_csv(const std::filesystem::path& path, std::uint32_t outputs,
                                io::RowShard shard = {});
 /// The same from a table read already (a pipe can be read once); `source`

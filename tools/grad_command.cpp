@@ -36,17 +36,7 @@ int run_grad(const GradOptions& options) {
   net.zero_grad();
   tape.backward(L);
 
-  // Numbers in shortest round-trip form: reading them back gives the same doubles.
-  std::string out = fmt::format("{{\n  \"loss\": {},\n  \"grads\": [\n", io::format_json_number(L.item()));
-  const auto layers = net.layers();
-  for (std::size_t k = 0; k < layers.size(); ++k) {
-    out += fmt::format("    {{\n      \"W\": {},\n      \"b\": {}\n    }}{}\n",
-                       io::format_json_rows(layers[k].W.grad, "      "),
-                       io::format_json_row(layers[k].b.grad.view()),
-                       k + 1 < layers.size() ? "," : "");
-  }
-  out += "  ]\n}\n";
-  fmt::print("{}", out);
+  fmt::print("{}", io::format_gradients(L.item(), net));
   return 0;
 }
 

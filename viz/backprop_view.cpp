@@ -55,9 +55,8 @@ std::map<std::string, Tensor<double>> hand_gradient_names(const reference::HandG
   return names;
 }
 
-void write_backprop_view(const io::ModelSpec& spec, const std::filesystem::path& html,
-                         const BackpropViewOptions& options,
-                         const std::filesystem::path& expected) {
+std::string backprop_view_html(const io::ModelSpec& spec, const BackpropViewOptions& options,
+                               std::string* expected) {
   if (!spec.x || !spec.y || !spec.loss)
     throw io::ModelFormatError("view: the model file needs x, y and a loss to run backward");
   nn::Mlp<double> net = io::to_mlp<double>(spec);
@@ -89,8 +88,18 @@ void write_backprop_view(const io::ModelSpec& spec, const std::filesystem::path&
                                  options.scalar ? "scalar" : "tensor")
                    : options.title;
   view.hand_gradients = hand_gradient_names(hand, options.scalar);
-  write_html_view(tape, L, html, view);
-  if (!expected.empty()) io::write_file(expected, engine_gradients_json(tape));
+  std::string page = to_html_view(tape, L, view);
+  if (expected) *expected = engine_gradients_json(tape);
+  return page;
+}
+
+void write_backprop_view(const io::ModelSpec& spec, const std::filesystem::path& html,
+                         const BackpropViewOptions& options,
+                         const std::filesystem::path& expected) {
+  std::string gradients;
+  const std::string page = backprop_view_html(spec, options, expected.empty() ? nullptr : &gradients);
+  io::write_file(html, page);
+  if (!expected.empty()) io::write_file(expected, gradients);
 }
 
 }  // namespace tapegrad::viz

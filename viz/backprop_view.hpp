@@ -26,10 +26,15 @@ struct BackpropViewOptions {
 };
 
 /// Records the model's loss on its x and y (which must be present), runs
-/// backward, and writes the step-through page to `html` with the hand
-/// derivation's gradients beside each step. If `expected` is not empty, also
-/// writes the engine's gradient of each step there (engine_gradients_json).
-/// Throws ModelFormatError if the model lacks data or a loss.
+/// backward, and returns the step-through page with the hand derivation's
+/// gradients beside each step. With `expected`, also stores there the engine's
+/// gradient of each step (engine_gradients_json). Throws ModelFormatError if
+/// the model lacks data or a loss.
+std::string backprop_view_html(const io::ModelSpec& spec, const BackpropViewOptions& options = {},
+                               std::string* expected = nullptr);
+
+/// backprop_view_html written to `html`; if `expected` is not empty, the
+/// engine's gradient of each step is written there.
 void write_backprop_view(const io::ModelSpec& spec, const std::filesystem::path& html,
                          const BackpropViewOptions& options = {},
                          const std::filesystem::path& expected = {});

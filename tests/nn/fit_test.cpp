@@ -160,6 +160,28 @@ TEST_CASE("a Trainer stepped one batch or one epoch at a time ends where fit end
   }
 }
 
+TEST_CASE("batch_x and batch_y hold the rows the last step trained on") {
+  const auto train = clusters<double>(10, 2);
+  auto net = small_net();
+  nn::Sgd<double> sgd(net.parameters(), 0.1);
+  nn::Trainer<double> trainer(net, sgd, train, {.epochs = 2, .batch = 4, .seed = 9});
+  CHECK(trainer.batch_x().rows() == 0);  // no step yet
+  Generator g(9);
+  std::vector<std::uint32_t> order;
+  nn::shuffle_indices(order, 10, g);
+  for (std::uint32_t first = 0; first < 10; first += 4) {
+    REQUIRE(trainer.step());
+    const std::uint32_t rows = std::min(4u, 10 - first);
+    REQUIRE(trainer.batch_x().shape() == Shape{rows, 2});
+    REQUIRE(trainer.batch_y().shape() == Shape{rows, 1});
+    for (std::uint32_t i = 0; i < rows; ++i) {
+      CHECK(trainer.batch_x()(i, 0) == train.x(order[first + i], 0));
+      CHECK(trainer.batch_x()(i, 1) == train.x(order[first + i], 1));
+      CHECK(trainer.batch_y()(i, 0) == train.y(order[first + i], 0));
+    }
+  }
+}
+
 TEST_CASE("callbacks see every step and every epoch, in order") {
   const auto train = clusters<double>(10, 6), validation = clusters<double>(6, 7);
   auto net = small_net();

@@ -10,13 +10,9 @@
 # Usage: onnx_export_test.sh TAPEGRAD_EXE SOURCE_ROOT BUILD_DIR
 set -euo pipefail
 tapegrad=$1 root=$2 out=$3/onnx_export_out
-python=""
-for candidate in python3 /usr/bin/python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c "import onnx, numpy" 2>/dev/null; then
-    python=$candidate
-    break
-  fi
-done
+# shellcheck source=python_with.sh
+source "$root/tests/tools/python_with.sh"
+python=$(python_with onnx numpy)
 [ -n "$python" ] || { echo "skipped: no python3 with onnx (./install-deps.sh --onnx: Debian's python3-onnx)"; exit 77; }
 command -v node >/dev/null || { echo "skipped: no node"; exit 77; }
 [ -d "$root/tests/browser/node_modules/onnxruntime-node" ] ||

@@ -6,13 +6,9 @@
 # Usage: torch_bridge_test.sh TAPEGRAD_EXE SOURCE_ROOT BUILD_DIR
 set -euo pipefail
 tapegrad=$1 root=$2 out=$3/torch_bridge_out
-python=""
-for candidate in python3 /usr/bin/python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c "import torch" 2>/dev/null; then
-    python=$candidate
-    break
-  fi
-done
+# shellcheck source=python_with.sh
+source "$root/tests/tools/python_with.sh"
+python=$(python_with torch)
 [ -n "$python" ] || { echo "skipped: no python3 with torch (./install-deps.sh --torch)"; exit 77; }
 rm -rf "$out" && mkdir -p "$out"
 bridge="$root/tools/torch_bridge.py"
