@@ -16,8 +16,6 @@ namespace {
 constexpr std::size_t kMapped = std::size_t{1} << 20;
 
 bool mapped(std::size_t bytes) { return bytes >= kMapped; }
-#else
-bool mapped(std::size_t) { return false; }
 #endif
 
 void release(void* data, std::size_t bytes) {
