@@ -133,7 +133,9 @@ cmake)
   has="0.1.0 COMPONENTS tapegrad viz"
   [ "$mpi" = true ] && has+=" mpi"
   asks "$has" || { echo "find_package(tapegrad $has) was refused"; exit 1; }
-  for ask in "0.2" "1.0" "0.1 COMPONENTS nosuch" $([ "$mpi" = true ] || echo "0.1 COMPONENTS mpi"); do
+  refused=("0.2" "1.0" "0.1 COMPONENTS nosuch")
+  [ "$mpi" = true ] || refused+=("0.1 COMPONENTS mpi")
+  for ask in "${refused[@]}"; do
     if asks "$ask"; then echo "find_package(tapegrad $ask) was accepted"; exit 1; fi
   done
   echo "cmake consumer: built and ran; find_package($has) accepted, versions 0.2, 1.0 and missing components refused"
