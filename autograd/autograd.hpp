@@ -13,8 +13,8 @@
 #pragma once
 
 #include "autograd/activation.hpp"
-#include "autograd/derivatives.hpp"
 #include "autograd/elementwise.hpp"
+#include "autograd/forward_mode.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/kernels.hpp"
 #include "autograd/linalg.hpp"

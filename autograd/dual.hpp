@@ -4,17 +4,34 @@
 // can call (autograd/math.hpp). On Dual<T> every op's forward computes f(x)
 // and its directional derivative f'(x) v together, and every backward rule
 // computes the gradient and its directional derivative (a Hessian-vector
-// product): one definition of each rule serves the gradient and beyond it.
+// product).
+//
+// Nothing here states a derivative: a dual's arithmetic and math functions are
+// the ops' own rules applied to its value and tangent (`apply_unary`,
+// `apply_binary` below, with the rules of autograd/rules.hpp), so every rule
+// is written once and serves the gradient and what lies beyond it. Include
+// autograd/rules.hpp (or autograd/autograd.hpp) to compute with duals.
 #pragma once
 
 #include <cmath>
 #include <concepts>
-#include <numbers>
 #include <type_traits>
 
 #include <fmt/format.h>
 
+#include "autograd/op.hpp"
+
 namespace tapegrad {
+
+template <class T>
+struct Dual;
+
+/// f(x) + f'(x) x.tangent eps, f and f' from the rule of unary op `op`.
+template <Op op, class R>
+Dual<R> apply_unary(const Dual<R>& x);
+/// f(a, b) + (df/da a.tangent + df/db b.tangent) eps, from binary op `op`'s rule.
+template <Op op, class R>
+Dual<R> apply_binary(const Dual<R>& a, const Dual<R>& b);
 
 /// value + tangent eps with eps^2 = 0. Comparisons look at the value only
 /// (the branch a kinked op takes is the value's); `is_zero` looks at both.
@@ -37,66 +54,21 @@ struct Dual {
     requires std::is_floating_point_v<U>
   explicit constexpr operator U() const { return static_cast<U>(value); }
 
-  constexpr Dual& operator+=(const Dual& b) { return *this = *this + b; }
-  constexpr Dual& operator-=(const Dual& b) { return *this = *this - b; }
-  constexpr Dual& operator*=(const Dual& b) { return *this = *this * b; }
-  constexpr Dual& operator/=(const Dual& b) { return *this = *this / b; }
+  Dual& operator+=(const Dual& b) { return *this = *this + b; }
+  Dual& operator-=(const Dual& b) { return *this = *this - b; }
+  Dual& operator*=(const Dual& b) { return *this = *this * b; }
+  Dual& operator/=(const Dual& b) { return *this = *this / b; }
 
-  friend constexpr Dual operator+(const Dual& a) { return a; }
-  friend constexpr Dual operator-(const Dual& a) { return {-a.value, -a.tangent}; }
-  friend constexpr Dual operator+(const Dual& a, const Dual& b) {
-    return {a.value + b.value, a.tangent + b.tangent};
-  }
-  friend constexpr Dual operator-(const Dual& a, const Dual& b) {
-    return {a.value - b.value, a.tangent - b.tangent};
-  }
-  friend constexpr Dual operator*(const Dual& a, const Dual& b) {
-    return {a.value * b.value, a.tangent * b.value + a.value * b.tangent};
-  }
-  friend constexpr Dual operator/(const Dual& a, const Dual& b) {
-    const T z = a.value / b.value;
-    return {z, (a.tangent - z * b.tangent) / b.value};
-  }
+  friend Dual operator+(const Dual& a) { return a; }
+  friend Dual operator-(const Dual& a) { return apply_unary<Op::neg>(a); }
+  friend Dual operator+(const Dual& a, const Dual& b) { return apply_binary<Op::add>(a, b); }
+  friend Dual operator-(const Dual& a, const Dual& b) { return apply_binary<Op::sub>(a, b); }
+  friend Dual operator*(const Dual& a, const Dual& b) { return apply_binary<Op::mul>(a, b); }
+  friend Dual operator/(const Dual& a, const Dual& b) { return apply_binary<Op::div>(a, b); }
 
   friend constexpr bool operator==(const Dual& a, const Dual& b) { return a.value == b.value; }
   friend constexpr auto operator<=>(const Dual& a, const Dual& b) { return a.value <=> b.value; }
 
-  // The math functions, found by argument-dependent lookup: f(a) + f'(a) a.tangent eps.
-  friend Dual exp(const Dual& a) {
-    const T e = std::exp(a.value);
-    return {e, e * a.tangent};
-  }
-  friend Dual expm1(const Dual& a) { return {std::expm1(a.value), std::exp(a.value) * a.tangent}; }
-  friend Dual log(const Dual& a) { return {std::log(a.value), a.tangent / a.value}; }
-  friend Dual log1p(const Dual& a) { return {std::log1p(a.value), a.tangent / (T(1) + a.value)}; }
-  friend Dual sqrt(const Dual& a) {
-    const T s = std::sqrt(a.value);
-    return {s, a.tangent / (T(2) * s)};
-  }
-  friend Dual sin(const Dual& a) { return {std::sin(a.value), std::cos(a.value) * a.tangent}; }
-  friend Dual cos(const Dual& a) { return {std::cos(a.value), -std::sin(a.value) * a.tangent}; }
-  friend Dual tanh(const Dual& a) {
-    const T t = std::tanh(a.value);
-    return {t, (T(1) - t * t) * a.tangent};
-  }
-  friend Dual erf(const Dual& a) {
-    // erf'(x) = 2 / sqrt(pi) e^(-x^2)
-    return {std::erf(a.value),
-            T(2) * std::numbers::inv_sqrtpi_v<T> * std::exp(-a.value * a.value) * a.tangent};
-  }
-  /// |a|; its derivative at 0 taken as 0 (as the abs op's).
-  friend Dual abs(const Dual& a) {
-    return {std::abs(a.value), a.value > T(0) ? a.tangent : a.value < T(0) ? -a.tangent : T(0)};
-  }
-  /// a^b: d = b a^(b-1) da + a^b log(a) db; each term only where its tangent is
-  /// nonzero, so that a constant exponent never multiplies log of a negative base.
-  friend Dual pow(const Dual& a, const Dual& b) {
-    const T z = std::pow(a.value, b.value);
-    T t = 0;
-    if (a.tangent != T(0)) t += b.value == T(0) ? T(0) : b.value * std::pow(a.value, b.value - T(1)) * a.tangent;
-    if (b.tangent != T(0)) t += (a.value == T(0) ? T(0) : z * std::log(a.value)) * b.tangent;
-    return {z, t};
-  }
   friend bool isnan(const Dual& a) { return std::isnan(a.value) || std::isnan(a.tangent); }
   friend bool isfinite(const Dual& a) { return std::isfinite(a.value) && std::isfinite(a.tangent); }
 };
@@ -117,6 +89,23 @@ struct real_of<Dual<T>> {
 };
 template <class T>
 using real_t = typename real_of<T>::type;
+
+// A constant (zero tangent) contributes nothing, even where the local
+// derivative is not finite: pow(x, 2) must not multiply log(x) of a negative
+// x into the tangent through its constant exponent.
+template <Op op, class R>
+Dual<R> apply_unary(const Dual<R>& x) {
+  const R y = Rule<op>::f(x.value, R(0), R(0));
+  return {y, x.tangent == R(0) ? R(0) : Rule<op>::df(x.value, y, R(0), R(0)) * x.tangent};
+}
+
+template <Op op, class R>
+Dual<R> apply_binary(const Dual<R>& a, const Dual<R>& b) {
+  const R z = Rule<op>::f(a.value, b.value);
+  R t = a.tangent == R(0) ? R(0) : Rule<op>::da(a.value, b.value, z) * a.tangent;
+  if (b.tangent != R(0)) t += Rule<op>::db(a.value, b.value, z) * b.tangent;
+  return {z, t};
+}
 
 }  // namespace tapegrad
 

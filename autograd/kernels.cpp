@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "autograd/dual.hpp"
+#include "autograd/rules.hpp"  // dual arithmetic
 
 #ifdef TAPEGRAD_HAVE_OPENBLAS
 #include <cblas.h>
@@ -55,10 +55,8 @@ template <class T>
     }
 }
 
-// Tiny products (the 4-3-2-1 example's 4x3, 3x2, 2x1 layers at batch 1): C is
-// scaled by beta once, then plain loops run over contiguous rows. Out of line,
-// like the blocked loop, so that gemm itself stays a small dispatcher without
-// a large stack frame.
+// Tiny products: C is scaled by beta once, then tiny_product's loops. Out of
+// line, like the blocked loop, so that gemm itself stays a small dispatcher.
 template <class T>
 [[gnu::noinline]] void gemm_tiny(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k,
                                  T alpha, const T* a, std::size_t lda, const T* b,
@@ -69,31 +67,8 @@ template <class T>
         T& out = c[i * ldc + j];
         out = beta == T(0) ? T(0) : beta * out;  // beta = 0 overwrites NaN too
       }
-  const std::size_t ai = ta ? 1 : lda, ap = ta ? lda : 1;  // A(i, p) = a[i ai + p ap]
-  if (!tb) {
-    // C(i, :) += alpha A(i, p) B(p, :), rows of B contiguous
-    for (std::size_t i = 0; i < m; ++i) {
-      T* crow = c + i * ldc;
-      for (std::size_t p = 0; p < k; ++p) {
-        const T x = alpha * a[i * ai + p * ap];
-        const T* brow = b + p * ldb;
-        for (std::size_t j = 0; j < n; ++j) crow[j] += x * brow[j];
-      }
-    }
-    return;
-  }
-  // op(B) = B^T: C(i, j) += alpha sum_p A(i, p) B(j, p), rows of B contiguous
-  for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t j = 0; j < n; ++j) {
-      const T* brow = b + j * ldb;
-      T sum = 0;
-      for (std::size_t p = 0; p < k; ++p) sum += a[i * ai + p * ap] * brow[p];
-      c[i * ldc + j] += alpha * sum;
-    }
+  tiny_product(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
 }
-
-// At or below this many multiply-adds gemm_tiny wins over the blocked loop.
-constexpr std::size_t kTinyProduct = 64;
 
 // From this many multiply-adds on, BLAS beats the built-in loops.
 constexpr std::size_t kBlasProduct = 4096;

@@ -1,5 +1,37 @@
-// Linear algebra ops: matmul, transpose, and the fused layer op affine.
-// Each op is defined once, with its backward rule, in the op registry.
+// Linear algebra ops: matmul, transpose, and affine, the fused layer op z = a W + b.
 #pragma once
 
-#include "autograd/registry.hpp"
+#include "autograd/expression.hpp"
+
+namespace tapegrad {
+
+/// (m, k) x (k, n) -> (m, n).
+template <class T>
+Var<T> matmul(Var<T> a, Var<T> b);
+/// (m, n) -> (n, m).
+template <class T>
+Var<T> transpose(Var<T> a);
+/// z = a W + b in one record: a (m, in), W (in, out), b (1, out) added to every
+/// row. Backward gives dW = a^T g, da = g W^T and db = column sums of g.
+template <class T>
+Var<T> affine(Var<T> a, Var<T> W, Var<T> b);
+
+// The same, on expressions (each is recorded first).
+template <VarLike X, VarLike Y>
+  requires detail::is_expr<std::remove_cvref_t<X>> || detail::is_expr<std::remove_cvref_t<Y>>
+Var<value_type_t<X>> matmul(X&& a, Y&& b) {
+  return matmul(detail::as_var(a), detail::as_var(b));
+}
+template <class X>
+  requires detail::is_expr<std::remove_cvref_t<X>>
+Var<value_type_t<X>> transpose(X&& a) {
+  return transpose(a.var());
+}
+template <VarLike X, VarLike Y, VarLike Z>
+  requires detail::is_expr<std::remove_cvref_t<X>> || detail::is_expr<std::remove_cvref_t<Y>> ||
+           detail::is_expr<std::remove_cvref_t<Z>>
+Var<value_type_t<X>> affine(X&& a, Y&& W, Z&& b) {
+  return affine(detail::as_var(a), detail::as_var(W), detail::as_var(b));
+}
+
+}  // namespace tapegrad

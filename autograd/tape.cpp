@@ -5,7 +5,8 @@
 #include <mutex>
 #include <unordered_set>
 
-#include "autograd/registry.hpp"
+#include "autograd/rules.hpp"
+#include "autograd/tensor_ops.hpp"
 
 namespace tapegrad {
 
@@ -15,6 +16,8 @@ std::string_view intern_name(std::string_view name) {
   const std::lock_guard<std::mutex> lock(mutex);
   return *names.emplace(name).first;
 }
+
+// ---------------------------------------------------------------- handles
 
 template <class T>
 void Var<T>::empty_handle() {
@@ -65,20 +68,20 @@ bool Var<T>::requires_grad() const {
 }
 
 template <class T>
-bool Tape<T>::kept_since(std::uint64_t epoch, std::uint32_t size) const {
-  if (epoch == epoch64_) return true;
-  auto it = std::upper_bound(floors_.begin(), floors_.end(), epoch,
-                             [](std::uint64_t e, const auto& f) { return e < f.first; });
-  return it != floors_.end() && size <= it->second;
+bool Tape<T>::kept_since(std::uint64_t generation, std::uint32_t size) const {
+  if (generation == generation_) return true;
+  auto it = std::upper_bound(rewinds_.begin(), rewinds_.end(), generation,
+                             [](std::uint64_t g, const Rewind& r) { return g < r.generation; });
+  return it != rewinds_.end() && size <= it->kept;
 }
 
 template <class T>
-void Tape<T>::check_old(Var<T> v, std::string_view op) const {
-  // Live if every rewind since the handle was made kept its record.
-  const std::uint64_t made = epoch_of(v);
-  if (v.tape_ptr() == this && made < epoch64_ && v.id_ < count_ && kept_since(made, v.id_ + 1))
-    return;
-  reject(v, op);
+bool Tape<T>::is_live(Var<T> v) const {
+  if (v.tape_ptr() != this) return false;
+  if (is_current(v)) return true;
+  // Made earlier: live if every rewind since kept its record.
+  const std::uint64_t made = v.generation();
+  return made < generation_ && v.id_ < count_ && kept_since(made, v.id_ + 1);
 }
 
 template <class T>
@@ -93,70 +96,92 @@ void Tape<T>::reject(Var<T> v, std::string_view op) const {
 }
 
 template <class T>
-void Tape<T>::grow() {
-  const std::uint32_t old = capacity_;
-  constexpr std::uint32_t most = std::uint32_t{1} << 31;
-  if (old >= most) throw std::length_error("tape: more than 2^31 records");
-  const std::uint32_t capacity = old == 0 ? 1024 : old >= most / 2 ? most : old * 2;
-  auto move = [&](auto& array) {
-    using U = std::remove_reference_t<decltype(array[0])>;
-    std::unique_ptr<U[]> bigger(new U[capacity]);
-    if (old) std::memcpy(bigger.get(), array.get(), std::size_t{count_ + 1} * sizeof(U));
-    array = std::move(bigger);
+Tape<T>::Tape() {
+  next_generation();
+  rewinds_.push_back({generation_, 0});
+}
+
+template <class T>
+void Tape<T>::next_generation() {
+  ++generation_;
+  const auto address = static_cast<typename Var<T>::Word>(reinterpret_cast<std::uintptr_t>(this));
+  if (address & ~Var<T>::kAddressMask)
+    throw std::runtime_error("tape: its address does not fit in 48 bits (see Var::word)");
+  word_ = address | ((generation_ >> 30) << Var<T>::kAddressBits);
+  stamp_ = static_cast<std::uint32_t>(generation_) & Var<T>::kGenerationMask;
+  anomaly_record_ = ~std::uint32_t{0};
+}
+
+// ---------------------------------------------------------------- recording
+
+template <class T>
+void Tape<T>::grow(std::uint32_t records, std::uint32_t operands) {
+  static constexpr std::uint64_t most = std::uint64_t{1} << 31;
+  auto bigger = [](std::uint64_t have, std::uint64_t need, std::uint64_t first) {
+    std::uint64_t c = have ? have : first;
+    while (c < need) c *= 2;
+    return std::min(c, std::max(most, need));
   };
-  const T* old_val = val_.get();
-  const T* old_adj = adj_.get();
-  move(rec_);
-  move(val_);
-  move(adj_);
-  move(meta_);
-  // Tensor records point into the slots of (1, 1) values: move those pointers.
-  auto rebase = [&](auto*& p) {
-    using P = std::remove_reference_t<decltype(p)>;
-    if (p >= old_val && p < old_val + old) p = const_cast<P>(val_.get() + (p - old_val));
-    else if (p >= old_adj && p < old_adj + old) p = const_cast<P>(adj_.get() + (p - old_adj));
-  };
-  if (old)
-    for (TensorRecord<T>& r : tensors_) {
-      rebase(r.value);
-      rebase(r.grad);
-      for (int k = 0; k < 3; ++k) {
-        rebase(r.x[k]);
-        rebase(r.gx[k]);
+  if (std::uint64_t{count_} + records > most || std::uint64_t{operands_} + operands > 2 * most)
+    throw std::length_error("tape: more than 2^31 records");
+  if (count_ + records > capacity_) {
+    const auto capacity = static_cast<std::uint32_t>(bigger(capacity_, std::uint64_t{count_} + records, 1024));
+    const T* old_value = value_.data();
+    const T* old_adjoint = adjoint_.data();
+    const std::uint32_t old = capacity_;
+    value_.grow(count_, capacity);
+    adjoint_.grow(count_, capacity);  // past count_ all zero (see adjoint_)
+    body_.grow(count_, capacity);
+    meta_.grow(count_, capacity);
+    capacity_ = capacity;
+    // Tensor records point into the columns for (1, 1) values: move those pointers.
+    auto rebase = [&](auto*& p) {
+      using P = std::remove_reference_t<decltype(p)>;
+      if (p >= old_value && p < old_value + old) p = const_cast<P>(value_.data() + (p - old_value));
+      else if (p >= old_adjoint && p < old_adjoint + old) p = const_cast<P>(adjoint_.data() + (p - old_adjoint));
+    };
+    if (old && (old_value != value_.data() || old_adjoint != adjoint_.data()))
+      for (TensorRecord<T>& r : tensors_) {
+        rebase(r.value);
+        rebase(r.grad);
+        for (int k = 0; k < 3; ++k) {
+          rebase(r.x[k]);
+          rebase(r.gx[k]);
+        }
       }
-    }
-  if (old == 0) {  // the sink
-    rec_[0] = {{T(0), T(0)}, {0, 0}};
-    val_[0] = adj_[0] = T(0);
-    meta_[0] = kConstantLeaf | kSlot;
   }
-  std::fill(adj_.get() + count_ + 1, adj_.get() + capacity, T(0));
-  capacity_ = capacity;
+  if (operands_ + operands > operand_capacity_) {
+    const auto capacity = static_cast<std::uint32_t>(
+        bigger(operand_capacity_, std::uint64_t{operands_} + operands, 2048));
+    partial_.grow(operands_, capacity);
+    input_.grow(operands_, capacity);
+    operand_capacity_ = capacity;
+  }
   limit_ = recording_ ? capacity_ : 0;
 }
 
 template <class T>
-bool Tape<T>::make_room() {
-  if (count_ + 1 >= capacity_) grow();
-  return recording_;
+typename Tape<T>::Statement Tape<T>::push_statement_slow(Op op, T z, std::uint32_t n, bool needs) {
+  if (!recording_) {
+    // no_grad: the value alone, as a constant; the operands go nowhere.
+    if (count_ >= capacity_) grow(1, 0);
+    const std::uint32_t id = count_++;
+    value_[id] = z;
+    body_[id] = operands_;
+    meta_[id] = meta_of(Op::leaf, Role::constant, false, false);
+    return {Var<T>(word_, id, stamp_), scratch_partial_.data(), scratch_input_.data()};
+  }
+  grow(1, n);
+  return push_statement(op, z, n, needs);
 }
 
 template <class T>
-Var<T> Tape<T>::push_constant(T z) {
-  const std::uint32_t s = ++count_;
-  val_[s] = z;
-  rec_[s] = {{T(0), T(0)}, {0, 0}};
-  meta_[s] = kConstantLeaf | kSlot;
-  return Var<T>(word_, s - 1, epoch_);
-}
-
-template <class T>
-TensorRecord<T>& Tape<T>::push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history) {
-  if (count_ + 1 >= capacity_) grow();
-  const std::uint32_t s = ++count_;
-  set_tensor_slot(s, static_cast<std::uint32_t>(tensors_.size()),
-                  (history ? static_cast<std::uint32_t>(op) : 0u) |
-                      (static_cast<std::uint32_t>(role) << kRoleShift) | flags);
+TensorRecord<T>& Tape<T>::push_tensor(Op op, Role role, bool needs) {
+  if (count_ >= capacity_) grow(1, 0);
+  const std::uint32_t id = count_++;
+  value_[id] = adjoint_[id] = T(0);
+  body_[id] = static_cast<std::uint32_t>(tensors_.size());
+  meta_[id] = meta_of(op, role, needs, true);
   TensorRecord<T>& r = tensors_.emplace_back(typename TensorRecord<T>::Unset{});
   r.value = r.grad = r.aux = nullptr;
   for (int k = 0; k < 3; ++k) {
@@ -166,10 +191,9 @@ TensorRecord<T>& Tape<T>::push_tensor_slot(Op op, Role role, std::uint32_t flags
   }
   r.source = nullptr;
   r.attr = {};
-  r.id = s - 1;
+  r.id = id;
   r.op = op;
   r.inputs = 0;
-  r.role = role;
   r.reduction = Reduction::mean;
   return r;
 }
@@ -177,10 +201,7 @@ TensorRecord<T>& Tape<T>::push_tensor_slot(Op op, Role role, std::uint32_t flags
 template <class T>
 Var<T> Tape<T>::leaf(TensorView<T> value, Role role, bool needs_grad) {
   const std::size_t size = value.size();
-  if (value.shape.is_scalar()) {
-    const T x = value.data[0];
-    return scalar_leaf(x, role, needs_grad ? kNeedsGrad : 0);
-  }
+  if (value.shape.is_scalar()) return scalar_leaf(value.data[0], role, needs_grad);
   T* v = arena_.allocate(size);
   std::copy_n(value.data, size, v);
   T* g = nullptr;
@@ -188,7 +209,7 @@ Var<T> Tape<T>::leaf(TensorView<T> value, Role role, bool needs_grad) {
     g = arena_.allocate(size);
     std::fill_n(g, size, T(0));
   }
-  TensorRecord<T>& r = push_tensor_slot(Op::leaf, role, needs_grad ? kNeedsGrad : 0);
+  TensorRecord<T>& r = push_tensor(Op::leaf, role, needs_grad);
   r.shape = value.shape;
   r.value = v;
   r.grad = g;
@@ -199,7 +220,7 @@ template <class T>
 Var<T> Tape<T>::parameter(Parameter<T>& p) {
   if (p.grad.shape() != p.value.shape()) p.grad = Tensor<T>::zeros(p.value.shape());
   parameters_.emplace_back(count_, &p);
-  TensorRecord<T>& r = push_tensor_slot(Op::leaf, Role::parameter, kNeedsGrad);
+  TensorRecord<T>& r = push_tensor(Op::leaf, Role::parameter, true);
   r.shape = p.value.shape();
   r.value = p.value.data();
   r.grad = p.grad.data();
@@ -211,52 +232,37 @@ template <class T>
 typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list<Var<T>> inputs,
                                        Attr attr, std::size_t aux_size) {
   if (anomaly_) [[unlikely]] check_inputs(op_name(op), count_, inputs);
-  // Every field written once: this is most of a small tensor op's cost.
-  if (count_ + 1 >= capacity_) grow();
-  const std::uint32_t s = ++count_;
-  const auto index = static_cast<std::uint32_t>(tensors_.size());
-  TensorRecord<T>& r = tensors_.emplace_back(typename TensorRecord<T>::Unset{});
-  std::uint32_t needs = 0;
+  // The op and its inputs are kept even when not recording: forward reads them.
+  bool needs = false;
+  for (const Var<T>& v : inputs) needs = needs || needs_grad(v.id_);
+  needs = needs && recording_;
+  TensorRecord<T>& r = push_tensor(recording_ ? op : Op::leaf, recording_ ? Role::intermediate : Role::constant, needs);
+  const std::uint32_t id = r.id;
+  r.op = op;
   int k = 0;
   for (const Var<T>& v : inputs) {
     r.in[k] = v.id_;
-    resolve(v.id_, r.x[k], r.gx[k], r.sx[k]);
-    if (r.gx[k]) needs = kNeedsGrad;
+    r.x[k] = value_ptr(v.id_);
+    r.gx[k] = grad_ptr(v.id_);
+    r.sx[k] = this->shape(v.id_);
     ++k;
   }
   r.inputs = static_cast<std::uint8_t>(k);
-  for (; k < 3; ++k) {
-    r.in[k] = 0;
-    r.x[k] = nullptr;
-    r.gx[k] = nullptr;
-  }
-  // The op and its inputs are kept even when not recording: forward reads them.
-  if (!recording_) [[unlikely]] needs = 0;
-  const bool slot = shape.is_scalar();
+  const bool scalar = shape.is_scalar();
   const std::size_t size = shape.size();
-  r.value = slot ? val_.get() + s : arena_.allocate(size);
-  r.grad = nullptr;
+  r.value = scalar ? value_.data() + id : arena_.allocate(size);
   if (needs) {
-    if (slot) {
-      r.grad = adj_.get() + s;
+    if (scalar) {
+      r.grad = adjoint_.data() + id;
     } else {
       r.grad = arena_.allocate(size);
       std::fill_n(r.grad, size, T(0));
     }
   }
   r.aux = aux_size ? arena_.allocate(aux_size) : nullptr;
-  r.source = nullptr;
   r.attr = attr;
-  r.id = s - 1;
   r.shape = shape;
-  r.op = op;
-  r.role = recording_ ? Role::intermediate : Role::constant;
-  r.reduction = Reduction::mean;
-  set_tensor_slot(s, index,
-                  (recording_ ? static_cast<std::uint32_t>(op) : 0u) |
-                      (static_cast<std::uint32_t>(r.role) << kRoleShift) | needs | (slot ? kSlot : 0u));
-  return {Var<T>(word_, s - 1, epoch_ | (slot ? 0u : Var<T>::kNotSlot) | (needs ? Var<T>::kNeeds : 0u)),
-          r};
+  return {handle(id), r};
 }
 
 template <class T>
@@ -277,62 +283,52 @@ const typename Tape<T>::CustomBackward& Tape<T>::custom_backward(std::uint32_t i
 }
 
 template <class T>
+std::uint32_t Tape<T>::operand_end(std::uint32_t id) const {
+  for (std::uint32_t next = id + 1; next < count_; ++next)
+    if (!is_tensor(next)) return body_[next];
+  return operands_;
+}
+
+template <class T>
 Node<T> Tape<T>::node(std::uint32_t id) const {
   Node<T> n;
-  const std::uint32_t m = meta_[id + 1];
   n.op = op(id);
   n.role = role(id);
   n.value = value_ptr(id);
   n.grad = grad_ptr(id);
-  if (m & kTensor) {
+  if (is_tensor(id)) {
     const TensorRecord<T>& r = tensor_of(id);
     n.aux = r.aux;
     n.shape = r.shape;
     n.attr = r.attr;
     if (n.op == Op::leaf) return n;  // a leaf, or a value computed without history
-    std::copy_n(r.in, 3, n.in);
+    std::copy_n(r.in, 3, n.in.begin());
     n.inputs = r.inputs;
     n.reduction = r.reduction;
     return n;
   }
-  const ScalarRecord<T>& r = rec_[id + 1];
   n.scalar_record = n.op != Op::leaf;
   if (!n.scalar_record) return n;
-  n.partial[0] = r.d[0];
-  n.in[0] = r.in[0] - 1;
-  n.inputs = 1;
-  if (r.in[1] != 0) {
-    n.partial[1] = r.d[1];
-    n.in[1] = r.in[1] - 1;
-    n.inputs = 2;
-  } else {
-    n.attr.p = static_cast<double>(r.d[1]);
+  const std::uint32_t begin = body_[id], end = operand_end(id);
+  n.inputs = static_cast<std::uint8_t>(end - begin);
+  for (std::uint32_t k = 0; k < n.inputs; ++k) {
+    n.in[k] = input_[begin + k];
+    n.partial[k] = partial_[begin + k];
   }
+  auto it = std::lower_bound(attrs_.begin(), attrs_.end(), id,
+                             [](const AttrEntry& e, std::uint32_t i) { return e.id < i; });
+  if (it != attrs_.end() && it->id == id) n.attr = it->attr;
   return n;
 }
 
-template <class T>
-Tape<T>::Tape() : word_(reinterpret_cast<std::uintptr_t>(this)) {
-  if (word_ & ~Var<T>::kAddressMask)
-    throw std::runtime_error("tape: its address does not fit in 48 bits (see Var::tape_word)");
-}
-
-template <class T>
-void Tape<T>::next_epoch() {
-  ++epoch64_;
-  epoch_ = static_cast<std::uint32_t>(epoch64_) & Var<T>::kEpochMask;
-  word_ = (reinterpret_cast<std::uintptr_t>(this) & Var<T>::kAddressMask) |
-          ((epoch64_ >> 30) << Var<T>::kEraShift);
-  scalar_epoch_ = epoch_ | (anomaly_ ? Var<T>::kNeeds : 0u);
-  anomaly_record_ = ~std::uint32_t{0};
-}
+// ---------------------------------------------------------------- rewinding
 
 template <class T>
 void Tape<T>::rewind(Mark m) {
   if (m.tape != this)
     throw std::logic_error(m.tape ? "rewind: the mark was taken on another tape"
                                   : "rewind: the mark was not taken with mark()");
-  if (m.size > count_ || !kept_since(m.epoch, m.size))
+  if (m.size > count_ || m.operands > operands_ || !kept_since(m.generation, m.size))
     throw std::logic_error(
         "rewind: stale mark: the tape was cleared or rewound below it since it was taken");
   rewind_to(m);
@@ -340,43 +336,35 @@ void Tape<T>::rewind(Mark m) {
 
 template <class T>
 void Tape<T>::rewind_to(Mark m) {
-  if (capacity_) std::fill(adj_.get() + m.size + 1, adj_.get() + count_ + 1, T(0));
+  if (capacity_) std::fill(adjoint_.data() + m.size, adjoint_.data() + count_, T(0));
+  count_ = m.size;
+  operands_ = m.operands;
+  arena_.rewind(m.arena);
+  next_generation();
+  have_output_ = false;
+  reached_ready_ = false;
   if (m.size == 0) {  // clear(): every training step's, so without the searches below
-    count_ = 0;
-    arena_.rewind(m.arena);
     walked_ = false;
-    next_epoch();
-    floors_.clear();
-    floors_.emplace_back(epoch64_, 0);
+    rewinds_.clear();
     tensors_.clear();
+    attrs_.clear();
     parameters_.clear();
     labels_.clear();
     custom_.clear();
     names_.clear();
-    have_output_ = false;
-    order_ready_ = false;
-    reverse_order_.clear();
-    if (capacity_) adj_[0] = T(0);
-    return;
+  } else {
+    while (!rewinds_.empty() && rewinds_.back().kept >= m.size) rewinds_.pop_back();
+    while (!tensors_.empty() && tensors_.back().id >= m.size) tensors_.pop_back();
+    while (!attrs_.empty() && attrs_.back().id >= m.size) attrs_.pop_back();
+    while (!parameters_.empty() && parameters_.back().first >= m.size) parameters_.pop_back();
+    std::erase_if(labels_, [&](const Label& l) { return l.id >= m.size; });
+    std::erase_if(custom_, [&](const auto& c) { return c.first >= m.size; });
+    std::uint32_t end = 0;
+    for (const Label& l : labels_)
+      if (!l.text) end = std::max(end, l.offset + l.length);
+    names_.resize(end);
   }
-  count_ = m.size;
-  arena_.rewind(m.arena);
-  if (m.size == 0) walked_ = false;
-  next_epoch();
-  while (!floors_.empty() && floors_.back().second >= m.size) floors_.pop_back();
-  floors_.emplace_back(epoch64_, m.size);
-  while (!tensors_.empty() && tensors_.back().id >= m.size) tensors_.pop_back();
-  while (!parameters_.empty() && parameters_.back().first >= m.size) parameters_.pop_back();
-  std::erase_if(labels_, [&](const Label& l) { return l.id >= m.size; });
-  std::erase_if(custom_, [&](const auto& c) { return c.first >= m.size; });
-  std::uint32_t end = 0;
-  for (const Label& l : labels_)
-    if (!l.text) end = std::max(end, l.offset + l.length);
-  names_.resize(end);
-  have_output_ = false;
-  order_ready_ = false;
-  reverse_order_.clear();
-  if (capacity_) adj_[0] = T(0);
+  rewinds_.push_back({generation_, m.size});
 }
 
 template <class T>
@@ -388,6 +376,8 @@ void Tape<T>::zero_grad() {
   }
 }
 
+// ---------------------------------------------------------------- names
+
 template <class T>
 void Tape<T>::set_name(Var<T> v, std::string_view name, int layer) {
   check(v, "set_name");
@@ -396,7 +386,6 @@ void Tape<T>::set_name(Var<T> v, std::string_view name, int layer) {
   labels_.push_back({v.id_, layer, nullptr, offset, static_cast<std::uint32_t>(name.size())});
 }
 
-
 template <class T>
 std::string_view Tape<T>::name(std::uint32_t id) const {
   // Latest label wins, so a record can be renamed.
@@ -404,7 +393,7 @@ std::string_view Tape<T>::name(std::uint32_t id) const {
     if (it->id == id)
       return it->text ? std::string_view(it->text, it->length)
                       : std::string_view(names_).substr(it->offset, it->length);
-  if (id < count_ && (meta_[id + 1] & kTensor))
+  if (id < count_ && is_tensor(id))
     if (const Parameter<T>* p = tensor_of(id).source) return p->name;
   return {};
 }
@@ -415,6 +404,8 @@ int Tape<T>::layer(std::uint32_t id) const {
     if (it->id == id) return it->layer;
   return -1;
 }
+
+// ---------------------------------------------------------------- backward
 
 template <class T>
 void Tape<T>::backward(Var<T> output) {
@@ -442,15 +433,10 @@ void Tape<T>::backward(Var<T> output, TensorView<T> gradient) {
   // Intermediate gradients restart at zero on every walk; leaves accumulate.
   // Records start zeroed, so only a repeated walk needs this pass.
   if (walked_) {
-    for (std::uint32_t s = 1; s <= out + 1; ++s) {
-      const std::uint32_t m = meta_[s];
-      if ((m & kOpMask) == 0 || !(m & kNeedsGrad)) continue;  // leaves keep theirs
-      if (m & kSlot) {
-        adj_[s] = T(0);
-      } else {
-        const TensorRecord<T>& r = tensors_[rec_[s].in[0]];
-        std::fill_n(r.grad, r.shape.size(), T(0));
-      }
+    for (std::uint32_t id = 0; id <= out; ++id) {
+      if (op(id) == Op::leaf || !needs_grad(id)) continue;  // leaves keep theirs
+      if (is_tensor(id)) std::fill_n(tensor_of(id).grad, tensor_of(id).shape.size(), T(0));
+      else adjoint_[id] = T(0);
     }
   }
   // The tape writes into each parameter's storage as recorded: storage that
@@ -469,12 +455,12 @@ void Tape<T>::backward(Var<T> output, TensorView<T> gradient) {
   for (std::size_t k = 0; k < gradient.size(); ++k) root[k] += gradient[k];
   last_output_ = out;
   have_output_ = true;
-  order_ready_ = false;
+  reached_ready_ = false;
   if (anomaly_) [[unlikely]] {
     check_inputs("backward", -1, {output});
-    run_backward_checked(out);
+    walk<true>(out);
   } else {
-    run_backward(out);
+    walk<false>(out);
   }
   check_parameters_after_backward();
 }
@@ -495,64 +481,77 @@ void Tape<T>::check_parameters_after_backward() const {
 template <class T>
 void Tape<T>::run_tensor_rule(const TensorRecord<T>& r) {
   // A tensor whose gradient is all zero was not reached: nothing to hand back.
-  const T* g = grad_ptr(r.id);
   const std::size_t size = r.shape.size();
   bool zero = true;
-  for (std::size_t k = 0; k < size && zero; ++k) zero = math::is_zero(g[k]);
-  if (zero) return;
-  detail::run_rule(*this, r);
+  for (std::size_t k = 0; k < size && zero; ++k) zero = math::is_zero(r.grad[k]);
+  if (!zero) detail::run_rule(*this, r);
 }
 
+// The reverse walk, written once: from the output back, each record hands
+// its gradient to its inputs. Creation order is a topological order, so every
+// consumer of a record is walked before it. The records between two tensor
+// records are scalar statements (and leaves, whose operands are none); each
+// tensor record's rule is one call through the table of rules. In anomaly
+// mode (`checked`) each record's hand-back is checked as soon as it is done.
 template <class T>
-void Tape<T>::run_backward(std::uint32_t out) {
-  // Creation order is a topological order, so a plain reverse loop suffices:
-  // every consumer of a record comes after it on the tape. Runs of scalar
-  // records between tensor records are walked by the tight loop below.
-  const ScalarRecord<T>* rec = rec_.get();
-  T* adj = adj_.get();
-  std::size_t k = static_cast<std::size_t>(
+template <bool checked>
+void Tape<T>::walk(std::uint32_t out) {
+  const std::uint32_t* body = body_.data();
+  T* adjoint = adjoint_.data();
+  const T* partial = partial_.data();
+  const std::uint32_t* input = input_.data();
+  // The tensor records at or below the output.
+  std::size_t t = static_cast<std::size_t>(
       std::upper_bound(tensors_.begin(), tensors_.end(), out,
                        [](std::uint32_t id, const TensorRecord<T>& r) { return id < r.id; }) -
       tensors_.begin());
-  std::uint32_t hi = out + 1;  // slots (lo, hi] are scalar records
+  std::uint32_t end = operand_end(out);  // of the scalar statement walked next
+  std::uint32_t top = out + 1;           // the run of scalar records below `top`
   for (;;) {
-    const std::uint32_t lo = k ? tensors_[k - 1].id + 1 : 0;
-    // Leaves hand nothing back, and a run usually starts with its variables
-    // (W5: 100,000 of them): skip them here rather than add 0 into the sink
-    // for each, one dependent update after another.
-    std::uint32_t bottom = lo;
-    while (bottom < hi && (meta_[bottom + 1] & kOpMask) == 0) ++bottom;
-    for (std::uint32_t s = hi; s > bottom; --s) {
-      const T g = adj[s];
-      // Unreached records (and zero gradients) hand nothing back; skipping them
-      // also keeps 0 * inf from turning into NaN.
-      if (math::is_zero(g)) continue;
-      const ScalarRecord<T>& r = rec[s];
-      adj[r.in[0]] += r.d[0] * g;
-      // A unary record's second slot is the sink; skipping it keeps the sink
-      // from chaining every unary record into one dependency.
-      if (r.in[1]) adj[r.in[1]] += r.d[1] * g;
+    std::uint32_t bottom = t ? tensors_[t - 1].id + 1 : 0;
+    // Leaves hand nothing back, and a tape often starts with many of them (W5:
+    // 100,000 variables): the last run ends at the first record an op made.
+    if (!t)
+      while (bottom < top && (meta_[bottom] & kOpMask) == 0) ++bottom;
+    for (std::uint32_t id = top; id-- > bottom;) {
+      const std::uint32_t begin = body[id];
+      hand_back(adjoint, partial, input, adjoint[id], begin, end);
+      end = begin;
+      if constexpr (checked) check_gradients_from(id);
     }
-    if (!k) break;
-    const TensorRecord<T>& r = tensors_[--k];
-    if ((meta_[lo] & kOpMask) != 0 && (meta_[lo] & kNeedsGrad)) run_tensor_rule(r);
-    hi = lo - 1;
+    if (!t) break;
+    const TensorRecord<T>& r = tensors_[--t];
+    if (op(r.id) != Op::leaf && needs_grad(r.id)) run_tensor_rule(r);
+    if constexpr (checked) check_gradients_from(r.id);
+    top = r.id;
   }
 }
 
 template <class T>
-void Tape<T>::apply_rule(std::uint32_t id) {
-  const std::uint32_t s = id + 1;
-  const std::uint32_t m = meta_[s];
-  if ((m & kOpMask) == 0 || !(m & kNeedsGrad)) return;
-  if (m & kTensor) {
-    detail::run_rule(*this, tensors_[rec_[s].in[0]]);
-    return;
+void Tape<T>::propagate(std::uint32_t id) {
+  if (op(id) == Op::leaf || !needs_grad(id)) return;
+  if (is_tensor(id)) detail::run_rule(*this, tensor_of(id));
+  else hand_back(adjoint_.data(), partial_.data(), input_.data(), adjoint_[id], body_[id], operand_end(id));
+}
+
+template <class T>
+bool Tape<T>::has_grad(std::uint32_t id) const {
+  if (!reached_ready_) {
+    // The records the last backward reached: the output, and each input that
+    // needs a gradient of a reached record.
+    reached_ready_ = true;
+    reached_.assign(count_, false);
+    if (have_output_ && last_output_ < count_) {
+      reached_[last_output_] = true;
+      for (std::uint32_t r = last_output_ + 1; r-- > 0;) {
+        if (!reached_[r]) continue;
+        const Node<T> n = node(r);
+        for (int k = 0; k < n.inputs; ++k)
+          if (needs_grad(n.in[k])) reached_[n.in[k]] = true;
+      }
+    }
   }
-  const ScalarRecord<T>& r = rec_[s];
-  const T g = adj_[s];
-  if (r.in[0] && (meta_[r.in[0]] & kNeedsGrad)) adj_[r.in[0]] += r.d[0] * g;
-  if (r.in[1] && (meta_[r.in[1]] & kNeedsGrad)) adj_[r.in[1]] += r.d[1] * g;
+  return id < count_ && id < reached_.size() && needs_grad(id) && reached_[id];
 }
 
 // ---------------------------------------------------------------- anomaly mode
@@ -664,60 +663,19 @@ void Tape<T>::report_backward(std::uint32_t input, std::uint32_t consumer) {
 }
 
 template <class T>
-void Tape<T>::run_backward_checked(std::uint32_t out) {
-  // The reverse walk of run_backward one record at a time, each rule's
-  // gradients checked as soon as it has run.
-  for (std::uint32_t id = out + 1; id-- > 0;) {
-    const std::uint32_t s = id + 1;
-    const std::uint32_t m = meta_[s];
-    if ((m & kOpMask) == 0 || !(m & kNeedsGrad)) continue;
-    if (m & kTensor) {
-      run_tensor_rule(tensors_[rec_[s].in[0]]);
-    } else {
-      const T g = adj_[s];
-      if (math::is_zero(g)) continue;
-      const ScalarRecord<T>& r = rec_[s];
-      adj_[r.in[0]] += r.d[0] * g;
-      if (r.in[1]) adj_[r.in[1]] += r.d[1] * g;
-    }
-    const Node<T> n = node(id);
-    for (int k = 0; k < n.inputs; ++k)
-      if (const T* g = grad_ptr(n.in[k]))
-        if (first_non_finite(g, shape(n.in[k]).size()) < shape(n.in[k]).size())
-          report_backward(n.in[k], id);
-  }
-}
-
-template <class T>
-std::span<const std::uint32_t> Tape<T>::reverse_order() const {
-  if (order_ready_) return reverse_order_;
-  order_ready_ = true;
-  reverse_order_.clear();
-  reached_.assign(count_, false);
-  if (!have_output_ || last_output_ >= count_) return reverse_order_;
-  reached_[last_output_] = true;
-  for (std::uint32_t id = last_output_ + 1; id-- > 0;) {
-    if (!reached_[id]) continue;
-    reverse_order_.push_back(id);
-    const Node<T> n = node(id);
-    if (n.op == Op::leaf) continue;
-    for (int k = 0; k < n.inputs; ++k)
-      if (needs_grad(n.in[k])) reached_[n.in[k]] = true;
-  }
-  return reverse_order_;
-}
-
-template <class T>
-bool Tape<T>::has_grad(std::uint32_t id) const {
-  reverse_order();
-  return id < count_ && id < reached_.size() && needs_grad(id) && reached_[id];
+void Tape<T>::check_gradients_from(std::uint32_t id) {
+  const Node<T> n = node(id);
+  for (int k = 0; k < n.inputs; ++k)
+    if (const T* g = grad_ptr(n.in[k]))
+      if (first_non_finite(g, shape(n.in[k]).size()) < shape(n.in[k]).size())
+        report_backward(n.in[k], id);
 }
 
 template class Tape<float>;
 template class Tape<double>;
 template class Var<float>;
 template class Var<double>;
-// Forward mode and second derivatives (autograd/derivatives.hpp).
+// Forward mode and second derivatives (autograd/forward_mode.hpp).
 template class Tape<Dual<float>>;
 template class Tape<Dual<double>>;
 template class Var<Dual<float>>;

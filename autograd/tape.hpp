@@ -1,23 +1,33 @@
-// Tape: the flat record of every operation, and backward as a reverse walk of it.
+// Tape: the flat record of every operation, and backward as one reverse loop over it.
 //
 // Every record has an id, in creation order, which is a topological order, so
-// backward is a plain reverse loop. Two kinds of record share the one id space:
+// backward is a plain reverse loop. Each record has a value and an adjoint (a
+// (1, 1) value's own; a tensor's are in its tensor record), an op code and a
+// body. Two kinds of body share the one id space:
 //
-// - Scalar records, for (1, 1) values of ops with at most two (1, 1) inputs:
-//   the local partials are computed when the op is recorded and stored with the
-//   inputs' slots, `{d0, d1, in0, in1}` (24 bytes in double). Values and
-//   adjoints live in arrays of their own, indexed by slot = id + 1; slot 0 is a
-//   sink that absorbs the unused half of a unary record. The reverse walk over a
-//   run of scalar records is `adj[in] += d * adj[out]`, without a switch.
-// - Tensor records, for everything else (any shape, any op, leaves on a
-//   Parameter's storage): the op code, inputs, shape and storage offsets. Their
-//   backward rule comes from the op registry (autograd/registry.hpp).
+// - A scalar statement: one assignment of scalar code, `s = s + w * x`, however
+//   many elementwise ops it holds (autograd/expression.hpp records it). Its body
+//   is a range of operands, (partial, input record) pairs: the statement's
+//   local partial derivative with respect to each value it read, computed when
+//   it was recorded. Leaves are statements without operands.
+// - A tensor record (any shape, any op; leaves on a Parameter's storage): the op
+//   code, inputs, shapes and storage. Its backward is its op's rule
+//   (autograd/tensor_ops.cpp), reached through one table indexed by op code.
 //
+// Backward is then, for each record from the output back:
+//   tensor record:    its rule adds into its inputs' gradients;
+//   scalar statement: for each operand, adjoint[input] += partial * adjoint[id].
 // A (1, 1) value made by a tensor op (a sum, a loss) keeps its value and
-// adjoint in its slot too, so scalar code continues from it at full speed.
+// adjoint in the columns too, so scalar code continues from it at full speed.
+//
+// Memory per scalar statement: value and adjoint (2 T), its body's start (4
+// bytes), op and flags (2 bytes), and per operand a T and 4 bytes; a binary
+// statement in double takes 46 bytes. Columns grow without a copy peak (large
+// ones are page mappings that move, autograd/storage.hpp).
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -31,9 +41,11 @@
 #include <vector>
 
 #include "autograd/arena.hpp"
+#include "autograd/math.hpp"
 #include "autograd/op.hpp"
 #include "autograd/parameter.hpp"
 #include "autograd/shape.hpp"
+#include "autograd/storage.hpp"
 #include "autograd/tensor.hpp"
 
 namespace tapegrad {
@@ -45,33 +57,9 @@ template <class T>
 struct TapeAccess;
 }  // namespace testing
 
-/// What a leaf stands for; drives colours and names in graph dumps.
-enum class Role : std::uint8_t { intermediate, parameter, variable, input, constant };
-
-constexpr std::string_view role_name(Role role) {
-  switch (role) {
-    case Role::intermediate: return "intermediate";
-    case Role::parameter: return "parameter";
-    case Role::variable: return "variable";
-    case Role::input: return "input";
-    case Role::constant: return "constant";
-  }
-  return "unknown";
-}
-
-/// A scalar record: local partials d0, d1 with respect to the values in slots
-/// in0, in1. A unary record points in1 at the sink (slot 0) and keeps its
-/// plain-number operand (add_scalar's c, pow's p) in d1, for the dumps.
-template <class T>
-struct ScalarRecord {
-  T d[2];
-  std::uint32_t in[2];
-};
-static_assert(sizeof(ScalarRecord<double>) == 24 && sizeof(ScalarRecord<float>) == 16);
-
 /// A tensor record: its op, inputs, shape, and where its value, its gradient
-/// and its inputs' values and gradients are (pointers into slots are moved
-/// with the slot arrays when they grow). A null gradient: none needed.
+/// and its inputs' values and gradients are (pointers into the scalar columns
+/// are moved with them when they grow). A null gradient: none needed.
 template <class T>
 struct TensorRecord {
   T* value;
@@ -87,11 +75,10 @@ struct TensorRecord {
   Shape shape;
   Op op;
   std::uint8_t inputs;
-  Role role;
   Reduction reduction;
 
-  // Every field is set by Tape::push or Tape::push_tensor_slot: a zero-filled
-  // start (a 150-byte memset) costs more than a small op's whole forward.
+  // Every field is set by Tape::push or Tape::push_tensor: a zero-filled start
+  // costs more than a small op's whole forward.
   struct Unset {};
   explicit TensorRecord(Unset) {}
 };
@@ -100,18 +87,20 @@ struct TensorRecord {
 /// Its pointers are valid until the tape records more or is cleared.
 template <class T>
 struct Node {
+  /// The most operands a scalar statement has (longer expressions are split).
+  static constexpr int kMaxInputs = 8;
   const T* value = nullptr;
   T* grad = nullptr;  // null when nothing upstream needs a gradient
   const T* aux = nullptr;
-  std::uint32_t in[3] = {0, 0, 0};
+  std::array<std::uint32_t, kMaxInputs> in{};
   Shape shape;
   Attr attr;
   Op op{};  // leaf
   std::uint8_t inputs = 0;
   Role role = Role::intermediate;
   Reduction reduction = Reduction::mean;
-  bool scalar_record = false;  // a compact scalar record, whose partials follow
-  T partial[2] = {T(0), T(0)};
+  bool scalar_record = false;  // a scalar statement, whose partials follow
+  std::array<T, kMaxInputs> partial{};
 
   bool needs_grad() const { return grad != nullptr; }
   TensorView<T> value_view() const { return {value, shape}; }
@@ -123,6 +112,8 @@ struct Node {
 template <class T>
 class Var {
  public:
+  using value_type = T;
+
   Var() = default;
 
   Tape<T>& tape() const {
@@ -142,41 +133,43 @@ class Var {
   TensorView<T> grad() const;
   /// The value of a (1, 1) record.
   T item() const;
-  TensorView<T> grad_checked() const;
-  T item_checked() const;
-  Shape shape_checked() const;
   bool requires_grad() const;
   Node<T> node() const;
 
-  // The handle's word of epoch and flags: the epoch it was made in (low 30
-  // bits), whether its record is not a scalar slot, and whether it needs a
-  // gradient. Scalar ops decide their fast path from it and the tape word.
-  static constexpr std::uint32_t kNotSlot = 1u << 31;
-  static constexpr std::uint32_t kNeeds = 1u << 30;
-  static constexpr std::uint32_t kEpochMask = kNeeds - 1;
-  std::uint32_t stamp() const { return epoch_; }
-  // The tape word: the tape's address in the low 48 bits (user-space
-  // addresses fit in them on x86-64 and AArch64), the epoch's next 16 bits
-  // above. With the stamp's 30, a handle carries 46 bits of its epoch, so no
-  // number of clears met in practice (2^46 is 70 trillion) makes a stale
-  // handle look live, while a handle stays two words. The word is 64 bits
-  // on 32-bit targets too (WebAssembly, lab/), whose addresses fit as well.
+  // What a handle carries besides its id: the tape's address and the
+  // generation (autograd/tape.hpp, Tape::generation_) it was made in, and
+  // two flags. The tape word holds the address in its low 48 bits (user-space
+  // addresses fit in them on x86-64 and AArch64) and generation bits 30..45
+  // above them; the stamp holds generation bits 0..29, whether the record is a
+  // tensor (its value is not in the scalar column) and whether it needs a
+  // gradient. So a handle stays two words and still carries 46 bits of its
+  // generation: no number of clears met in practice (2^46 is 70 trillion)
+  // makes a stale handle look live. The word is 64 bits on 32-bit targets
+  // too (WebAssembly, lab/), whose addresses fit as well.
   using Word = std::uint64_t;
-  static constexpr int kEraShift = 48;
-  static constexpr Word kAddressMask = (Word{1} << kEraShift) - 1;
-  Word tape_word() const { return tape_; }
-  Tape<T>* tape_ptr() const {
-    return reinterpret_cast<Tape<T>*>(static_cast<std::uintptr_t>(tape_ & kAddressMask));
+  static constexpr std::uint32_t kTensor = 1u << 31;  // value outside the scalar column
+  static constexpr std::uint32_t kNeeds = 1u << 30;
+  static constexpr std::uint32_t kGenerationMask = kNeeds - 1;
+  static constexpr int kAddressBits = 48;
+  static constexpr Word kAddressMask = (Word{1} << kAddressBits) - 1;
+  Word word() const { return word_; }
+  std::uint32_t stamp() const { return stamp_; }
+  Tape<T>* tape_ptr() const { return reinterpret_cast<Tape<T>*>(static_cast<std::uintptr_t>(word_ & kAddressMask)); }
+  /// The generation this handle was made in, as far as it carries it (46 bits).
+  std::uint64_t generation() const {
+    return (std::uint64_t{word_ >> kAddressBits} << 30) | (stamp_ & kGenerationMask);
   }
 
  private:
   friend class Tape<T>;
-  Var(Word tape_word, std::uint32_t id, std::uint32_t stamp)
-      : tape_(tape_word), id_(id), epoch_(stamp) {}
+  Var(Word word, std::uint32_t id, std::uint32_t stamp) : word_(word), id_(id), stamp_(stamp) {}
   [[noreturn]] static void empty_handle();
-  Word tape_ = 0;
+  TensorView<T> grad_checked() const;
+  T item_checked() const;
+  Shape shape_checked() const;
+  Word word_ = 0;
   std::uint32_t id_ = 0;
-  std::uint32_t epoch_ = 0;
+  std::uint32_t stamp_ = 0;
 };
 
 /// Thrown in anomaly mode (`Tape::detect_anomaly`) at the first non-finite
@@ -208,9 +201,10 @@ class Tape {
   /// and that no rewind since went below it.
   struct Mark {
     std::uint32_t size = 0;
+    std::uint32_t operands = 0;
     typename Arena<T>::Mark arena{};
-    const Tape* tape = nullptr;  // the tape it was taken on
-    std::uint64_t epoch = 0;     // the tape's epoch when it was taken
+    const Tape* tape = nullptr;   // the tape it was taken on
+    std::uint64_t generation = 0;  // the tape's generation when it was taken
   };
 
   Tape();
@@ -219,13 +213,13 @@ class Tape {
 
   /// A leaf that needs a gradient, stored on the tape (scalar mode, gradcheck inputs).
   Var<T> variable(TensorView<T> value) { return leaf(value, Role::variable, true); }
-  Var<T> variable(T value) { return scalar_leaf(value, Role::variable, kNeedsGrad); }
+  Var<T> variable(T value) { return scalar_leaf(value, Role::variable, true); }
   /// A leaf on a Parameter's own storage; backward accumulates into `p.grad`.
   Var<T> parameter(Parameter<T>& p);
   /// Leaves that need no gradient: data fed in (`input`) or fixed numbers (`constant`).
   Var<T> input(TensorView<T> value) { return leaf(value, Role::input, false); }
   Var<T> constant(TensorView<T> value) { return leaf(value, Role::constant, false); }
-  Var<T> constant(T value) { return scalar_leaf(value, Role::constant, 0); }
+  Var<T> constant(T value) { return scalar_leaf(value, Role::constant, false); }
 
   /// Reverse walk from `output`, a (1, 1) value: its gradient starts at dL/dL = 1.
   void backward(Var<T> output);
@@ -236,9 +230,9 @@ class Tape {
   void zero_grad();
 
   /// Forgets every record, keeping capacity; all handles become stale.
-  void clear() { rewind_to(Mark{0, {}, this, epoch64_}); }
+  void clear() { rewind_to(Mark{0, 0, {}, this, generation_}); }
   /// The current end of the tape: records made later can be dropped with rewind.
-  Mark mark() const { return {count_, arena_.mark(), this, epoch64_}; }
+  Mark mark() const { return {count_, operands_, arena_.mark(), this, generation_}; }
   /// Drops every record made after `m`, keeping capacity; their handles become
   /// stale. Throws std::logic_error for a mark of another tape, or a stale one
   /// (a clear or rewind since it was taken went below it).
@@ -265,12 +259,10 @@ class Tape {
   /// Anomaly mode: every op recorded checks its inputs' values and backward
   /// checks every gradient a rule hands back; the first non-finite one throws
   /// AnomalyError, naming the op that made it from finite inputs (the record,
-  /// its inputs' ranges, its consumer). Scalar ops then leave their inline
-  /// path, so anomaly mode is slow; off (the default), it costs nothing.
-  void detect_anomaly(bool on) {
-    anomaly_ = on;
-    scalar_epoch_ = epoch_ | (on ? Var<T>::kNeeds : 0u);
-  }
+  /// its inputs' ranges, its consumer). Scalar code then records one op per
+  /// record, each checked, so anomaly mode is slow; off (the default), it
+  /// costs nothing.
+  void detect_anomaly(bool on) { anomaly_ = on; }
   bool detecting_anomaly() const { return anomaly_; }
   /// The record the last AnomalyError named (graph dumps mark it), or none.
   std::optional<std::uint32_t> anomaly_record() const {
@@ -279,7 +271,8 @@ class Tape {
   /// Whether that record's gradient (rather than its value) was the non-finite one.
   bool anomaly_in_backward() const { return anomaly_backward_; }
 
-  /// Names and layer numbers for graph dumps (`z^[1]`, layer 1). Names are copied.
+  /// Names records (`z^[1]`) and the layer they belong to, for messages and
+  /// dumps; the name is copied. The engine keeps both and reads neither.
   void set_name(Var<T> v, std::string_view name, int layer = -1);
   /// As set_name, for a name from `intern_name` (or a literal): not copied.
   void set_static_name(Var<T> v, std::string_view name, int layer = -1) {
@@ -296,68 +289,79 @@ class Tape {
   /// Records on the tape.
   std::size_t size() const { return count_; }
   Node<T> node(std::uint32_t id) const;
-  Shape shape(std::uint32_t id) const {
-    const std::uint32_t m = meta_[id + 1];
-    return m & kTensor ? tensor_of(id).shape : Shape{1, 1};
-  }
-  Op op(std::uint32_t id) const { return static_cast<Op>(meta_[id + 1] & kOpMask); }
-  Role role(std::uint32_t id) const {
-    return static_cast<Role>((meta_[id + 1] >> kRoleShift) & 7u);
-  }
-  bool needs_grad(std::uint32_t id) const { return meta_[id + 1] & kNeedsGrad; }
+  Shape shape(std::uint32_t id) const { return is_tensor(id) ? tensor_of(id).shape : Shape{1, 1}; }
+  Op op(std::uint32_t id) const { return static_cast<Op>(meta_[id] & kOpMask); }
+  Role role(std::uint32_t id) const { return static_cast<Role>((meta_[id] >> kRoleShift) & 7u); }
+  bool needs_grad(std::uint32_t id) const { return meta_[id] & kNeedsGrad; }
   /// Where a record's value and gradient are now (null gradient: none needed).
   const T* value_ptr(std::uint32_t id) const {
-    const std::uint32_t m = meta_[id + 1];
-    return m & kSlot ? val_.get() + id + 1 : tensor_of(id).value;
+    return is_tensor(id) ? tensor_of(id).value : value_.data() + id;
   }
   T* grad_ptr(std::uint32_t id) const {
-    const std::uint32_t m = meta_[id + 1];
-    if (!(m & kNeedsGrad)) return nullptr;
-    return m & kSlot ? adj_.get() + id + 1 : tensor_of(id).grad;
+    if (!needs_grad(id)) return nullptr;
+    return is_tensor(id) ? tensor_of(id).grad : adjoint_.data() + id;
   }
-  /// Ids in the order the last backward visited them (its reverse walk): the
-  /// records the output depends on that need a gradient.
-  std::span<const std::uint32_t> reverse_order() const;
   /// Whether the last backward reached this record (its gradient is meaningful).
   bool has_grad(std::uint32_t id) const;
   std::size_t capacity_bytes() const {
-    return arena_.capacity() * sizeof(T) +
-           capacity_ * (sizeof(ScalarRecord<T>) + 2 * sizeof(T) + sizeof(std::uint32_t)) +
-           tensors_.capacity() * sizeof(TensorRecord<T>);
+    return arena_.capacity() * sizeof(T) + capacity_ * (2 * sizeof(T) + sizeof(std::uint32_t) + sizeof(std::uint16_t)) +
+           operand_capacity_ * (sizeof(T) + sizeof(std::uint32_t)) +
+           tensors_.capacity() * sizeof(TensorRecord<T>) + attrs_.capacity() * sizeof(AttrEntry);
   }
 
-  /// Throws std::logic_error unless `v` is a live handle on this tape.
+  // Handles. A handle is live on this tape if it was made in its current
+  // generation, or in an earlier one whose rewinds all kept its record.
+
+  /// Whether v was made on this tape in its current generation (one compare).
+  bool is_current(Var<T> v) const {
+    return v.word_ == word_ && (v.stamp_ & Var<T>::kGenerationMask) == stamp_;
+  }
+  /// Whether v is current and its value is in the scalar column: a statement may read it.
+  bool is_current_scalar(Var<T> v) const {
+    return v.word_ == word_ && (v.stamp_ & ~Var<T>::kNeeds) == stamp_;
+  }
+  /// Whether v is a live handle on this tape.
+  bool is_live(Var<T> v) const;
+  /// Throws std::logic_error naming `op` unless `v` is a live handle on this tape.
   void check(Var<T> v, std::string_view op) const {
-    if (v.tape_ != word_ || (v.epoch_ & Var<T>::kEpochMask) != epoch_) [[unlikely]]
-      check_old(v, op);
+    if (!is_current(v)) [[unlikely]]
+      if (!is_live(v)) reject(v, op);
   }
-  /// The current epoch, as a live handle's stamp carries it, for the inline
-  /// scalar path. In anomaly mode it carries the kNeeds bit, which a stamp
-  /// compared without that bit never matches: every op takes the checked path.
-  std::uint32_t epoch() const { return scalar_epoch_; }
-  /// The tape word a live handle carries (see Var::tape_word).
-  typename Var<T>::Word word() const { return word_; }
+  /// The tape word and stamp a handle made now carries (see Var::word).
+  typename Var<T>::Word current_word() const { return word_; }
+  std::uint32_t current_stamp() const { return stamp_; }
 
-  // For op implementations (autograd/registry.hpp): append records.
+  // For op implementations (autograd/expression.hpp, autograd/tensor_ops.cpp): append records.
 
-  /// A scalar record of `op` with value z and local partials d0, d1 with
-  /// respect to slots s0, s1 (slot = id + 1; slot 0 for none). `needs` is
-  /// kNeedsGrad if an input needs a gradient.
-  [[gnu::always_inline]] Var<T> push_scalar(Op op, T z, T d0, std::uint32_t s0, T d1,
-                                            std::uint32_t s1, std::uint32_t needs) {
+  /// A scalar statement about to be written: its handle, and where the caller
+  /// writes its operands' partials and input ids.
+  struct Statement {
+    Var<T> var;
+    T* partial;
+    std::uint32_t* input;
+  };
+  /// Appends a scalar statement of `op` with value z and n operands (at most
+  /// Node::kMaxInputs), which the caller writes next. Outside recording
+  /// (no_grad) the value is recorded as a constant and the operands go to scratch.
+  [[gnu::always_inline]] Statement push_statement(Op op, T z, std::uint32_t n, bool needs) {
     // One test covers a full tape and a no_grad scope (limit_ is then 0).
-    if (count_ + 1 >= limit_) [[unlikely]]
-      if (!make_room()) return push_constant(z);
-    const std::uint32_t s = ++count_;
-    val_[s] = z;  // its adjoint is already 0 (see adj_)
-    rec_[s] = {{d0, d1}, {s0, s1}};
-    meta_[s] = static_cast<std::uint32_t>(op) | needs | kSlot;
-    return Var<T>(word_, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
+    if ((count_ >= limit_) | (operands_ + n > operand_capacity_)) [[unlikely]]
+      return push_statement_slow(op, z, n, needs);
+    const std::uint32_t id = count_++;
+    value_[id] = z;  // its adjoint is already 0 (see adjoint_)
+    body_[id] = operands_;
+    meta_[id] = static_cast<std::uint16_t>(static_cast<std::uint32_t>(op) | (needs ? kNeedsGrad : 0u));
+    Statement s{Var<T>(word_, id, stamp_ | (needs ? Var<T>::kNeeds : 0u)), partial_.data() + operands_,
+                input_.data() + operands_};
+    operands_ += n;
+    return s;
   }
-  T slot_value(Var<T> v) const { return val_[v.id_ + 1]; }
-  static constexpr std::uint32_t kNeedsGrad = 1u << 11;
-  static constexpr std::uint32_t kSlot = 1u << 12;
-  static constexpr std::uint32_t kTensor = 1u << 13;
+  /// The plain numbers of the last statement, when it is one op that takes them.
+  void set_statement_attr(Var<T> v, Attr attr) {
+    if (v.id_ + 1 == count_ && !is_tensor(v.id_) && op(v.id_) != Op::leaf) attrs_.push_back({v.id_, attr});
+  }
+  /// The value of a scalar record, by id.
+  T scalar_value(std::uint32_t id) const { return value_[id]; }
 
   /// A tensor record of `op` on `inputs` (already checked) with a value of
   /// `shape` (uninitialised) and `aux_size` saved values. Its pointers are
@@ -368,26 +372,9 @@ class Tape {
   };
   Pushed push(Op op, Shape shape, std::initializer_list<Var<T>> inputs, Attr attr = {},
               std::size_t aux_size = 0);
-  const TensorRecord<T>& tensor_of(std::uint32_t id) const {
-    return tensors_[rec_[id + 1].in[0]];
-  }
-  /// Value, gradient (null: none needed) and shape of a record in one lookup.
-  void resolve(std::uint32_t id, const T*& value, T*& grad, Shape& shape) const {
-    const std::uint32_t s = id + 1;
-    const std::uint32_t m = meta_[s];
-    if (m & kTensor) {
-      const TensorRecord<T>& r = tensors_[rec_[s].in[0]];
-      shape = r.shape;
-      value = r.value;
-      grad = r.grad;
-      return;
-    }
-    shape = {1, 1};
-    value = val_.get() + s;
-    grad = m & kNeedsGrad ? adj_.get() + s : nullptr;
-  }
+  const TensorRecord<T>& tensor_of(std::uint32_t id) const { return tensors_[body_[id]]; }
   /// A record's value or gradient where tensor kernels write them (resolves
-  /// slot storage); valid until the next record is made.
+  /// scalar columns); valid until the next record is made.
   T* mutable_value(Var<T> v) {
     check(v, "mutable_value");
     return const_cast<T*>(value_ptr(v.id_));
@@ -403,90 +390,111 @@ class Tape {
   T* input_grad(const Node<T>& n, int k) const { return grad_ptr(n.in[k]); }
   const T* input_value(const Node<T>& n, int k) const { return value_ptr(n.in[k]); }
   Shape input_shape(const Node<T>& n, int k) const { return shape(n.in[k]); }
-  /// Runs one record's backward rule alone (the step-through page replays each).
-  void apply_rule(std::uint32_t id);
-  /// The custom backward of record `id` (the registry's custom entry calls it).
+  /// One step of the reverse walk alone: hands record `id`'s gradient to its
+  /// inputs (scalar statement or tensor rule), as backward does.
+  void propagate(std::uint32_t id);
+  /// The custom backward of record `id` (the custom op's rule calls it).
   const CustomBackward& custom_backward(std::uint32_t id) const;
 
  private:
   friend class Var<T>;
-  friend struct testing::TapeAccess<T>;  // tests jump the epoch ahead (2^32 clears in no time)
+  friend struct testing::TapeAccess<T>;  // tests jump the generation ahead (2^32 clears in no time)
+  // A record's meta: its op code, role, whether it needs a gradient, and
+  // whether its body is a tensor record.
   static constexpr std::uint32_t kOpMask = 0xffu;
   static constexpr std::uint32_t kRoleShift = 8;
-  static constexpr std::uint32_t kConstantLeaf =
-      static_cast<std::uint32_t>(Role::constant) << kRoleShift;
+  static constexpr std::uint32_t kNeedsGrad = 1u << 11;
+  static constexpr std::uint32_t kTensorBody = 1u << 12;
+  static std::uint16_t meta_of(Op op, Role role, bool needs, bool tensor) {
+    return static_cast<std::uint16_t>(static_cast<std::uint32_t>(op) |
+                                      (static_cast<std::uint32_t>(role) << kRoleShift) |
+                                      (needs ? kNeedsGrad : 0u) | (tensor ? kTensorBody : 0u));
+  }
+  bool is_tensor(std::uint32_t id) const { return meta_[id] & kTensorBody; }
 
-  Var<T> scalar_leaf(T value, Role role, std::uint32_t needs) {
-    if (count_ + 1 >= capacity_) [[unlikely]] grow();
-    const std::uint32_t s = ++count_;
-    val_[s] = value;
-    rec_[s] = {{T(0), T(0)}, {0, 0}};
-    meta_[s] = (static_cast<std::uint32_t>(role) << kRoleShift) | needs | kSlot;
-    return Var<T>(word_, s - 1, epoch_ | (needs ? Var<T>::kNeeds : 0u));
+  Var<T> scalar_leaf(T value, Role role, bool needs) {
+    if (count_ >= capacity_) [[unlikely]] grow(1, 0);
+    const std::uint32_t id = count_++;
+    value_[id] = value;
+    body_[id] = operands_;
+    meta_[id] = meta_of(Op::leaf, role, needs, false);
+    return Var<T>(word_, id, stamp_ | (needs ? Var<T>::kNeeds : 0u));
   }
   Var<T> leaf(TensorView<T> value, Role role, bool needs_grad);
-  // The handle of record id, stamped with its slot and gradient flags.
+  // The handle of record id, stamped with its gradient flag and whether its
+  // value is outside the scalar column (a tensor, or a Parameter's storage).
   Var<T> handle(std::uint32_t id) const {
-    const std::uint32_t m = meta_[id + 1];
-    return Var<T>(word_, id,
-                  epoch_ | (m & kSlot ? 0u : Var<T>::kNotSlot) | (m & kNeedsGrad ? Var<T>::kNeeds : 0u));
-  }
-  // Appends a tensor record's slot; returns its id.
-  // A tensor record's slot: no value of its own, the record's index, its flags.
-  void set_tensor_slot(std::uint32_t s, std::uint32_t index, std::uint32_t flags) {
-    val_[s] = adj_[s] = T(0);
-    rec_[s] = {{T(0), T(0)}, {index, 0}};
-    meta_[s] = flags | kTensor;
+    const bool column = !is_tensor(id) || tensor_of(id).value == value_.data() + id;
+    return Var<T>(word_, id, stamp_ | (column ? 0u : Var<T>::kTensor) | (needs_grad(id) ? Var<T>::kNeeds : 0u));
   }
   // Appends a tensor record and its slot; the caller fills the record in.
-  // Without history its slot says leaf, whatever op computed it.
-  TensorRecord<T>& push_tensor_slot(Op op, Role role, std::uint32_t flags, bool history = true);
-  void grow();
-  // push_scalar's cold path: grows a full tape; false in a no_grad scope, where
-  // push_constant records the value alone.
-  bool make_room();
-  Var<T> push_constant(T z);
+  TensorRecord<T>& push_tensor(Op op, Role role, bool needs);
+  // Room for `records` more records and `operands` more operands.
+  void grow(std::uint32_t records, std::uint32_t operands);
+  Statement push_statement_slow(Op op, T z, std::uint32_t n, bool needs);
   void set_recording(bool on) {
     recording_ = on;
     limit_ = on ? capacity_ : 0;
   }
-  void next_epoch();
+  void next_generation();
   // Throws if another tape's backward wrote a recorded parameter's owner
   // while this backward ran (see detail::BackwardOwner).
   void check_parameters_after_backward() const;
   void rewind_to(Mark m);
-  // The epoch a handle of this tape was made in, from its tape word and stamp.
-  static std::uint64_t epoch_of(Var<T> v) {
-    return (std::uint64_t{v.tape_ >> Var<T>::kEraShift} << 30) | (v.epoch_ & Var<T>::kEpochMask);
+  // Whether every rewind after `generation` kept at least `size` records.
+  bool kept_since(std::uint64_t generation, std::uint32_t size) const;
+  // The end of scalar statement id's operands: the start of the next
+  // statement's, or the end of all.
+  std::uint32_t operand_end(std::uint32_t id) const;
+  template <bool checked>
+  void walk(std::uint32_t out);
+  // A scalar statement's step of the reverse walk: its gradient g times each
+  // partial, added to that operand's input. An unreached statement (g = 0)
+  // hands nothing back; skipping it also keeps 0 * inf from turning into NaN.
+  [[gnu::always_inline]] static void hand_back(T* adjoint, const T* partial, const std::uint32_t* input,
+                                               T g, std::uint32_t begin, std::uint32_t end) {
+    if (math::is_zero(g)) return;
+    for (std::uint32_t k = begin; k < end; ++k) adjoint[input[k]] += partial[k] * g;
   }
-  // Whether every rewind after `epoch` kept at least `size` records.
-  bool kept_since(std::uint64_t epoch, std::uint32_t size) const;
-  void run_backward(std::uint32_t out);
   void run_tensor_rule(const TensorRecord<T>& r);
   // Anomaly mode: the checks, and the messages that name what went wrong.
   void check_inputs(std::string_view consumer, std::int64_t consumer_id,
                     std::initializer_list<Var<T>> inputs);
-  void run_backward_checked(std::uint32_t out);
+  void check_gradients_from(std::uint32_t id);
   [[noreturn]] void report_forward(std::uint32_t bad, std::string_view consumer,
                                    std::int64_t consumer_id);
   [[noreturn]] void report_backward(std::uint32_t input, std::uint32_t consumer);
   std::string describe_range(std::uint32_t id, const T* values) const;
   [[noreturn]] void reject(Var<T> v, std::string_view op) const;
-  void check_old(Var<T> v, std::string_view op) const;
 
-  // Slot arrays, all of capacity_ entries; slot 0 is the sink. Adjoints past
-  // count_ are kept at 0 (grow and rewind zero them, a block at a time), so a
-  // new record does not store its own.
-  std::unique_ptr<ScalarRecord<T>[]> rec_;
-  std::unique_ptr<T[]> val_;
-  std::unique_ptr<T[]> adj_;
-  std::unique_ptr<std::uint32_t[]> meta_;
+  // The columns, one entry per record: value, adjoint, body (a scalar
+  // statement's first operand, or a tensor record's index in tensors_), meta.
+  // Adjoints past count_ are kept at 0 (growth gives zeros, rewind zeroes what
+  // it drops), so a new record does not store its own.
+  detail::Storage<T> value_;
+  detail::Storage<T> adjoint_;
+  detail::Storage<std::uint32_t> body_;
+  detail::Storage<std::uint16_t> meta_;
   std::uint32_t count_ = 0;
   std::uint32_t capacity_ = 0;
-  std::uint32_t limit_ = 0;  // capacity_ while recording, else 0 (see push_scalar)
+  std::uint32_t limit_ = 0;  // capacity_ while recording, else 0 (see push_statement)
+  // The operands of scalar statements, in record order.
+  detail::Storage<T> partial_;
+  detail::Storage<std::uint32_t> input_;
+  std::uint32_t operands_ = 0;
+  std::uint32_t operand_capacity_ = 0;
+  // Where a no_grad statement writes the operands nobody reads.
+  std::array<T, Node<T>::kMaxInputs> scratch_partial_{};
+  std::array<std::uint32_t, Node<T>::kMaxInputs> scratch_input_{};
 
   std::vector<TensorRecord<T>> tensors_;  // ascending ids
   Arena<T> arena_;
+  // The numbers of scalar statements that are one op taking them (x * 2, pow(x, 3)).
+  struct AttrEntry {
+    std::uint32_t id;
+    Attr attr;
+  };
+  std::vector<AttrEntry> attrs_;  // ascending ids
 
   struct Label {
     std::uint32_t id;
@@ -499,15 +507,20 @@ class Tape {
   std::string names_;
   std::vector<std::pair<std::uint32_t, CustomBackward>> custom_;
 
-  // Each rewind starts a new epoch, counted in 64 bits (epoch64_); handles
-  // carry its low 46 bits (epoch_ and word_'s top), marks all of it. floors_ holds (first
-  // epoch after a rewind, its size), both increasing: an older handle or mark
-  // is live while it is below every later rewind's size.
-  std::uint32_t epoch_ = 0;
-  std::uint32_t scalar_epoch_ = 0;  // epoch_, with kNeeds in anomaly mode (see epoch())
-  std::uint64_t epoch64_ = 0;
-  typename Var<T>::Word word_ = 0;  // this tape's address, and epoch64_'s bits 30..45 above it
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> floors_;
+  // The generation: each clear or rewind starts a new one. word_ and stamp_
+  // are what a handle made now carries (see Var::word): this tape's address
+  // with generation bits 30..45, and generation bits 0..29. rewinds_ holds,
+  // for each rewind still relevant, (the generation it started, the records it
+  // kept), both increasing: an older handle or mark is live while it is below
+  // every later rewind's size.
+  std::uint64_t generation_ = 0;
+  typename Var<T>::Word word_ = 0;
+  std::uint32_t stamp_ = 0;
+  struct Rewind {
+    std::uint64_t generation;
+    std::uint32_t kept;
+  };
+  std::vector<Rewind> rewinds_;
   // The parameters recorded (id, Parameter), for backward's checks that their
   // storage is as recorded and that no other thread's backward overlapped.
   std::vector<std::pair<std::uint32_t, Parameter<T>*>> parameters_;
@@ -515,8 +528,7 @@ class Tape {
   // The last backward's output, and the records it reached (computed on request).
   std::uint32_t last_output_ = 0;
   bool have_output_ = false;
-  mutable bool order_ready_ = false;
-  mutable std::vector<std::uint32_t> reverse_order_;
+  mutable bool reached_ready_ = false;
   mutable std::vector<bool> reached_;
 
   bool recording_ = true;
@@ -529,29 +541,27 @@ class Tape {
   bool walked_ = false;
 };
 
+// Scalar mode reads many values and gradients: a live (1, 1) record's are one load.
 template <class T>
 inline Shape Var<T>::shape() const {
   const Tape<T>* t = tape_ptr();
-  if (t && tape_ == t->word() && (epoch_ & kEpochMask) == t->epoch()) [[likely]]
-    return epoch_ & kNotSlot ? t->shape(id_) : Shape{1, 1};
+  if (t && t->is_current(*this)) [[likely]]
+    return stamp_ & kTensor ? t->shape(id_) : Shape{1, 1};
   return shape_checked();
 }
 
-// Scalar mode reads many gradients and values: a live (1, 1) record's are one load.
 template <class T>
 inline TensorView<T> Var<T>::grad() const {
-  // a live scalar slot that needs a gradient
   const Tape<T>* t = tape_ptr();
-  if (t && tape_ == t->word() && epoch_ == (t->epoch() | kNeeds)) [[likely]]
-    return {t->grad_ptr(id_), {1, 1}};
+  if (t && t->is_current_scalar(*this) && (stamp_ & kNeeds)) [[likely]]
+    return {t->adjoint_.data() + id_, {1, 1}};
   return grad_checked();
 }
 
 template <class T>
 inline T Var<T>::item() const {
   const Tape<T>* t = tape_ptr();
-  if (t && tape_ == t->word() && (epoch_ & ~kNeeds) == t->epoch()) [[likely]]  // a live scalar slot
-    return t->slot_value(*this);
+  if (t && t->is_current_scalar(*this)) [[likely]] return t->scalar_value(id_);
   return item_checked();
 }
 
@@ -576,4 +586,3 @@ struct fmt::formatter<tapegrad::Var<T>> : fmt::formatter<tapegrad::TensorView<T>
     return fmt::formatter<tapegrad::TensorView<T>>::format(v.value(), ctx);
   }
 };
-

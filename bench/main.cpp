@@ -14,6 +14,7 @@
 #include "autograd/kernels.hpp"
 #include "bench/blas.hpp"
 #include "bench/harness.hpp"
+#include "bench/memory.hpp"
 #include "bench/workloads.hpp"
 
 namespace {
@@ -26,6 +27,7 @@ struct Options {
   bool quick = false;
   std::string profile;  // run only tapegrad on this workload, for perf / callgrind
   double profile_seconds = 5;
+  std::size_t memory_probe = 0;  // --memory-probe N: measure only that, print bytes per statement
   bool wants(const std::string& w) const {
     return only.empty() || std::find(only.begin(), only.end(), w) != only.end();
   }
@@ -37,7 +39,7 @@ const char* kUsage =
     "  Runs W1-W5 (and the gemm peak) for tapegrad and every reference built in,\n"
     "  interleaved, and prints tables of medians, ratios and targets.\n"
     "  --quick    few short repetitions (a smoke test; numbers are rough)\n"
-    "  --only     run only these workloads (GEMM, W1, W2, W3, W4, W5)\n"
+    "  --only     run only these workloads (GEMM, W1, W2, W3, W4, W5, MEM)\n"
     "  --reps N   timed repetitions per contender (default 15)\n"
     "  --profile  only tapegrad's steps on one workload for S seconds (default 5;\n"
     "             W1nn: W1 through nn::Mlp, nn::loss, nn::Sgd),\n"
@@ -68,6 +70,8 @@ Options parse(int argc, char** argv) {
       o.profile = value();
     } else if (arg == "--seconds") {
       o.profile_seconds = std::stod(value());
+    } else if (arg == "--memory-probe") {
+      o.memory_probe = static_cast<std::size_t>(std::stoul(value()));
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
@@ -195,6 +199,10 @@ int profile(const Options& o) {
 
 int run(const Options& o) {
   if (!o.profile.empty()) return profile(o);
+  if (o.memory_probe) {
+    fmt::print("{:.2f}\n", chain_bytes_per_op(o.memory_probe));
+    return 0;
+  }
   const std::time_t now = std::time(nullptr);
   char date[64];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
@@ -348,6 +356,15 @@ int run(const Options& o) {
     } else {
       ok = false;
     }
+  }
+
+  if (o.wants("MEM")) {
+    const std::size_t n = o.quick ? 1'000'000 : 10'000'000;
+    const double bytes = chain_bytes_per_op_in_child(n);
+    fmt::print("\nMEM a chain of {} scalar statements y = y * w and its backward, in a fresh process: "
+               "{:.1f} bytes of peak resident memory per statement\n",
+               n, bytes);
+    targets.push_back(Target{"MEM", "peak RSS bytes per scalar binary statement (1e7 chain)", bytes, 48, false, " B"});
   }
 
   if (!targets.empty()) {

@@ -30,14 +30,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # The C++ the module is built from: the engine's sources the page needs (no
 # OpenBLAS, MPI, LAPACK or Graphviz there) and the lab's own.
 SOURCES = [
-    "autograd/gradcheck.cpp", "autograd/kernels.cpp", "autograd/registry.cpp", "autograd/tape.cpp",
+    "autograd/gradcheck.cpp", "autograd/kernels.cpp", "autograd/storage.cpp", "autograd/tape.cpp",
+    "autograd/tensor_ops.cpp",
     "nn/dataset.cpp", "nn/linear.cpp", "nn/losses.cpp", "nn/mlp.cpp", "nn/optimizer.cpp",
     "nn/training.cpp", "nn/fit.cpp",
     "io/csv.cpp", "io/file.cpp", "io/labelled.cpp", "io/model_format.cpp", "io/model_io.cpp",
     "io/text.cpp",
     "reference/check.cpp", "reference/example_4321.cpp", "reference/hand_backprop.cpp",
     "reference/scalar_network.cpp",
-    "viz/backprop_view.cpp", "viz/graph_export.cpp", "viz/html_view.cpp",
+    "viz/backprop_view.cpp", "viz/graph_export.cpp", "viz/html_view.cpp", "viz/op_text.cpp",
+    "viz/rule_text.cpp",
     "lab/bindings.cpp", "lab/datasets.cpp", "lab/explain.cpp", "lab/explorer.cpp",
     "lab/training.cpp",
 ]

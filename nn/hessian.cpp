@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "autograd/derivatives.hpp"
+#include "autograd/forward_mode.hpp"
 #include "nn/activation.hpp"
 #include "nn/losses.hpp"
 

@@ -15,8 +15,9 @@
 #include <fmt/format.h>
 
 #include "io/file.hpp"
-#include "autograd/registry.hpp"
+#include "autograd/rules.hpp"
 #include "viz/graphviz.hpp"
+#include "viz/op_text.hpp"
 
 namespace tapegrad::viz {
 namespace {
@@ -192,22 +193,28 @@ void append_tensor_json(Buffer& out, const T* data, Shape shape, const GraphOpti
   out.push_back('}');
 }
 
-// The label a dump draws for a record's op: the registry's symbol with the
-// op's numbers filled in.
+// The label a dump draws for a record's op: its symbol with the op's numbers
+// filled in, escaped for an HTML-like label, and the note under it.
 template <class T>
-std::string symbol_text(const Node<T>& n) {
-  return fmt::format(fmt::runtime(op_text(n.op).symbol), fmt::arg("p", fmt::format("{:g}", n.attr.p)),
-                     fmt::arg("q", fmt::format("{:g}", n.attr.q)),
-                     fmt::arg("reduction", n.reduction == Reduction::mean ? "mean" : "sum"));
+std::string symbol_label(const Node<T>& n) {
+  Buffer out;
+  append_label(out, op_symbol(n.op, n.attr.p, n.attr.q, n.reduction == Reduction::mean));
+  return fmt::to_string(out);
 }
 
 // An op's caption in its ellipse. A long one puts its parenthesised part (a
-// loss's reduction) on a line of its own, so that the loss's column stays narrow.
+// loss's reduction) on a line of its own, so that the loss's column stays
+// narrow; a note goes under it in small type.
 template <class T>
 std::string ellipse_text(const Node<T>& n) {
-  std::string text = symbol_text(n);
+  std::string text = symbol_label(n);
   if (const auto open = text.find(" ("); open != std::string::npos && text.size() > 14)
     text.replace(open, 1, "<BR/>");
+  if (const std::string_view note = op_text(n.op).note; !note.empty()) {
+    Buffer small;
+    append_label(small, note);
+    text += fmt::format("<BR/><FONT POINT-SIZE=\"9\">{}</FONT>", fmt::to_string(small));
+  }
   return text;
 }
 
@@ -254,10 +261,11 @@ GraphView<T> make_view(const Tape<T>& tape, std::optional<Var<T>> output) {
   } else {
     view.ids.resize(tape.size());
     for (std::uint32_t id = 0; id < tape.size(); ++id) view.ids[id] = id;
-    if (!tape.reverse_order().empty()) view.output = tape.reverse_order().front();
+    const std::vector<std::uint32_t> order = backward_order(tape);
+    if (!order.empty()) view.output = order.front();
   }
   view.step.assign(tape.size(), -1);
-  const auto order = tape.reverse_order();
+  const std::vector<std::uint32_t> order = backward_order(tape);
   for (std::size_t k = 0; k < order.size(); ++k)
     if (order[k] < tape.size()) view.step[order[k]] = static_cast<std::int64_t>(k);
   view.backward_done = !order.empty();
@@ -304,7 +312,7 @@ void write_value_node(Buffer& out, const Tape<T>& tape, const GraphView<T>& view
                  anomaly ? fmt::format("color=\"{}\", ", anomaly_colour) : std::string(),
                  compact ? "fontsize=9, margin=\"0.04,0.02\", " : "", row);
   if (compact) {
-    fmt::format_to(to(), "{}</B>  ", symbol_text(n));
+    fmt::format_to(to(), "{}</B>  ", symbol_label(n));
     append_label(out, name);
     fmt::format_to(to(), "{}", end_row);
   } else {
@@ -698,7 +706,15 @@ std::string display_name(const Tape<T>& tape, std::uint32_t id) {
 }
 
 template <class T>
-std::vector<std::uint32_t> dependencies(const Tape<T>& tape, Var<T> output) {
+std::vector<std::uint32_t> backward_order(const Tape<T>& tape) {
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t id = static_cast<std::uint32_t>(tape.size()); id-- > 0;)
+    if (tape.has_grad(id)) order.push_back(id);
+  return order;
+}
+
+template <class T>
+std::vector<std::uint32_t> dependencies(const Tape<T>& tape, std::type_identity_t<Var<T>> output) {
   tape.check(output, "dependencies");
   std::vector<bool> seen(output.id() + 1, false);
   std::vector<std::uint32_t> stack{output.id()};
@@ -728,7 +744,7 @@ void write_dot(std::ostream& out, const Tape<T>& tape, const GraphOptions& optio
     write_dot_view(out, tape, view, options);
 }
 template <class T>
-void write_dot(std::ostream& out, const Tape<T>& tape, Var<T> output,
+void write_dot(std::ostream& out, const Tape<T>& tape, std::type_identity_t<Var<T>> output,
                const GraphOptions& options) {
   const auto view = make_view<T>(tape, output);
   if (options.collapse)
@@ -743,7 +759,7 @@ std::string to_dot(const Tape<T>& tape, const GraphOptions& options) {
   return out.str();
 }
 template <class T>
-std::string to_dot(const Tape<T>& tape, Var<T> output, const GraphOptions& options) {
+std::string to_dot(const Tape<T>& tape, std::type_identity_t<Var<T>> output, const GraphOptions& options) {
   std::ostringstream out;
   write_dot(out, tape, output, options);
   return out.str();
@@ -754,7 +770,7 @@ void write_json(std::ostream& out, const Tape<T>& tape, const GraphOptions& opti
   write_json_view(out, tape, make_view<T>(tape, std::nullopt), options);
 }
 template <class T>
-void write_json(std::ostream& out, const Tape<T>& tape, Var<T> output,
+void write_json(std::ostream& out, const Tape<T>& tape, std::type_identity_t<Var<T>> output,
                 const GraphOptions& options) {
   write_json_view(out, tape, make_view<T>(tape, output), options);
 }
@@ -765,7 +781,7 @@ std::string to_json(const Tape<T>& tape, const GraphOptions& options) {
   return out.str();
 }
 template <class T>
-std::string to_json(const Tape<T>& tape, Var<T> output, const GraphOptions& options) {
+std::string to_json(const Tape<T>& tape, std::type_identity_t<Var<T>> output, const GraphOptions& options) {
   std::ostringstream out;
   write_json(out, tape, output, options);
   return out.str();
@@ -803,7 +819,7 @@ RenderResult render_dot(const std::filesystem::path& dot_file) {
 }
 
 template <class T>
-RenderResult write_graph_files(const Tape<T>& tape, Var<T> output,
+RenderResult write_graph_files(const Tape<T>& tape, std::type_identity_t<Var<T>> output,
                                const std::filesystem::path& stem, const GraphOptions& options) {
   std::filesystem::path dot_file = stem, json_file = stem;
   dot_file += ".dot";
@@ -816,6 +832,7 @@ RenderResult write_graph_files(const Tape<T>& tape, Var<T> output,
 #define TAPEGRAD_INSTANTIATE(T)                                                                \
   template std::string display_name(const Tape<T>&, std::uint32_t);                           \
   template std::vector<std::uint32_t> dependencies(const Tape<T>&, Var<T>);                   \
+  template std::vector<std::uint32_t> backward_order(const Tape<T>&);                         \
   template void write_dot(std::ostream&, const Tape<T>&, const GraphOptions&);                \
   template void write_dot(std::ostream&, const Tape<T>&, Var<T>, const GraphOptions&);        \
   template std::string to_dot(const Tape<T>&, const GraphOptions&);                           \

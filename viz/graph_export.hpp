@@ -19,6 +19,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "autograd/tape.hpp"
@@ -55,33 +56,42 @@ std::string display_name(const Tape<T>& tape, std::uint32_t id);
 /// `x` -> `g(x)`.
 std::string gradient_name(std::string_view name, int layer = -1);
 
+/// Ids of the records the last backward reached (those whose gradient it
+/// computed), in the order it walked them: the output first.
+template <class T>
+std::vector<std::uint32_t> backward_order(const Tape<T>& tape);
+
+// Functions of a tape and an output take the output as
+// std::type_identity_t<Var<T>>: T comes from the tape, so an expression
+// (`auto L = p + x;`, autograd/expression.hpp) converts to its Var.
+
 /// Ids of the records `output` depends on (itself included), ascending.
 /// Walks backwards with an explicit stack: no recursion, any depth.
 template <class T>
-std::vector<std::uint32_t> dependencies(const Tape<T>& tape, Var<T> output);
+std::vector<std::uint32_t> dependencies(const Tape<T>& tape, std::type_identity_t<Var<T>> output);
 
 /// Graphviz DOT text of the whole tape, or of what `output` depends on.
 /// Valid DOT for any names (labels are escaped HTML-like labels).
 template <class T>
 void write_dot(std::ostream& out, const Tape<T>& tape, const GraphOptions& options = {});
 template <class T>
-void write_dot(std::ostream& out, const Tape<T>& tape, Var<T> output,
+void write_dot(std::ostream& out, const Tape<T>& tape, std::type_identity_t<Var<T>> output,
                const GraphOptions& options = {});
 template <class T>
 std::string to_dot(const Tape<T>& tape, const GraphOptions& options = {});
 template <class T>
-std::string to_dot(const Tape<T>& tape, Var<T> output, const GraphOptions& options = {});
+std::string to_dot(const Tape<T>& tape, std::type_identity_t<Var<T>> output, const GraphOptions& options = {});
 
 /// JSON text of the same graph; the schema is in the README ("The graph").
 template <class T>
 void write_json(std::ostream& out, const Tape<T>& tape, const GraphOptions& options = {});
 template <class T>
-void write_json(std::ostream& out, const Tape<T>& tape, Var<T> output,
+void write_json(std::ostream& out, const Tape<T>& tape, std::type_identity_t<Var<T>> output,
                 const GraphOptions& options = {});
 template <class T>
 std::string to_json(const Tape<T>& tape, const GraphOptions& options = {});
 template <class T>
-std::string to_json(const Tape<T>& tape, Var<T> output, const GraphOptions& options = {});
+std::string to_json(const Tape<T>& tape, std::type_identity_t<Var<T>> output, const GraphOptions& options = {});
 
 /// Whether Graphviz `dot` is on the PATH (see viz/graphviz.hpp, which runs it).
 bool have_graphviz();
@@ -106,7 +116,7 @@ RenderResult render_dot(const std::filesystem::path& dot_file);
 /// Writes `<stem>.dot` and `<stem>.json` of what `output` depends on, and
 /// renders the DOT file (see render_dot). Returns the render result.
 template <class T>
-RenderResult write_graph_files(const Tape<T>& tape, Var<T> output,
+RenderResult write_graph_files(const Tape<T>& tape, std::type_identity_t<Var<T>> output,
                                const std::filesystem::path& stem,
                                const GraphOptions& options = {});
 

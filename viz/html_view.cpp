@@ -2,7 +2,6 @@
 #include "viz/html_view.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -13,7 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "io/file.hpp"
-#include "autograd/registry.hpp"
+#include "autograd/rules.hpp"
+#include "viz/op_text.hpp"
 #include "viz/html_view_page.hpp"  // generated from viz/page/ by viz/embed_page.py
 
 namespace tapegrad::viz {
@@ -35,23 +35,18 @@ json rows_json(const T* data, Shape shape) {
 
 json rows_json(const std::vector<double>& data, Shape shape) { return rows_json(data.data(), shape); }
 
-// The chain rule of input k of record n, in the derivation's notation, from
-// the op's registry entry. `g` is the record's gradient name, `gin` the
-// input's; `assign` is "=" for a single flow and "+=" where the input fans out.
+// The chain rule of input k of record n, in the derivation's notation (from
+// the op's row, or its entry in viz/op_text.cpp). `g` is the record's
+// gradient name, `gin` the input's; `assign` is "=" for a single flow and
+// "+=" where the input fans out.
 template <class T>
 std::string formula(const Tape<T>& tape, const Node<T>& n, int k, const std::string& g,
                     const std::string& gin, std::string_view assign, const std::string& r) {
-  auto name = [&](int i) { return i >= 0 && i < n.inputs ? display_name(tape, n.in[i]) : std::string(); };
-  const std::string x = name(k);
-  // Only losses' rules say {scale}; for the others it goes unused.
-  const std::string scale = n.reduction == Reduction::mean ? " / m" : "";
-  const std::string_view rule = op_text(n.op).rules[static_cast<std::size_t>(k)];
-  return fmt::format(fmt::runtime(rule.empty() ? "{gin} {assign} d{r}/d{x} . {g}" : rule),
-                     fmt::arg("gin", gin), fmt::arg("assign", assign), fmt::arg("g", g),
-                     fmt::arg("x", x), fmt::arg("r", r), fmt::arg("in0", name(0)),
-                     fmt::arg("in1", name(1)), fmt::arg("other", name(1 - k)),
-                     fmt::arg("scale", scale), fmt::arg("p", fmt::format("{:g}", n.attr.p)),
-                     fmt::arg("q", fmt::format("{:g}", n.attr.q)));
+  std::array<std::string, 3> inputs;
+  for (int i = 0; i < n.inputs && i < 3; ++i) inputs[static_cast<std::size_t>(i)] = display_name(tape, n.in[i]);
+  if (n.op == Op::expression) inputs[0] = display_name(tape, n.in[k]);  // its rule names the one input
+  return chain_rule(n.op, n.op == Op::expression ? 0 : k, gin, assign, g, inputs, r, n.attr.p, n.attr.q,
+                    n.reduction == Reduction::mean);
 }
 
 // The local derivative's numbers where they are one number per entry: the
@@ -83,33 +78,6 @@ json local_json(const Tape<T>& tape, const Node<T>& n, int k, const std::vector<
   return rows_json(local, in.shape);
 }
 
-// The registry's graph label as plain text: tags dropped (a line break
-// becomes a space), the entities it uses decoded, numbers filled in.
-template <class T>
-std::string plain_symbol(const Node<T>& n) {
-  const std::string label = fmt::format(
-      fmt::runtime(op_text(n.op).symbol), fmt::arg("p", fmt::format("{:g}", n.attr.p)),
-      fmt::arg("q", fmt::format("{:g}", n.attr.q)),
-      fmt::arg("reduction", n.reduction == Reduction::mean ? "mean" : "sum"));
-  std::string out;
-  for (std::size_t k = 0; k < label.size();) {
-    if (label[k] == '<') {
-      const std::size_t end = label.find('>', k);
-      if (label.compare(k, 3, "<BR") == 0) out += ' ';
-      k = end == std::string::npos ? label.size() : end + 1;
-    } else if (label.compare(k, 7, "&#8722;") == 0) {
-      out += "\u2212";
-      k += 7;
-    } else if (label.compare(k, 6, "&#215;") == 0) {
-      out += "\u00d7";
-      k += 6;
-    } else {
-      out += label[k++];
-    }
-  }
-  return out;
-}
-
 // The forward equation of record `id` as parts; a name carries its record's
 // id, so the page writes the equation once with names (`z^[1] = a^[0] W^[1] +
 // b^[1]`) and once with each name's numbers.
@@ -121,37 +89,44 @@ json equation_parts(const Tape<T>& tape, std::uint32_t id) {
   auto text = [&](std::string t) { parts.push_back({{"text", std::move(t)}}); };
   name(id);
   text(" = ");
-  const std::string symbol = plain_symbol(n);
-  const bool infix = n.inputs == 2 && (symbol == "+" || symbol == "\u2212" || symbol == "\u00d7" ||
-                                       symbol == "/" || symbol == "a^b");
-  if (n.op == Op::affine || n.op == Op::matmul) {
-    name(n.in[0]);
-    text(" ");
-    name(n.in[1]);
-    if (n.op == Op::affine) {
-      text(" + ");
-      name(n.in[2]);
+  const OpText& look = op_text(n.op);
+  const std::string symbol = op_symbol(n.op, n.attr.p, n.attr.q, n.reduction == Reduction::mean);
+  switch (look.form) {
+    case OpForm::product:  // a b, a W + b
+      name(n.in[0]);
+      text(" ");
+      name(n.in[1]);
+      if (n.inputs == 3) {
+        text(" + ");
+        name(n.in[2]);
+      }
+      break;
+    case OpForm::infix:
+      name(n.in[0]);
+      text(fmt::format(" {} ", look.infix.empty() ? symbol : std::string(look.infix)));
+      name(n.in[1]);
+      break;
+    case OpForm::number_in: {  // "2 − x", "3 / x", "2^x", "−x": the input where the symbol says x
+      const std::size_t x = symbol.rfind('x');
+      text(symbol.substr(0, x));
+      name(n.in[0]);
+      break;
     }
-  } else if (infix) {
-    name(n.in[0]);
-    text(symbol == "a^b" ? " ^ " : fmt::format(" {} ", symbol));
-    name(n.in[1]);
-  } else if (n.inputs == 1 && symbol.ends_with('x') &&
-             (symbol.size() == 1 || !std::isalpha(static_cast<unsigned char>(symbol[symbol.size() - 2])))) {
-    text(symbol.substr(0, symbol.size() - 1));  // "2 − x", "3 / x", "2^x", "−x"
-    name(n.in[0]);
-  } else if (n.inputs == 1 && (symbol.starts_with("+ ") || symbol.starts_with("\u00d7 "))) {
-    name(n.in[0]);
-    text(" " + symbol);
-  } else {
-    // op(inputs...), its parameter or reduction after it: "pow(x)  2", "bce(z, y)  (mean)"
-    const std::size_t space = symbol.find(' ');
-    text(symbol.substr(0, space) + "(");
-    for (int k = 0; k < n.inputs; ++k) {
-      if (k) text(", ");
-      name(n.in[k]);
+    case OpForm::in_number:  // "x + 2", "x × 2"
+      name(n.in[0]);
+      text(" " + symbol);
+      break;
+    case OpForm::call: {
+      // op(inputs...), its numbers or reduction after it: "pow(x)  2", "bce(z, y)  (mean)"
+      const std::size_t space = symbol.find(' ');
+      text(symbol.substr(0, space) + "(");
+      for (int k = 0; k < n.inputs; ++k) {
+        if (k) text(", ");
+        name(n.in[k]);
+      }
+      text(space == std::string::npos ? ")" : ")  " + symbol.substr(space + 1));
+      break;
     }
-    text(space == std::string::npos ? ")" : ")  " + symbol.substr(space + 1));
   }
   return parts;
 }
@@ -174,9 +149,9 @@ std::string script_safe(std::string text) {
 }  // namespace
 
 template <class T>
-std::string backward_steps_json(Tape<T>& tape, Var<T> output) {
+std::string backward_steps_json(Tape<T>& tape, std::type_identity_t<Var<T>> output) {
   tape.check(output, "html view");
-  const std::vector<std::uint32_t> order(tape.reverse_order().begin(), tape.reverse_order().end());
+  const std::vector<std::uint32_t> order = backward_order(tape);
   if (order.empty() || order.front() != output.id())
     throw std::logic_error(
         "html view: run backward from this output first; the page plays the last backward pass");
@@ -218,7 +193,7 @@ std::string backward_steps_json(Tape<T>& tape, Var<T> output) {
         saved.emplace_back(m.grad, m.grad + m.shape.size());
         std::fill_n(m.grad, m.shape.size(), T(0));
       }
-      tape.apply_rule(id);
+      tape.propagate(id);
       for (std::size_t i = 0; i < ins.size(); ++i) {
         const Node<T>& m = tape.node(ins[i]);
         std::vector<double> c(m.grad, m.grad + m.shape.size());
@@ -249,7 +224,7 @@ std::string backward_steps_json(Tape<T>& tape, Var<T> output) {
 }
 
 template <class T>
-std::string forward_steps_json(const Tape<T>& tape, Var<T> output) {
+std::string forward_steps_json(const Tape<T>& tape, std::type_identity_t<Var<T>> output) {
   const json graph = json::parse(to_json(tape, output, GraphOptions{.values = false, .gradients = false}));
   json steps = json::array();
   for (const json& node : graph["nodes"]) {
@@ -264,7 +239,7 @@ std::string forward_steps_json(const Tape<T>& tape, Var<T> output) {
 template <class T>
 std::string engine_gradients_json(const Tape<T>& tape) {
   json steps = json::array();
-  const auto order = tape.reverse_order();
+  const std::vector<std::uint32_t> order = backward_order(tape);
   for (std::size_t s = 0; s < order.size(); ++s) {
     const Node<T>& n = tape.node(order[s]);
     steps.push_back({{"step", s}, {"id", order[s]}, {"name", display_name(tape, order[s])},
@@ -274,7 +249,7 @@ std::string engine_gradients_json(const Tape<T>& tape) {
 }
 
 template <class T>
-std::string to_html_view(Tape<T>& tape, Var<T> output, const ViewOptions& options) {
+std::string to_html_view(Tape<T>& tape, std::type_identity_t<Var<T>> output, const ViewOptions& options) {
   const std::string steps = backward_steps_json(tape, output);
   json hand = json::object();
   for (const auto& [name, t] : options.hand_gradients) hand[name] = rows_json(t.data(), t.shape());
@@ -302,7 +277,7 @@ std::string to_html_view(Tape<T>& tape, Var<T> output, const ViewOptions& option
 }
 
 template <class T>
-void write_html_view(Tape<T>& tape, Var<T> output, const std::filesystem::path& path,
+void write_html_view(Tape<T>& tape, std::type_identity_t<Var<T>> output, const std::filesystem::path& path,
                      const ViewOptions& options) {
   io::write_file(path, to_html_view(tape, output, options));
 }

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <type_traits>
 
 #include "viz/graph_export.hpp"
 #include "autograd/tape.hpp"
@@ -36,7 +37,7 @@ struct ViewOptions {
 /// measure its contribution; the tape's gradients are restored exactly.
 /// Throws std::logic_error unless the last backward started at `output`.
 template <class T>
-std::string backward_steps_json(Tape<T>& tape, Var<T> output);
+std::string backward_steps_json(Tape<T>& tape, std::type_identity_t<Var<T>> output);
 
 /// The gradient of every record the last backward reached, in reverse-walk
 /// order, as JSON `{"steps": [{"step", "id", "name", "grad"}]}`, read straight
@@ -48,16 +49,16 @@ std::string engine_gradients_json(const Tape<T>& tape);
 /// record computed beside it, such as y_hat) that an op computes, in tape
 /// order, with its equation as parts `{"text", "id"}` (an id marks a name).
 template <class T>
-std::string forward_steps_json(const Tape<T>& tape, Var<T> output);
+std::string forward_steps_json(const Tape<T>& tape, std::type_identity_t<Var<T>> output);
 
 /// The whole page for the last backward from `output`: the forward steps, then
 /// the backward steps (see forward_steps_json, backward_steps_json).
 template <class T>
-std::string to_html_view(Tape<T>& tape, Var<T> output, const ViewOptions& options = {});
+std::string to_html_view(Tape<T>& tape, std::type_identity_t<Var<T>> output, const ViewOptions& options = {});
 
 /// Writes the page to `path`; throws std::runtime_error if it cannot.
 template <class T>
-void write_html_view(Tape<T>& tape, Var<T> output, const std::filesystem::path& path,
+void write_html_view(Tape<T>& tape, std::type_identity_t<Var<T>> output, const std::filesystem::path& path,
                      const ViewOptions& options = {});
 
 }  // namespace tapegrad::viz

@@ -1,4 +1,4 @@
-// Derivatives beyond the gradient: forward mode (jvp), Hessian-vector products
+// Forward mode on dual numbers: jvp, and with it Hessian-vector products
 // (hvp), Hessians and Jacobians, all exact (no finite differences).
 //
 // The engine runs on Dual<T> numbers (autograd/dual.hpp): value + tangent eps.
@@ -33,7 +33,10 @@
 #include <fmt/format.h>
 
 #include "autograd/dual.hpp"
-#include "autograd/registry.hpp"
+#include "autograd/activation.hpp"
+#include "autograd/linalg.hpp"
+#include "autograd/loss.hpp"
+#include "autograd/reduce.hpp"
 #include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
 

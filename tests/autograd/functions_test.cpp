@@ -1,6 +1,7 @@
-// Tests for the newer registry ops: sin, cos, log1p, expm1, softplus,
-// leaky_relu, elu, gelu (exact and tanh), maximum, minimum, clamp, pow with a
-// Var exponent, pow with a plain base, and compound assignment. Values against
+// Tests for the elementwise functions beyond arithmetic (rows of autograd/op.hpp):
+// sin, cos, atan, log1p, expm1, softplus, leaky_relu, elu, gelu (exact and tanh),
+// maximum, minimum, clamp, pow with a Var exponent, pow with a plain base, and
+// compound assignment. Values against
 // hand-computed literals, gradients against finite differences and against
 // PyTorch's choices at the special points, on the scalar and the tensor path.
 #include <cmath>
@@ -140,6 +141,10 @@ TEST_CASE_TEMPLATE("the math functions compute their values", T, float, double) 
   SUBCASE("cos") {
     check_values<T>([](auto x) { return cos(x); }, {0, 0.5, -1.25, 3},
                     {1, 0.87758256189037272, 0.31532236239526867, -0.98999249660044546});
+  }
+  SUBCASE("atan") {
+    check_values<T>([](auto x) { return atan(x); }, {0, 1, -0.5, 3},
+                    {0, 0.78539816339744831, -0.46364760900080612, 1.2490457723982544});
   }
   SUBCASE("log1p, accurate near 0") {
     check_values<T>([](auto x) { return log1p(x); }, {0, 1e-10, 0.5, -0.5, 3},
@@ -292,6 +297,9 @@ TEST_CASE_TEMPLATE("the math functions compute their closed-form gradients", T, 
     check_derivatives<T>([](auto x) { return cos(x); }, {0, 0.5, -1.25, 3},
                          {0, -0.479425538604203, 0.94898461935558621, -0.14112000805986722});
   }
+  SUBCASE("atan' = 1 / (1 + x^2)") {
+    check_derivatives<T>([](auto x) { return atan(x); }, {0, 1, -0.5, 3}, {1, 0.5, 0.8, 0.1});
+  }
   SUBCASE("log1p' = 1 / (1 + x)") {
     check_derivatives<T>([](auto x) { return log1p(x); }, {0, 0.5, -0.5, 3}, {1, 0.66666666666666667, 2, 0.25});
   }
@@ -345,6 +353,7 @@ TEST_CASE_TEMPLATE("the new activations compute their closed-form gradients", T,
 TEST_CASE("the math functions pass a finite-difference check on every shape") {
   SUBCASE("sin") { check_every_shape([](Var<double> x) { return sin(x); }, {{-3, 3}}, 21); }
   SUBCASE("cos") { check_every_shape([](Var<double> x) { return cos(x); }, {{-3, 3}}, 22); }
+  SUBCASE("atan") { check_every_shape([](Var<double> x) { return atan(x); }, {{-3, 3}}, 40); }
   SUBCASE("log1p") { check_every_shape([](Var<double> x) { return log1p(x); }, {{-0.7, 3}}, 23); }
   SUBCASE("expm1") { check_every_shape([](Var<double> x) { return expm1(x); }, {{-3, 2}}, 24); }
   SUBCASE("pow with a plain base") {
@@ -595,7 +604,7 @@ TEST_CASE("new binary ops on shapes that cannot broadcast throw, naming the op a
   auto b = tape.constant(Tensor<double>::zeros({3, 2}));
   CHECK_THROWS_WITH_AS(maximum(a, b), "maximum: shapes cannot be broadcast; a is (2, 3), b is (3, 2)", ShapeError);
   CHECK_THROWS_WITH_AS(minimum(a, b), "minimum: shapes cannot be broadcast; a is (2, 3), b is (3, 2)", ShapeError);
-  CHECK_THROWS_WITH_AS(pow(a, b), "pow: shapes cannot be broadcast; a is (2, 3), b is (3, 2)", ShapeError);
+  CHECK_THROWS_WITH_AS(pow(a, b), "pow_var: shapes cannot be broadcast; a is (2, 3), b is (3, 2)", ShapeError);
   auto row = tape.constant(Tensor<double>::zeros({1, 2}));
   CHECK_THROWS_WITH_AS(maximum(a, row), "maximum: shapes cannot be broadcast; a is (2, 3), b is (1, 2)", ShapeError);
   Var<double> x = a;
@@ -808,7 +817,7 @@ TEST_CASE("each new op records under its own name, scalar and tensor") {
   struct Case {
     std::string_view name;
     Op op;
-    bool compact;  // (1, 1) inputs take a compact scalar record
+    bool compact;  // (1, 1) inputs take a scalar statement
     F f;
   };
   const std::vector<Case> cases{
@@ -820,11 +829,11 @@ TEST_CASE("each new op records under its own name, scalar and tensor") {
       {"leaky_relu", Op::leaky_relu, true, [](Var<double> x) { return leaky_relu(x); }},
       {"elu", Op::elu, true, [](Var<double> x) { return elu(x); }},
       {"gelu", Op::gelu, true, [](Var<double> x) { return gelu(x); }},
-      {"gelu", Op::gelu_tanh, true, [](Var<double> x) { return gelu(x, Gelu::tanh); }},
+      {"gelu_tanh", Op::gelu_tanh, true, [](Var<double> x) { return gelu(x, Gelu::tanh); }},
       {"maximum", Op::maximum, true, [](Var<double> x) { return maximum(x, x); }},
       {"minimum", Op::minimum, true, [](Var<double> x) { return minimum(x, x); }},
-      {"clamp", Op::clamp, false, [](Var<double> x) { return clamp(x, 0.0, 1.0); }},
-      {"pow", Op::pow_var, true, [](Var<double> x) { return pow(x, x); }},
+      {"clamp", Op::clamp, true, [](Var<double> x) { return clamp(x, 0.0, 1.0); }},
+      {"pow_var", Op::pow_var, true, [](Var<double> x) { return pow(x, x); }},
       {"rpow_scalar", Op::rpow_scalar, true, [](Var<double> x) { return pow(2.0, x); }},
       {"add", Op::add, true, [](Var<double> x) { return x += x; }},
       {"sub", Op::sub, true, [](Var<double> x) { return x -= x; }},
