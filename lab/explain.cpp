@@ -76,9 +76,10 @@ std::pair<std::string, std::string> activation_derivative_text(nn::Activation g,
       return {"Phi(z) + z phi(z)", fmt::format("z = {}: {}", num(z), num(d))};
     case nn::Activation::softplus:
       return {"sigmoid(z)", fmt::format("sigmoid({}) = {}", num(z), num(d))};
-    case nn::Activation::identity: break;
+    case nn::Activation::identity: return {"1 (identity: a = z)", "1"};
+    default: break;  // an activation without words of its own here
   }
-  return {"1 (identity: a = z)", "1"};
+  return {fmt::format("{}'(z)", nn::activation_name(g)), fmt::format("z = {}: {}", num(z), num(d))};
 }
 
 // Which record of the output layer the loss reads: the logits z^[L] (bce after

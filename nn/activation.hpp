@@ -12,36 +12,87 @@
 
 namespace tapegrad::nn {
 
-/// The activation g of a layer, a = g(z). New values go at the end, so the
-/// existing ones keep their numbers.
-enum class Activation : std::uint8_t { identity, sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus };
-
-/// Every activation, in the order of the enum.
-inline constexpr Activation all_activations[] = {
-    Activation::identity,   Activation::sigmoid, Activation::tanh, Activation::relu,
-    Activation::leaky_relu, Activation::elu,     Activation::gelu, Activation::softplus};
-
-/// The accepted names, for error messages and help texts.
-inline constexpr std::string_view activation_names =
-    "sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus or identity";
+// clang-format off
+/// The layer activations, one row each: the name (the enum value and the
+/// model format's "activation"), the initialiser `Init::automatic` picks
+/// (nn/init.hpp), a = g(z) on the tape (an op of autograd/op.hpp), and g(z)
+/// and g'(z) for one number, given z and a = g(z). The last two are written
+/// out again on purpose: the hand derivation (reference/) uses them, and it
+/// must stay independent of the tape's rules so that the three-way check
+/// (autodiff, hand, finite differences) catches a wrong rule in either.
+/// New rows go at the end, so the existing ones keep their numbers.
+#define TAPEGRAD_ACTIVATIONS(X)                                                                              \
+  /* name       init    a = g(z) on the tape             g(z), one number                       g'(z), given z and a */ \
+  X(identity,   xavier, z,                               z,                                     1)             \
+  X(sigmoid,    xavier, sigmoid(z),                      sigmoid_value(z),                      a * (1 - a))   \
+  X(tanh,       xavier, tanh(z),                         std::tanh(z),                          1 - a * a)     \
+  X(relu,       he,     relu(z),                         z > 0 ? z : 0,                         z > 0 ? 1 : 0) \
+  X(leaky_relu, he,     leaky_relu(z, leaky_relu_slope), z > 0 ? z : T(leaky_relu_slope) * z,   z > 0 ? T(1) : T(leaky_relu_slope)) \
+  X(elu,        he,     elu(z, elu_alpha),               z > 0 ? z : T(elu_alpha) * std::expm1(z), z > 0 ? T(1) : a + T(elu_alpha)) \
+  /* gelu: z Phi(z), Phi(z) = (1 + erf(z / sqrt 2)) / 2; g' = Phi(z) + z phi(z), phi(z) = e^(-z^2 / 2) / sqrt(2 pi) */ \
+  X(gelu,       he,     gelu(z, Gelu::exact),            T(0.5) * z * (1 + std::erf(z * T(std::numbers::sqrt2 / 2))), \
+                        T(0.5) * (1 + std::erf(z * T(std::numbers::sqrt2 / 2))) + z * std::exp(-z * z / 2) * T(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2)) \
+  /* softplus: log(1 + e^z) as max(z, 0) + log(1 + e^-|z|), which does not overflow; z itself above 20 */ \
+  X(softplus,   xavier, softplus(z),                     z > 20 ? z : std::max(z, T(0)) + std::log1p(std::exp(-std::abs(z))), \
+                        z > 20 ? T(1) : sigmoid_value(z))
+// clang-format on
 
 /// The fixed parameters of the layer activations (PyTorch's defaults).
 inline constexpr double leaky_relu_slope = 0.01;  ///< leaky_relu: a = 0.01 z for z <= 0
 inline constexpr double elu_alpha = 1.0;          ///< elu: a = alpha (e^z - 1) for z <= 0
 
+/// The activation g of a layer, a = g(z).
+enum class Activation : std::uint8_t {
+#define TAPEGRAD_ACTIVATION_ENUM(name, ...) name,
+  TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_ENUM)
+#undef TAPEGRAD_ACTIVATION_ENUM
+};
+
+/// Every activation, in the order of the enum.
+inline constexpr Activation all_activations[] = {
+#define TAPEGRAD_ACTIVATION_LIST(name, ...) Activation::name,
+    TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_LIST)
+#undef TAPEGRAD_ACTIVATION_LIST
+};
+
 constexpr std::string_view activation_name(Activation g) {
   switch (g) {
-    case Activation::identity: return "identity";
-    case Activation::sigmoid: return "sigmoid";
-    case Activation::tanh: return "tanh";
-    case Activation::relu: return "relu";
-    case Activation::leaky_relu: return "leaky_relu";
-    case Activation::elu: return "elu";
-    case Activation::gelu: return "gelu";
-    case Activation::softplus: return "softplus";
+#define TAPEGRAD_ACTIVATION_NAME(name, ...) \
+  case Activation::name: return #name;
+    TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_NAME)
+#undef TAPEGRAD_ACTIVATION_NAME
   }
   return "unknown";
 }
+
+// The text of activation_names, built from the table at compile time.
+constexpr std::size_t activation_name_text_capacity() {
+  std::size_t n = 0;
+  for (auto g : all_activations) n += activation_name(g).size() + 2;  // ", " after each
+  return n + 2;                                                       // " or " once
+}
+struct ActivationNameText {
+  char text[activation_name_text_capacity()]{};
+  std::size_t size = 0;
+  constexpr void add(std::string_view s) {
+    for (char c : s) text[size++] = c;
+  }
+  // "sigmoid, tanh, ..., softplus or identity": every name, identity last.
+  static constexpr ActivationNameText make() {
+    ActivationNameText out;
+    const std::size_t last = std::size(all_activations) - 1;
+    for (std::size_t k = 1; k <= last; ++k) {
+      out.add(activation_name(all_activations[k]));
+      out.add(k < last ? ", " : " or ");
+    }
+    out.add(activation_name(all_activations[0]));
+    return out;
+  }
+};
+inline constexpr ActivationNameText activation_name_text = ActivationNameText::make();
+
+/// The accepted names, for error messages and help texts.
+inline constexpr std::string_view activation_names{activation_name_text.text, activation_name_text.size};
 
 constexpr std::optional<Activation> parse_activation(std::string_view name) {
   for (auto g : all_activations)
@@ -54,60 +105,35 @@ constexpr std::optional<Activation> parse_activation(std::string_view name) {
 template <class T>
 Var<T> activate(Activation g, Var<T> z) {
   switch (g) {
-    case Activation::sigmoid: return sigmoid(z);
-    case Activation::tanh: return tanh(z);
-    case Activation::relu: return relu(z);
-    case Activation::leaky_relu: return leaky_relu(z, leaky_relu_slope);
-    case Activation::elu: return elu(z, elu_alpha);
-    case Activation::gelu: return gelu(z, Gelu::exact);
-    case Activation::softplus: return softplus(z);
-    case Activation::identity: break;
+#define TAPEGRAD_ACTIVATION_TAPE(name, init, on_tape, ...) \
+  case Activation::name: return on_tape;
+    TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_TAPE)
+#undef TAPEGRAD_ACTIVATION_TAPE
   }
   return z;
 }
 
-/// g(z) for one number, the same formulas the tape's ops use: leaky_relu
-/// 0.01 z for z <= 0, elu alpha (e^z - 1) for z <= 0, gelu z Phi(z) with
-/// Phi(z) = (1 + erf(z / sqrt 2)) / 2, softplus log(1 + e^z) (z itself above 20).
+/// g(z) for one number, as the table above writes it.
 template <class T>
 T activation_value(Activation g, T z) {
   switch (g) {
-    case Activation::sigmoid: return sigmoid_value(z);
-    case Activation::tanh: return std::tanh(z);
-    case Activation::relu: return z > T(0) ? z : T(0);
-    case Activation::leaky_relu: return z > T(0) ? z : static_cast<T>(leaky_relu_slope) * z;
-    case Activation::elu: return z > T(0) ? z : static_cast<T>(elu_alpha) * std::expm1(z);
-    case Activation::gelu:
-      return T(0.5) * z * (T(1) + std::erf(z * static_cast<T>(std::numbers::sqrt2 / 2)));
-    case Activation::softplus:
-      // max(z, 0) + log(1 + e^-|z|) does not overflow
-      return z > T(20) ? z : std::max(z, T(0)) + std::log1p(std::exp(-std::abs(z)));
-    case Activation::identity: break;
+#define TAPEGRAD_ACTIVATION_VALUE(name, init, on_tape, value, ...) \
+  case Activation::name: return static_cast<T>(value);
+    TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_VALUE)
+#undef TAPEGRAD_ACTIVATION_VALUE
   }
   return z;
 }
 
-/// g'(z), given z and a = g(z): sigmoid a (1 - a), tanh 1 - a^2, relu 1 for
-/// z > 0 else 0 (0 at the kink, as the tape's relu), leaky_relu 1 for z > 0
-/// else 0.01, elu 1 for z > 0 else alpha e^z = a + alpha, gelu
-/// Phi(z) + z phi(z) with phi(z) = e^(-z^2 / 2) / sqrt(2 pi), softplus
-/// sigmoid(z) (1 above 20), identity 1. At z = 0 each takes its z <= 0 branch,
-/// as the tape does (leaky_relu 0.01, elu alpha).
+/// g'(z), given z and a = g(z), as the table above writes it. At a kink
+/// (z = 0) each takes its z <= 0 branch, as the tape does.
 template <class T>
-T activation_derivative(Activation g, T z, T a) {
+T activation_derivative(Activation g, [[maybe_unused]] T z, [[maybe_unused]] T a) {
   switch (g) {
-    case Activation::sigmoid: return a * (T(1) - a);
-    case Activation::tanh: return T(1) - a * a;
-    case Activation::relu: return z > T(0) ? T(1) : T(0);
-    case Activation::leaky_relu: return z > T(0) ? T(1) : static_cast<T>(leaky_relu_slope);
-    case Activation::elu: return z > T(0) ? T(1) : a + static_cast<T>(elu_alpha);
-    case Activation::gelu: {
-      const T Phi = T(0.5) * (T(1) + std::erf(z / static_cast<T>(std::numbers::sqrt2)));
-      const T phi = std::exp(-z * z / T(2)) / static_cast<T>(std::sqrt(2 * std::numbers::pi));
-      return Phi + z * phi;
-    }
-    case Activation::softplus: return z > T(20) ? T(1) : sigmoid_value(z);
-    case Activation::identity: break;
+#define TAPEGRAD_ACTIVATION_DERIVATIVE(name, init, on_tape, value, derivative) \
+  case Activation::name: return static_cast<T>(derivative);
+    TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_DERIVATIVE)
+#undef TAPEGRAD_ACTIVATION_DERIVATIVE
   }
   return T(1);
 }

@@ -35,14 +35,10 @@ constexpr std::string_view init_name(Init init) {
 /// The scheme `Init::automatic` picks for a layer with activation g.
 constexpr Init default_init(Activation g) {
   switch (g) {
-    case Activation::relu:
-    case Activation::leaky_relu:
-    case Activation::elu:
-    case Activation::gelu: return Init::he;
-    case Activation::identity:
-    case Activation::sigmoid:
-    case Activation::tanh:
-    case Activation::softplus: return Init::xavier;
+#define TAPEGRAD_ACTIVATION_INIT(name, init, ...) \
+  case Activation::name: return Init::init;
+    TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_INIT)
+#undef TAPEGRAD_ACTIVATION_INIT
   }
   return Init::xavier;
 }

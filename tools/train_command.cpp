@@ -493,8 +493,7 @@ Command add_train_command(CLI::App& app) {
       ->required();
   command
       ->add_option("--activation", o->activation,
-                   "hidden layers: sigmoid, tanh, relu, leaky_relu, elu, gelu, softplus, "
-                   "identity")
+                   fmt::format("hidden layers: {}", nn::activation_names))
       ->capture_default_str();
   command->add_option("--output-activation", o->output_activation,
                       "last layer (default: sigmoid, identity for softmax_ce)");

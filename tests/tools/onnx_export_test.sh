@@ -31,10 +31,10 @@ root, out, tapegrad = sys.argv[1:4]
 bridge = os.path.join(root, "tools", "torch_bridge.py")
 sys.path.insert(0, os.path.join(root, "tools"))
 import onnx_export
-# Every activation the model format has, as nn/activation.hpp names them.
+# Every activation the model format has: the rows of nn/activation.hpp's table.
 with open(os.path.join(root, "nn", "activation.hpp")) as f:
-    names = re.search(r'activation_names =\s*"([^"]+)"', f.read()).group(1)
-ACTIVATIONS = tuple(re.split(r", | or ", names))
+    ACTIVATIONS = tuple(re.findall(r'^\s*X\((\w+),', f.read(), re.M))
+assert len(ACTIVATIONS) >= 8, ACTIVATIONS
 
 def features(path):
     """A CSV of the data's features only (no header, no label), as the node runner reads it."""
