@@ -143,32 +143,19 @@ class Tensor {
 }  // namespace tapegrad
 
 /// Formats as nested lists, `[[1, 2], [3, 4]]`; an element spec applies to each
-/// value: `fmt::format("{:.3f}", t)`.
+/// value: `fmt::format("{:.3f}", t)`. The body is compiled once, in the library
+/// (autograd/format.cpp, for float, double and their duals): fmt's number
+/// formatting is the largest code a user's file would otherwise compile.
 template <class T>
 struct fmt::formatter<tapegrad::TensorView<T>> : fmt::formatter<T> {
-  template <class Context>
-  auto format(const tapegrad::TensorView<T>& t, Context& ctx) const {
-    auto out = ctx.out();
-    *out++ = '[';
-    for (std::uint32_t i = 0; i < t.rows(); ++i) {
-      if (i) out = fmt::format_to(out, ", ");
-      *out++ = '[';
-      for (std::uint32_t j = 0; j < t.cols(); ++j) {
-        if (j) out = fmt::format_to(out, ", ");
-        ctx.advance_to(out);
-        out = fmt::formatter<T>::format(t(i, j), ctx);
-      }
-      *out++ = ']';
-    }
-    *out++ = ']';
-    return out;
-  }
+  auto format(const tapegrad::TensorView<T>& t, format_context& ctx) const
+      -> format_context::iterator;
 };
 
 template <class T>
 struct fmt::formatter<tapegrad::Tensor<T>> : fmt::formatter<tapegrad::TensorView<T>> {
-  template <class Context>
-  auto format(const tapegrad::Tensor<T>& t, Context& ctx) const {
+  auto format(const tapegrad::Tensor<T>& t, format_context& ctx) const
+      -> format_context::iterator {
     return fmt::formatter<tapegrad::TensorView<T>>::format(t.view(), ctx);
   }
 };
