@@ -26,7 +26,6 @@
 // ones are page mappings that move, autograd/storage.hpp).
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>

@@ -1,7 +1,6 @@
 // Activation: the per-layer nonlinearity of an MLP, by name.
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -81,7 +80,7 @@ T activation_value(Activation g, T z) {
       return T(0.5) * z * (T(1) + std::erf(z * static_cast<T>(std::numbers::sqrt2 / 2)));
     case Activation::softplus:
       // max(z, 0) + log(1 + e^-|z|) does not overflow
-      return z > T(20) ? z : std::max(z, T(0)) + std::log1p(std::exp(-std::abs(z)));
+      return z > T(20) ? z : (z < T(0) ? T(0) : z) + std::log1p(std::exp(-std::abs(z)));
     case Activation::identity: break;
   }
   return z;
