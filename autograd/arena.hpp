@@ -1,7 +1,6 @@
 // Arena: block storage for tape values whose addresses never move.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <new>
@@ -61,7 +60,8 @@ class Arena {
       ++block_;
       used_ = 0;
     }
-    const std::size_t size = std::max(n, std::max(kMinBlock, total_ / 2));
+    const std::size_t least = total_ / 2 > kMinBlock ? total_ / 2 : kMinBlock;
+    const std::size_t size = n > least ? n : least;
     blocks_.push_back(Block{std::unique_ptr<T[], Free>(static_cast<T*>(
                                 ::operator new[](size * sizeof(T), std::align_val_t{64}))),
                             size});

@@ -110,10 +110,8 @@ Dual<R> apply_binary(const Dual<R>& a, const Dual<R>& b) {
 }  // namespace tapegrad
 
 /// A dual formats as its value (error messages, dumps); the tangent is not shown.
+/// Compiled in the library (autograd/format.cpp) for Dual<float> and Dual<double>.
 template <class T>
 struct fmt::formatter<tapegrad::Dual<T>> : fmt::formatter<T> {
-  template <class Context>
-  auto format(const tapegrad::Dual<T>& d, Context& ctx) const {
-    return fmt::formatter<T>::format(d.value, ctx);
-  }
+  auto format(const tapegrad::Dual<T>& d, format_context& ctx) const -> format_context::iterator;
 };

@@ -445,8 +445,7 @@ TAPEGRAD_INLINE auto binary(X&& x, Y&& y) {
 template <class E>
   requires tapegrad::detail::is_expr<E>
 struct fmt::formatter<E> : fmt::formatter<tapegrad::Var<typename E::value_type>> {
-  template <class Context>
-  auto format(const E& e, Context& ctx) const {
+  auto format(const E& e, format_context& ctx) const -> format_context::iterator {
     return fmt::formatter<tapegrad::Var<typename E::value_type>>::format(e.var(), ctx);
   }
 };

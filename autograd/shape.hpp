@@ -30,12 +30,10 @@ class ShapeError : public std::invalid_argument {
 
 }  // namespace tapegrad
 
+/// `(rows, cols)`; compiled in the library (autograd/format.cpp).
 template <>
 struct fmt::formatter<tapegrad::Shape> : fmt::formatter<std::string_view> {
-  template <class Context>
-  auto format(tapegrad::Shape s, Context& ctx) const {
-    return fmt::format_to(ctx.out(), "({}, {})", s.rows, s.cols);
-  }
+  auto format(tapegrad::Shape s, format_context& ctx) const -> format_context::iterator;
 };
 
 namespace tapegrad {

@@ -26,7 +26,6 @@
 // ones are page mappings that move, autograd/storage.hpp).
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -578,11 +577,8 @@ extern template class Var<Dual<double>>;
 
 /// Formats a Var as its value, nested lists like a Tensor (an element spec such
 /// as `{:.4f}` applies to each number); an empty handle prints `Var()`.
+/// Compiled in the library (autograd/format.cpp) for float, double and their duals.
 template <class T>
 struct fmt::formatter<tapegrad::Var<T>> : fmt::formatter<tapegrad::TensorView<T>> {
-  template <class Context>
-  auto format(const tapegrad::Var<T>& v, Context& ctx) const {
-    if (!v.tape_ptr()) return fmt::format_to(ctx.out(), "Var()");
-    return fmt::formatter<tapegrad::TensorView<T>>::format(v.value(), ctx);
-  }
+  auto format(const tapegrad::Var<T>& v, format_context& ctx) const -> format_context::iterator;
 };

@@ -1,7 +1,6 @@
 // Tensor: a dense row-major value of rank <= 2, float or double (or Dual of either).
 #pragma once
 
-#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <initializer_list>
@@ -58,7 +57,7 @@ class Tensor {
     for (const auto& row : rows) {
       if (row.size() != shape_.cols)
         throw ShapeError(fmt::format("tensor: ragged rows; row 0 has {} values, row {} has {}",
-                                     shape_.cols, data_.size() / std::max(shape_.cols, 1u),
+                                     shape_.cols, data_.size() / (shape_.cols ? shape_.cols : 1u),
                                      row.size()));
       data_.insert(data_.end(), row.begin(), row.end());
     }
@@ -76,8 +75,9 @@ class Tensor {
     if (values.size() != shape.size())
       throw ShapeError(fmt::format("tensor: buffer holds {} values; shape {} needs {}",
                                    values.size(), shape, shape.size()));
-    Tensor t(shape, T(0));
-    std::copy(values.begin(), values.end(), t.data_.begin());
+    Tensor t;
+    t.shape_ = shape;
+    t.data_.assign(values.begin(), values.end());
     return t;
   }
 
@@ -131,7 +131,7 @@ class Tensor {
   TensorView<T> view() const { return {data_.data(), shape_}; }
   operator TensorView<T>() const { return view(); }
 
-  void fill(T value) { std::fill(data_.begin(), data_.end(), value); }
+  void fill(T value) { data_.assign(data_.size(), value); }
 
   friend bool operator==(const Tensor&, const Tensor&) = default;
 
@@ -143,32 +143,19 @@ class Tensor {
 }  // namespace tapegrad
 
 /// Formats as nested lists, `[[1, 2], [3, 4]]`; an element spec applies to each
-/// value: `fmt::format("{:.3f}", t)`.
+/// value: `fmt::format("{:.3f}", t)`. The body is compiled once, in the library
+/// (autograd/format.cpp, for float, double and their duals): fmt's number
+/// formatting is the largest code a user's file would otherwise compile.
 template <class T>
 struct fmt::formatter<tapegrad::TensorView<T>> : fmt::formatter<T> {
-  template <class Context>
-  auto format(const tapegrad::TensorView<T>& t, Context& ctx) const {
-    auto out = ctx.out();
-    *out++ = '[';
-    for (std::uint32_t i = 0; i < t.rows(); ++i) {
-      if (i) out = fmt::format_to(out, ", ");
-      *out++ = '[';
-      for (std::uint32_t j = 0; j < t.cols(); ++j) {
-        if (j) out = fmt::format_to(out, ", ");
-        ctx.advance_to(out);
-        out = fmt::formatter<T>::format(t(i, j), ctx);
-      }
-      *out++ = ']';
-    }
-    *out++ = ']';
-    return out;
-  }
+  auto format(const tapegrad::TensorView<T>& t, format_context& ctx) const
+      -> format_context::iterator;
 };
 
 template <class T>
 struct fmt::formatter<tapegrad::Tensor<T>> : fmt::formatter<tapegrad::TensorView<T>> {
-  template <class Context>
-  auto format(const tapegrad::Tensor<T>& t, Context& ctx) const {
+  auto format(const tapegrad::Tensor<T>& t, format_context& ctx) const
+      -> format_context::iterator {
     return fmt::formatter<tapegrad::TensorView<T>>::format(t.view(), ctx);
   }
 };

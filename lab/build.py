@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The C++ the module is built from: the engine's sources the page needs (no
 # OpenBLAS, MPI, LAPACK or Graphviz there) and the lab's own.
 SOURCES = [
-    "autograd/gradcheck.cpp", "autograd/kernels.cpp", "autograd/storage.cpp", "autograd/tape.cpp",
-    "autograd/tensor_ops.cpp",
+    "autograd/format.cpp", "autograd/gradcheck.cpp", "autograd/kernels.cpp", "autograd/storage.cpp",
+    "autograd/tape.cpp", "autograd/tensor_ops.cpp",
     "nn/dataset.cpp", "nn/linear.cpp", "nn/losses.cpp", "nn/mlp.cpp", "nn/optimizer.cpp",
     "nn/training.cpp", "nn/fit.cpp",
     "io/csv.cpp", "io/file.cpp", "io/labelled.cpp", "io/model_format.cpp", "io/model_io.cpp",

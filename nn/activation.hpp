@@ -1,7 +1,6 @@
 // Activation: the per-layer nonlinearity of an MLP, by name.
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -33,7 +32,7 @@ namespace tapegrad::nn {
   X(gelu,       he,     gelu(z, Gelu::exact),            T(0.5) * z * (1 + std::erf(z * T(std::numbers::sqrt2 / 2))), \
                         T(0.5) * (1 + std::erf(z * T(std::numbers::sqrt2 / 2))) + z * std::exp(-z * z / 2) * T(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2)) \
   /* softplus: log(1 + e^z) as max(z, 0) + log(1 + e^-|z|), which does not overflow; z itself above 20 */ \
-  X(softplus,   xavier, softplus(z),                     z > 20 ? z : std::max(z, T(0)) + std::log1p(std::exp(-std::abs(z))), \
+  X(softplus,   xavier, softplus(z),                     z > 20 ? z : (z < 0 ? T(0) : z) + std::log1p(std::exp(-std::abs(z))), \
                         z > 20 ? T(1) : sigmoid_value(z))
 // clang-format on
 

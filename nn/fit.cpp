@@ -2,6 +2,7 @@
 #include "nn/fit.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -11,6 +12,12 @@
 namespace tapegrad::nn {
 
 namespace {
+
+std::int64_t steady_nanoseconds() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 template <class T>
 const Dataset<T>& no_rows() {
@@ -109,7 +116,7 @@ template <class T>
 bool Trainer<T>::step() {
   if (finished_) return false;
   const InStep inside(in_step_);
-  if (steps_ == 0) started_ = std::chrono::steady_clock::now();
+  if (steps_ == 0) started_ns_ = steady_nanoseconds();
   if (next_ == 0) start_epoch();
 
   const std::uint32_t count = std::min(batch_, train_rows_ - next_);
@@ -157,8 +164,7 @@ void Trainer<T>::end_epoch() {
   batches_ = 0;
   const Evaluation train = evaluate(train_);
   const Evaluation val = evaluate(validation_);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  const double seconds = static_cast<double>(steady_nanoseconds() - started_ns_) * 1e-9;
   history_.push_back({epoch_, train.loss, val.loss, train.accuracy, val.accuracy,
                       static_cast<double>(optimizer_.alpha), seconds});
   if (val.rows > 0 && stopping_.observe(epoch_, val.loss) && options_.keep_best) {

@@ -2,7 +2,6 @@
 // history, callbacks), run whole by nn::fit or a step at a time through nn::Trainer.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -195,7 +194,9 @@ class Trainer {
   std::uint32_t next_ = 0;   // the position the next batch starts at
   std::uint32_t batches_ = 0;
   std::uint64_t steps_ = 0;
-  std::chrono::steady_clock::time_point started_{};  // the first step's
+  // The first step's steady-clock time in nanoseconds (an integer, so this
+  // header needs no <chrono>, which costs every user file a large parse).
+  std::int64_t started_ns_ = 0;
   bool in_step_ = false, finished_ = false, stop_requested_ = false, kept_best_ = false;
 };
 

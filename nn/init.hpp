@@ -1,7 +1,6 @@
 // Initialisation: deterministic starting weights for a layer, drawn from a seeded Generator.
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string_view>
@@ -61,7 +60,8 @@ Tensor<T> initial_weights(Init init, std::uint32_t in, std::uint32_t out, Activa
     case Init::xavier:
     case Init::automatic: break;
   }
-  const double r = std::sqrt(6.0 / std::max(1.0, static_cast<double>(in) + out));
+  const double fans = static_cast<double>(in) + out;
+  const double r = std::sqrt(6.0 / (fans > 1.0 ? fans : 1.0));
   return Tensor<T>::uniform(shape, generator, -r, r);
 }
 

@@ -9,8 +9,14 @@
 #include "autograd/op.hpp"
 #include "autograd/tensor.hpp"
 #include "reference/hand_backprop.hpp"
+#include "nn/losses.hpp"
 #include "nn/mlp.hpp"
-#include "io/model_format.hpp"
+
+// Declared only: its header (io/model_format.hpp) brings in <filesystem>, which
+// costs every file that includes this one a long parse.
+namespace tapegrad::io {
+struct ModelSpec;
+}  // namespace tapegrad::io
 
 namespace tapegrad::reference {
 

@@ -18,8 +18,9 @@
 
 #include "autograd/op.hpp"
 #include "autograd/tensor.hpp"
+#include "nn/activation.hpp"
+#include "nn/losses.hpp"
 #include "nn/mlp.hpp"
-#include "io/model_format.hpp"
 
 namespace tapegrad::reference {
 
