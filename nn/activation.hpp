@@ -66,6 +66,26 @@ Var<T> activate(Activation g, Var<T> z) {
   return z;
 }
 
+/// The engine op of activation g and its numbers, for `dense` (identity has
+/// none: Op::leaf).
+struct ActivationOp {
+  Op op;
+  Attr numbers;
+};
+constexpr ActivationOp activation_op(Activation g) {
+  switch (g) {
+    case Activation::sigmoid: return {Op::sigmoid, {}};
+    case Activation::tanh: return {Op::tanh, {}};
+    case Activation::relu: return {Op::relu, {}};
+    case Activation::leaky_relu: return {Op::leaky_relu, {leaky_relu_slope}};
+    case Activation::elu: return {Op::elu, {elu_alpha}};
+    case Activation::gelu: return {Op::gelu, {}};
+    case Activation::softplus: return {Op::softplus, {}};
+    case Activation::identity: break;
+  }
+  return {Op::leaf, {}};
+}
+
 /// g(z) for one number, the same formulas the tape's ops use: leaky_relu
 /// 0.01 z for z <= 0, elu alpha (e^z - 1) for z <= 0, gelu z Phi(z) with
 /// Phi(z) = (1 + erf(z / sqrt 2)) / 2, softplus log(1 + e^z) (z itself above 20).
