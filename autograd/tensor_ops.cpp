@@ -716,12 +716,12 @@ Var<T> dense(Var<T> a, Var<T> W, Var<T> b, Op activation, Attr numbers) {
         op_name(activation)));
   if (!op_takes_numbers(activation)) numbers = {};
   Tape<T>& tape = a.tape();
-  const Var<T> inputs[3] = {a, W, b};
-  Shape shapes[3];
-  for (int k = 0; k < 3; ++k) {
-    tape.check(inputs[k], "dense");
-    shapes[k] = tape.shape(inputs[k].id());
-  }
+  // Each handle checked where it is (a copy into an array here would be
+  // reloaded whole from two halves just stored: a stall worth a small op).
+  tape.check(a, "dense");
+  tape.check(W, "dense");
+  tape.check(b, "dense");
+  const Shape shapes[3] = {tape.shape(a.id()), tape.shape(W.id()), tape.shape(b.id())};
   const Shape shape = Rule<Op::dense>::shape(shapes, numbers);
   auto [v, r] = tape.push(Op::dense, shape, {a, W, b}, numbers, Rule<Op::dense>::aux_size(shape, shapes));
   r.activation = activation;
