@@ -149,6 +149,8 @@ TEST_CASE("dense computes the 4-3-2-1 example's first layer by hand") {
   // z = (1.5, 0, -3): y = sigmoid(z)
   const double z[3] = {1.5, 0, -3};
   for (int j = 0; j < 3; ++j) CHECK(y.value()(0, j) == doctest::Approx(1 / (1 + std::exp(-z[j]))).epsilon(1e-15));
+  // An expression argument is recorded first, as for affine.
+  CHECK(Tensor<double>(dense(a * 1.0, W, b, Op::sigmoid).value()) == Tensor<double>(y.value()));
   tape.backward(sum(y));
   // db_j = y_j (1 - y_j), dW_ij = a_i db_j
   for (int j = 0; j < 3; ++j) {
