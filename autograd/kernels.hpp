@@ -29,15 +29,15 @@ inline void tiny_product(bool ta, bool tb, std::size_t m, std::size_t n, std::si
                          std::size_t ldc) {
   const std::size_t ai = ta ? 1 : lda, ap = ta ? lda : 1;  // A(i, p) = a[i ai + p ap]
   if (!tb) {
-    // C(i, :) += alpha A(i, p) B(p, :)
-    for (std::size_t i = 0; i < m; ++i) {
-      T* crow = c + i * ldc;
-      for (std::size_t p = 0; p < k; ++p) {
-        const T x = alpha * a[i * ai + p * ap];
-        const T* brow = b + p * ldb;
-        for (std::size_t j = 0; j < n; ++j) crow[j] += x * brow[j];
+    // C(i, j) += alpha A(i, p) B(p, j), p = 0, 1, ... in turn, C(i, j) held in
+    // a register: rows this short gain nothing from vectors, and a stored
+    // row reloaded for every p stalls on the store.
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        T sum = c[i * ldc + j];
+        for (std::size_t p = 0; p < k; ++p) sum += alpha * a[i * ai + p * ap] * b[p * ldb + j];
+        c[i * ldc + j] = sum;
       }
-    }
     return;
   }
   // op(B) = B^T: C(i, j) += alpha sum_p A(i, p) B(j, p)

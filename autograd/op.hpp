@@ -76,7 +76,7 @@
   X(affine, affine) X(sum, sum) X(sum_rows, sum_rows) X(sum_cols, sum_cols) X(mean, mean)        \
   X(binary_cross_entropy, binary_cross_entropy)                                                 \
   X(binary_cross_entropy_with_logits, bce_with_logits) X(mse, mse) X(half_sse, half_sse)         \
-  X(cross_entropy, cross_entropy) X(custom, custom)
+  X(cross_entropy, cross_entropy) X(custom, custom) X(dense, dense)
 // clang-format on
 
 namespace tapegrad {

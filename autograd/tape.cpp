@@ -195,6 +195,7 @@ TensorRecord<T>& Tape<T>::push_tensor(Op op, Role role, bool needs) {
   r.op = op;
   r.inputs = 0;
   r.reduction = Reduction::mean;
+  r.activation = Op::leaf;
   return r;
 }
 
@@ -225,32 +226,54 @@ Var<T> Tape<T>::parameter(Parameter<T>& p) {
   r.value = p.value.data();
   r.grad = p.grad.data();
   if (naming_) r.source = &p;  // its name, read when a dump asks
-  return handle(r.id);
+  // Its value is the Parameter's storage, never the scalar column.
+  return Var<T>(word_, r.id, stamp_ | Var<T>::kTensor | Var<T>::kNeeds);
 }
 
 template <class T>
 typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list<Var<T>> inputs,
                                        Attr attr, std::size_t aux_size) {
   if (anomaly_) [[unlikely]] check_inputs(op_name(op), count_, inputs);
+  if (count_ >= capacity_) [[unlikely]] grow(1, 0);
+  // Every field is written once, here: a small op's whole forward costs
+  // little more than its record.
+  const std::uint32_t id = count_++;
+  TensorRecord<T>& r = tensors_.emplace_back(typename TensorRecord<T>::Unset{});
   // The op and its inputs are kept even when not recording: forward reads them.
   bool needs = false;
-  for (const Var<T>& v : inputs) needs = needs || needs_grad(v.id_);
-  needs = needs && recording_;
-  TensorRecord<T>& r = push_tensor(recording_ ? op : Op::leaf, recording_ ? Role::intermediate : Role::constant, needs);
-  const std::uint32_t id = r.id;
-  r.op = op;
   int k = 0;
   for (const Var<T>& v : inputs) {
-    r.in[k] = v.id_;
-    r.x[k] = value_ptr(v.id_);
-    r.gx[k] = grad_ptr(v.id_);
-    r.sx[k] = this->shape(v.id_);
+    const std::uint32_t in = v.id_;
+    const std::uint16_t meta = meta_[in];
+    const bool input_needs = meta & kNeedsGrad;
+    if (meta & kTensorBody) {
+      const TensorRecord<T>& t = tensors_[body_[in]];
+      r.x[k] = t.value;
+      r.gx[k] = input_needs ? t.grad : nullptr;
+      r.sx[k] = t.shape;
+    } else {
+      r.x[k] = value_.data() + in;
+      r.gx[k] = input_needs ? adjoint_.data() + in : nullptr;
+      r.sx[k] = {1, 1};
+    }
+    r.in[k] = in;
+    needs = needs || input_needs;
     ++k;
   }
   r.inputs = static_cast<std::uint8_t>(k);
+  for (; k < 3; ++k) {
+    r.x[k] = nullptr;
+    r.gx[k] = nullptr;
+    r.in[k] = 0;
+  }
+  needs = needs && recording_;
+  value_[id] = adjoint_[id] = T(0);
+  body_[id] = static_cast<std::uint32_t>(tensors_.size() - 1);
+  meta_[id] = meta_of(recording_ ? op : Op::leaf, recording_ ? Role::intermediate : Role::constant, needs, true);
   const bool scalar = shape.is_scalar();
   const std::size_t size = shape.size();
   r.value = scalar ? value_.data() + id : arena_.allocate(size);
+  r.grad = nullptr;
   if (needs) {
     if (scalar) {
       r.grad = adjoint_.data() + id;
@@ -260,9 +283,15 @@ typename Tape<T>::Pushed Tape<T>::push(Op op, Shape shape, std::initializer_list
     }
   }
   r.aux = aux_size ? arena_.allocate(aux_size) : nullptr;
+  r.source = nullptr;
   r.attr = attr;
+  r.id = id;
   r.shape = shape;
-  return {handle(id), r};
+  r.op = op;
+  r.reduction = Reduction::mean;
+  r.activation = Op::leaf;
+  // A (1, 1) value lives in the scalar column; see Var::word.
+  return {Var<T>(word_, id, stamp_ | (scalar ? 0u : Var<T>::kTensor) | (needs ? Var<T>::kNeeds : 0u)), r};
 }
 
 template <class T>
@@ -305,6 +334,7 @@ Node<T> Tape<T>::node(std::uint32_t id) const {
     std::copy_n(r.in, 3, n.in.begin());
     n.inputs = r.inputs;
     n.reduction = r.reduction;
+    n.activation = r.activation;
     return n;
   }
   n.scalar_record = n.op != Op::leaf;

@@ -75,6 +75,7 @@ struct TensorRecord {
   Op op;
   std::uint8_t inputs;
   Reduction reduction;
+  Op activation;  // dense: the elementwise op applied to a W + b
 
   // Every field is set by Tape::push or Tape::push_tensor: a zero-filled start
   // costs more than a small op's whole forward.
@@ -98,6 +99,7 @@ struct Node {
   std::uint8_t inputs = 0;
   Role role = Role::intermediate;
   Reduction reduction = Reduction::mean;
+  Op activation{};  // dense: the elementwise op applied to a W + b (leaf otherwise)
   bool scalar_record = false;  // a scalar statement, whose partials follow
   std::array<T, kMaxInputs> partial{};
 

@@ -94,24 +94,58 @@ void sigmoid_float(const float* z, float* a, std::size_t size) {
   }
 }
 
+// y = f(x) for n elements.
+template <Op op, class T>
+void map_unary(const T* x, T* y, std::size_t n, const Attr& attr) {
+  if constexpr (op == Op::sigmoid && std::is_same_v<T, float>) {
+    sigmoid_float(x, y, n);
+  } else {
+    const T p = static_cast<T>(attr.p), q = static_cast<T>(attr.q);
+    for (std::size_t k = 0; k < n; ++k) y[k] = Rule<op>::f(x[k], p, q);
+  }
+}
+
+// gx = g f'(x), given x and y = f(x), for n elements; `add` adds into gx.
+template <Op op, bool add, class T>
+void map_unary_gradient(const T* g, const T* x, const T* y, T* gx, std::size_t n, const Attr& attr) {
+  const T p = static_cast<T>(attr.p), q = static_cast<T>(attr.q);
+  for (std::size_t k = 0; k < n; ++k) {
+    const T d = g[k] * Rule<op>::df(x[k], y[k], p, q);
+    if constexpr (add) gx[k] += d;
+    else gx[k] = d;
+  }
+}
+
 template <Op op, class T>
 void unary_forward(Call<T>& c) {
-  const std::size_t n = c.shape.size();
-  if constexpr (op == Op::sigmoid && std::is_same_v<T, float>) {
-    sigmoid_float(c.x[0], c.z, n);
-  } else {
-    const T p = static_cast<T>(c.attr.p), q = static_cast<T>(c.attr.q);
-    for (std::size_t k = 0; k < n; ++k) c.z[k] = Rule<op>::f(c.x[0][k], p, q);
-  }
+  map_unary<op>(c.x[0], c.z, c.shape.size(), c.attr);
 }
 
 // y = f(x) elementwise: dx = g f'(x)
 template <Op op, class T>
 void unary_backward(Call<T>& c) {
-  const T p = static_cast<T>(c.attr.p), q = static_cast<T>(c.attr.q);
-  if (T* gx = c.gx[0])
-    for (std::size_t k = 0; k < c.shape.size(); ++k) gx[k] += c.g[k] * Rule<op>::df(c.x[0][k], c.z[k], p, q);
+  if (T* gx = c.gx[0]) map_unary_gradient<op, true>(c.g, c.x[0], c.z, gx, c.shape.size(), c.attr);
 }
+
+// The unary rows' maps by op code, for ops that apply one chosen at run time
+// (dense's activation); null for the other codes.
+template <class T>
+struct UnaryMaps {
+  using Forward = void (*)(const T*, T*, std::size_t, const Attr&);
+  using Gradient = void (*)(const T*, const T*, const T*, T*, std::size_t, const Attr&);
+  Forward forward = nullptr;
+  Gradient gradient = nullptr;  // writes gx = g f'(x)
+};
+template <class T, std::size_t... k>
+constexpr std::array<UnaryMaps<T>, op_count> unary_map_table(std::index_sequence<k...>) {
+  auto entry = []<Op op>() -> UnaryMaps<T> {
+    if constexpr (op_kind(op) == OpKind::unary) return {&map_unary<op, T>, &map_unary_gradient<op, false, T>};
+    else return {};
+  };
+  return {entry.template operator()<static_cast<Op>(k)>()...};
+}
+template <class T>
+constexpr std::array<UnaryMaps<T>, op_count> unary_maps = unary_map_table<T>(std::make_index_sequence<op_count>());
 
 template <Op op, class T>
 void binary_forward(Call<T>& c) {
@@ -270,6 +304,44 @@ struct Rule<Op::affine> {
     if (c.gx[2])
       for (std::size_t i = 0; i < m; ++i)
         for (std::size_t j = 0; j < n; ++j) c.gx[2][j] += c.g[i * n + j];
+  }
+};
+
+// a = act(a_in W + b) in one record: the affine map, then a unary row's f.
+// aux keeps z = a_in W + b (the row's df may need its input, as relu's does)
+// and room for g^[z], so backward allocates nothing.
+template <>
+struct Rule<Op::dense> {
+  static Shape shape(const Shape* in, Attr) {
+    const Shape sa = in[0], sw = in[1], sb = in[2];
+    if (sa.cols != sw.rows)
+      fail_shapes("dense", fmt::format("inner dimensions {} and {} differ", sa.cols, sw.rows), "a", sa, "W", sw);
+    if (sb != Shape{1, sw.cols})
+      fail_shapes("dense", fmt::format("b must be (1, {}), one bias per column of W", sw.cols), "W", sw, "b", sb);
+    return {sa.rows, sw.cols};
+  }
+  static std::size_t aux_size(Shape out, const Shape*) { return 2 * out.size(); }
+  template <class T>
+  static void forward(Call<T>& c) {
+    const Shape sa = c.sx[0], sw = c.sx[1];
+    T* z = c.r.aux;
+    for (std::size_t i = 0; i < sa.rows; ++i) std::copy_n(c.x[2], sw.cols, z + i * sw.cols);
+    product<false, false>(sa.rows, sw.cols, sa.cols, c.x[0], sa.cols, c.x[1], sw.cols, z, sw.cols);
+    unary_maps<T>[static_cast<std::size_t>(c.r.activation)].forward(z, c.z, c.shape.size(), c.attr);
+  }
+  // a = f(z), z = a_in W + b: g^[z] = g o f'(z) [m x out], then as affine:
+  // dW = a_in^T g^[z] [in x out], da_in = g^[z] W^T [m x in], db = colsum(g^[z]) [1 x out]
+  template <class T>
+  static void backward(Call<T>& c) {
+    const std::size_t m = c.sx[0].rows, k = c.sx[0].cols, n = c.sx[1].cols;
+    const T* z = c.r.aux;
+    T* gz = c.r.aux + m * n;
+    unary_maps<T>[static_cast<std::size_t>(c.r.activation)].gradient(c.g, z, c.z, gz, m * n, c.attr);
+    if (c.gx[1]) product<true, false>(k, n, m, c.x[0], k, gz, n, c.gx[1], n);
+    if (c.gx[0]) product<false, true>(m, k, n, gz, n, c.x[1], n, c.gx[0], k);
+    if (c.gx[2])
+      for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < n; ++j) c.gx[2][j] += gz[i * n + j];
   }
 };
 
@@ -562,7 +634,7 @@ Var<T> record_tensor(std::initializer_list<Var<T>> inputs, Attr attr = {},
   Shape shapes[3];
   int k = 0;
   for (const Var<T>& v : inputs) {
-    tape.check(v, op_name(op));
+    if (!tape.is_current(v)) [[unlikely]] tape.check(v, op_name(op));  // the name only when it throws
     shapes[k++] = tape.shape(v.id());
   }
   const Shape shape = Rule<op>::shape(shapes, attr);
@@ -596,19 +668,17 @@ void check_operand_slow(Op op, Var<T> v, Var<T> other) {
 
 template <class T>
 Var<T> record_op(Op op, Var<T> a, Var<T> b, Attr attr) {
-  const std::string_view name = op_name(op);
   Tape<T>& tape = a.tape();
-  tape.check(a, name);
+  // The op's name only when a check throws.
+  if (!tape.is_current(a)) [[unlikely]] tape.check(a, op_name(op));
   Shape shape = tape.shape(a.id());
-  Var<T> v;
-  if (op_kind(op) == OpKind::binary) {
-    tape.check(b, name);
-    shape = check_broadcast(name, shape, tape.shape(b.id()));
-    v = tape.push(op, shape, {a, b}, attr).var;
-  } else {
-    v = tape.push(op, shape, {a}, attr).var;
+  const bool binary = op_kind(op) == OpKind::binary;
+  if (binary) {
+    if (!tape.is_current(b)) [[unlikely]] tape.check(b, op_name(op));
+    const Shape sb = tape.shape(b.id());
+    if (sb != shape) shape = check_broadcast(op_name(op), shape, sb);
   }
-  const TensorRecord<T>& r = tape.tensor_of(v.id());
+  auto [v, r] = binary ? tape.push(op, shape, {a, b}, attr) : tape.push(op, shape, {a}, attr);
   Call<T> c = Call<T>::of(tape, r);
   forwards<T>[static_cast<std::size_t>(op)](c);
   return v;
@@ -637,6 +707,27 @@ Var<T> transpose(Var<T> a) {
 template <class T>
 Var<T> affine(Var<T> a, Var<T> W, Var<T> b) {
   return record_tensor<Op::affine, T>({a, W, b});
+}
+template <class T>
+Var<T> dense(Var<T> a, Var<T> W, Var<T> b, Op activation, Attr numbers) {
+  if (op_kind(activation) != OpKind::unary)
+    throw std::invalid_argument(fmt::format(
+        "dense: the activation must be an elementwise op of one input (sigmoid, tanh, relu, ...); {} is not",
+        op_name(activation)));
+  if (!op_takes_numbers(activation)) numbers = {};
+  Tape<T>& tape = a.tape();
+  // Each handle checked where it is (a copy into an array here would be
+  // reloaded whole from two halves just stored: a stall worth a small op).
+  tape.check(a, "dense");
+  tape.check(W, "dense");
+  tape.check(b, "dense");
+  const Shape shapes[3] = {tape.shape(a.id()), tape.shape(W.id()), tape.shape(b.id())};
+  const Shape shape = Rule<Op::dense>::shape(shapes, numbers);
+  auto [v, r] = tape.push(Op::dense, shape, {a, W, b}, numbers, Rule<Op::dense>::aux_size(shape, shapes));
+  r.activation = activation;
+  Call<T> c = Call<T>::of(tape, r);
+  Rule<Op::dense>::forward(c);
+  return v;
 }
 template <class T>
 Var<T> sum(Var<T> a) {
@@ -680,6 +771,7 @@ Var<T> cross_entropy(Var<T> z, Var<T> y, Reduction r) {
   template Var<T> matmul(Var<T>, Var<T>);                                        \
   template Var<T> transpose(Var<T>);                                             \
   template Var<T> affine(Var<T>, Var<T>, Var<T>);                                \
+  template Var<T> dense(Var<T>, Var<T>, Var<T>, Op, Attr);                       \
   template Var<T> sum(Var<T>);                                                   \
   template Var<T> sum(Var<T>, Axis);                                             \
   template Var<T> mean(Var<T>);                                                  \

@@ -32,12 +32,14 @@ void record_mlp_step(const MlpProblem& p, Tape<T>& tape, std::vector<Parameter<T
                      const Tensor<T>& x, const Tensor<T>& y_value) {
   tape.clear();
   Var<T> a = tape.input(x);
+  // Hidden layers are one dense record each (z is not needed); the last
+  // layer's logits go to the loss.
   for (std::size_t l = 0; l < p.layers(); ++l) {
-    const Var<T> z = affine(a, tape.parameter(params[2 * l]), tape.parameter(params[2 * l + 1]));
+    const Var<T> W = tape.parameter(params[2 * l]), b = tape.parameter(params[2 * l + 1]);
     if (l + 1 == p.layers())
-      a = z;
+      a = affine(a, W, b);
     else
-      a = p.hidden == Hidden::relu ? tapegrad::relu(z) : tapegrad::sigmoid(z);
+      a = dense(a, W, b, p.hidden == Hidden::relu ? tapegrad::Op::relu : tapegrad::Op::sigmoid);
   }
   const Var<T> y = tape.input(y_value);
   const Var<T> loss = p.loss == LossKind::cross_entropy

@@ -14,25 +14,26 @@ namespace tapegrad::nn {
 // clang-format off
 /// The layer activations, one row each: the name (the enum value and the
 /// model format's "activation"), the initialiser `Init::automatic` picks
-/// (nn/init.hpp), a = g(z) on the tape (an op of autograd/op.hpp), and g(z)
-/// and g'(z) for one number, given z and a = g(z). The last two are written
-/// out again on purpose: the hand derivation (reference/) uses them, and it
-/// must stay independent of the tape's rules so that the three-way check
-/// (autodiff, hand, finite differences) catches a wrong rule in either.
-/// New rows go at the end, so the existing ones keep their numbers.
+/// (nn/init.hpp), the tape's op for a = g(z) (autograd/op.hpp; `leaf` for
+/// none) and its number p, and g(z) and g'(z) for one number, given z and
+/// a = g(z). The last two are written out again on purpose: the hand
+/// derivation (reference/) uses them, and it must stay independent of the
+/// tape's rules so that the three-way check (autodiff, hand, finite
+/// differences) catches a wrong rule in either. New rows go at the end, so
+/// the existing ones keep their numbers.
 #define TAPEGRAD_ACTIVATIONS(X)                                                                              \
-  /* name       init    a = g(z) on the tape             g(z), one number                       g'(z), given z and a */ \
-  X(identity,   xavier, z,                               z,                                     1)             \
-  X(sigmoid,    xavier, sigmoid(z),                      sigmoid_value(z),                      a * (1 - a))   \
-  X(tanh,       xavier, tanh(z),                         std::tanh(z),                          1 - a * a)     \
-  X(relu,       he,     relu(z),                         z > 0 ? z : 0,                         z > 0 ? 1 : 0) \
-  X(leaky_relu, he,     leaky_relu(z, leaky_relu_slope), z > 0 ? z : T(leaky_relu_slope) * z,   z > 0 ? T(1) : T(leaky_relu_slope)) \
-  X(elu,        he,     elu(z, elu_alpha),               z > 0 ? z : T(elu_alpha) * std::expm1(z), z > 0 ? T(1) : a + T(elu_alpha)) \
-  /* gelu: z Phi(z), Phi(z) = (1 + erf(z / sqrt 2)) / 2; g' = Phi(z) + z phi(z), phi(z) = e^(-z^2 / 2) / sqrt(2 pi) */ \
-  X(gelu,       he,     gelu(z, Gelu::exact),            T(0.5) * z * (1 + std::erf(z * T(std::numbers::sqrt2 / 2))), \
+  /* name       init    op          p                 g(z), one number                        g'(z), given z and a */ \
+  X(identity,   xavier, leaf,       0,                z,                                      1)             \
+  X(sigmoid,    xavier, sigmoid,    0,                sigmoid_value(z),                       a * (1 - a))   \
+  X(tanh,       xavier, tanh,       0,                std::tanh(z),                           1 - a * a)     \
+  X(relu,       he,     relu,       0,                z > 0 ? z : 0,                          z > 0 ? 1 : 0) \
+  X(leaky_relu, he,     leaky_relu, leaky_relu_slope, z > 0 ? z : T(leaky_relu_slope) * z,    z > 0 ? T(1) : T(leaky_relu_slope)) \
+  X(elu,        he,     elu,        elu_alpha,        z > 0 ? z : T(elu_alpha) * std::expm1(z), z > 0 ? T(1) : a + T(elu_alpha)) \
+  /* gelu (exact): z Phi(z), Phi(z) = (1 + erf(z / sqrt 2)) / 2; g' = Phi(z) + z phi(z), phi(z) = e^(-z^2 / 2) / sqrt(2 pi) */ \
+  X(gelu,       he,     gelu,       0,                T(0.5) * z * (1 + std::erf(z * T(std::numbers::sqrt2 / 2))), \
                         T(0.5) * (1 + std::erf(z * T(std::numbers::sqrt2 / 2))) + z * std::exp(-z * z / 2) * T(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2)) \
   /* softplus: log(1 + e^z) as max(z, 0) + log(1 + e^-|z|), which does not overflow; z itself above 20 */ \
-  X(softplus,   xavier, softplus(z),                     z > 20 ? z : (z < 0 ? T(0) : z) + std::log1p(std::exp(-std::abs(z))), \
+  X(softplus,   xavier, softplus,   0,                z > 20 ? z : (z < 0 ? T(0) : z) + std::log1p(std::exp(-std::abs(z))), \
                         z > 20 ? T(1) : sigmoid_value(z))
 // clang-format on
 
@@ -99,13 +100,30 @@ constexpr std::optional<Activation> parse_activation(std::string_view name) {
   return std::nullopt;
 }
 
+/// The tape's op for activation g and its numbers (identity: Op::leaf, none).
+struct ActivationOp {
+  Op op;
+  Attr numbers;
+};
+constexpr ActivationOp activation_op(Activation g) {
+  switch (g) {
+#define TAPEGRAD_ACTIVATION_OP(name, init, op, p, ...) \
+  case Activation::name: return {Op::op, {p}};
+    TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_OP)
+#undef TAPEGRAD_ACTIVATION_OP
+  }
+  return {Op::leaf, {}};
+}
+
 /// Records a = g(z) on z's tape (identity records nothing and returns z).
 /// leaky_relu has slope 0.01, elu alpha 1 and gelu is the exact z Phi(z).
 template <class T>
 Var<T> activate(Activation g, Var<T> z) {
   switch (g) {
-#define TAPEGRAD_ACTIVATION_TAPE(name, init, on_tape, ...) \
-  case Activation::name: return on_tape;
+#define TAPEGRAD_ACTIVATION_TAPE(name, init, op, p, ...) \
+  case Activation::name:                                 \
+    if constexpr (Op::op == Op::leaf) return z;          \
+    else return unary<Op::op>(z, {p}).var();
     TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_TAPE)
 #undef TAPEGRAD_ACTIVATION_TAPE
   }
@@ -116,7 +134,7 @@ Var<T> activate(Activation g, Var<T> z) {
 template <class T>
 T activation_value(Activation g, T z) {
   switch (g) {
-#define TAPEGRAD_ACTIVATION_VALUE(name, init, on_tape, value, ...) \
+#define TAPEGRAD_ACTIVATION_VALUE(name, init, op, p, value, ...) \
   case Activation::name: return static_cast<T>(value);
     TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_VALUE)
 #undef TAPEGRAD_ACTIVATION_VALUE
@@ -129,7 +147,7 @@ T activation_value(Activation g, T z) {
 template <class T>
 T activation_derivative(Activation g, [[maybe_unused]] T z, [[maybe_unused]] T a) {
   switch (g) {
-#define TAPEGRAD_ACTIVATION_DERIVATIVE(name, init, on_tape, value, derivative) \
+#define TAPEGRAD_ACTIVATION_DERIVATIVE(name, init, op, p, value, derivative) \
   case Activation::name: return static_cast<T>(derivative);
     TAPEGRAD_ACTIVATIONS(TAPEGRAD_ACTIVATION_DERIVATIVE)
 #undef TAPEGRAD_ACTIVATION_DERIVATIVE

@@ -73,6 +73,17 @@ LayerVars<T> Linear<T>::record(Var<T> a, std::string_view a_label, bool static_l
 }
 
 template <class T>
+Var<T> Linear<T>::record_fused(Var<T> a) {
+  Tape<T>& tape = a.tape();
+  if (a.shape().cols != in())
+    fail_shapes(std::string(z_name_), "input columns differ from the layer's inputs", "a", a.shape(), "W",
+                W.value.shape());
+  const ActivationOp g = activation_op(activation);
+  // a^[k] = g(a^[k-1] W^[k] + b^[k]): (m, in) x (in, out) + (1, out) -> (m, out)
+  return dense(a, tape.parameter(W), tape.parameter(b), g.op, g.numbers);
+}
+
+template <class T>
 Tensor<T> Linear<T>::apply(TensorView<T> a, Tensor<T>& z) const {
   if (a.cols() != in())
     fail_shapes(std::string(z_name_), "input columns differ from the layer's inputs", "a", a.shape, "W",

@@ -65,6 +65,9 @@ class Linear {
   friend class Mlp<T>;
   // forward; a label that lives as long as the program (Mlp's `y_hat`) is not copied.
   LayerVars<T> record(Var<T> a, std::string_view a_label, bool static_label);
+  // g(a W + b) as one dense record, for a hidden layer of a tape that names
+  // nothing (whose z nobody reads, and no dump shows).
+  Var<T> record_fused(Var<T> a);
 
   int index_ = 1;
   // Interned (tapegrad::intern_name): a tape labels records with them

@@ -120,6 +120,13 @@ Output<T> Mlp<T>::forward(Var<T> x) {
   LayerVars<T> vars{x, x};
   for (std::size_t k = 0; k < layers_.size(); ++k) {
     const bool last = k + 1 == layers_.size();
+    // A hidden layer's z is read by nobody here: one dense record, unless
+    // the tape names records for a dump, which shows z^[k] and a^[k] apart.
+    if (!last && !tape.naming() && layers_[k].activation != Activation::identity) {
+      const Var<T> a = layers_[k].record_fused(vars.a);
+      vars = {a, a};
+      continue;
+    }
     vars = layers_[k].record(vars.a,
                              last && layers_[k].activation != Activation::identity
                                  ? std::string_view("y_hat")

@@ -48,6 +48,9 @@ constexpr std::array<OpText, op_count> make_table() {
   at(Op::affine) = {"affine", "a W + b", {"a", "W", "b"}, OpForm::product, {},
                     {"{gin} {assign} {g} ({in1})^T", "{gin} {assign} ({in0})^T {g}",
                      "{gin} {assign} column sums of {g}"}};
+  at(Op::dense) = {"dense", "act(a W + b)", {"a", "W", "b"}, OpForm::call, {},
+                   {"{gin} {assign} ({g} o act'(z)) ({in1})^T", "{gin} {assign} ({in0})^T ({g} o act'(z))",
+                    "{gin} {assign} column sums of {g} o act'(z)"}};
   at(Op::sum).rules = {"{gin} {assign} {g}"};
   at(Op::sum_rows).rules = {"{gin} {assign} {g}"};
   at(Op::sum_cols).rules = {"{gin} {assign} {g}"};

@@ -102,6 +102,11 @@ std::vector<Case> all_cases() {
   c.push_back(make_case(Op::affine, "affine", [](auto x) { return affine(x[0], x[1], x[2]); },
                         {{{1, 1}, {1, 1}, {1, 1}}, {{1, 4}, {4, 2}, {1, 2}}, {{3, 4}, {4, 2}, {1, 2}}},
                         {anywhere, anywhere, anywhere}));
+  c.push_back(make_case(Op::dense, "dense sigmoid", [](auto x) { return dense(x[0], x[1], x[2], Op::sigmoid); },
+                        {{{1, 1}, {1, 1}, {1, 1}}, {{1, 4}, {4, 2}, {1, 2}}, {{3, 4}, {4, 2}, {1, 2}}},
+                        {anywhere, anywhere, anywhere}));
+  c.push_back(make_case(Op::dense, "dense tanh", [](auto x) { return dense(x[0], x[1], x[2], Op::tanh); },
+                        {{{3, 4}, {4, 2}, {1, 2}}}, {anywhere, anywhere, anywhere}));
   c.push_back(make_case(Op::sum, "sum", [](auto x) { return sum(x[0]); }, unary_shapes(), {anywhere}));
   c.push_back(make_case(Op::sum_rows, "sum_rows", [](auto x) { return sum(x[0], Axis::rows); }, unary_shapes(), {anywhere}));
   c.push_back(make_case(Op::sum_cols, "sum_cols", [](auto x) { return sum(x[0], Axis::cols); }, unary_shapes(), {anywhere}));

@@ -41,6 +41,15 @@ TEST_CASE("docs/engine.md: recording, backward and no-grad scopes") {
   // dL/db = (sigmoid(z) - y) / m, with m = 1 row.
   for (std::uint32_t j = 0; j < 3; ++j)
     CHECK(b1.grad[j] == doctest::Approx(1 / (1 + std::exp(-z1.value()(0, j))) - (j == 1 ? 0.0 : 1.0)));
+  {
+    const std::size_t before = tape.size();
+    // [dense]
+    auto a1 = dense(a0, tape.parameter(W1), tape.parameter(b1), Op::sigmoid);  // sigmoid(a W + b), one record
+    auto a1_apart = sigmoid(affine(a0, tape.parameter(W1), tape.parameter(b1)));  // the same values, two records
+    // [dense]
+    CHECK(tape.size() == before + 3 + 4);  // parameters, dense; parameters, affine, sigmoid
+    for (std::uint32_t j = 0; j < 3; ++j) CHECK(a1.value()(0, j) == doctest::Approx(a1_apart.value()(0, j)).epsilon(1e-15));
+  }
   const std::size_t records = tape.size();
   // [no-grad]
   {

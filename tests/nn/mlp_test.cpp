@@ -123,6 +123,33 @@ TEST_CASE("without naming, forward labels nothing but the parameters") {
   CHECK(tape.name(out.z.id()).empty());
 }
 
+TEST_CASE_TEMPLATE("without naming, hidden layers are one dense record each, with the same loss and gradients",
+                   T, float, double) {
+  Mlp<T> net({4, 3, 2, 1}, Activation::tanh, 5);
+  const Tensor<T> x{{0.5, -1.0, 0.25, 2.0}, {1.0, 0.0, -0.5, 0.1}};
+  auto run = [&](bool naming, int& dense_records) {
+    Tape<T> tape;
+    tape.set_naming(naming);
+    net.zero_grad();
+    const auto out = net.forward(tape.input(x.view()));
+    dense_records = 0;
+    for (std::uint32_t id = 0; id < tape.size(); ++id) dense_records += tape.op(id) == Op::dense;
+    const Var<T> L = sum(out.a * out.a);
+    tape.backward(L);
+    std::vector<T> g{L.item()};
+    for (Parameter<T>* p : net.parameters()) g.insert(g.end(), p->grad.begin(), p->grad.end());
+    return g;
+  };
+  int named_dense = 0, fused_dense = 0;
+  const std::vector<T> named = run(true, named_dense), fused = run(false, fused_dense);
+  CHECK(named_dense == 0);  // dumps show z^[k] and a^[k] apart
+  CHECK(fused_dense == 2);  // the last layer's z^[3] is the loss's
+  REQUIRE(named.size() == fused.size());
+  const double tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-14;
+  for (std::size_t k = 0; k < named.size(); ++k)
+    CHECK(static_cast<double>(fused[k]) == doctest::Approx(static_cast<double>(named[k])).epsilon(tolerance));
+}
+
 TEST_CASE("an identity output keeps the name z^[L] and its input shape is checked") {
   Mlp<double> net({3, 2}, Activation::identity, 1);
   Tape<double> tape;

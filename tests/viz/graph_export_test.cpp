@@ -250,6 +250,23 @@ TEST_CASE("dumps draw each op with its registry label, numbers and input labels"
   parse_later(dot, "registry_labels");
 }
 
+TEST_CASE("a dense record dumps as one op node with its three inputs") {
+  Tape<double> tape;
+  auto a = tape.input(Tensor<double>{{0.5, -2.0}});
+  auto W = tape.variable(Tensor<double>{{1.0, 0.5}, {-1.0, 2.0}});
+  auto b = tape.variable(Tensor<double>{{0.1, 0.2}});
+  auto L = sum(dense(a, W, b, Op::tanh));
+  tape.backward(L);
+  const std::string dot = to_dot(tape, L);
+  CHECK(dot.find("dense") != std::string::npos);
+  CHECK(dot.find("[label=\"W\", fontsize=9]") != std::string::npos);
+  const json j = json::parse(to_json(tape, L));
+  std::vector<std::string> ops;
+  for (const auto& n : j["nodes"]) ops.push_back(n["op"]);
+  CHECK(ops == std::vector<std::string>{"leaf", "leaf", "leaf", "dense", "sum"});
+  parse_later(dot, "dense");
+}
+
 TEST_CASE("any name gives valid DOT and survives the JSON dump") {
   // Each name, and how its label must show it.
   const std::vector<std::pair<std::string, std::string>> names{
